@@ -1,0 +1,135 @@
+import CHSS
+import FoundationEssentials
+
+/// Inputs of ShowImageUploadCommand, as bytes that can be wiped.
+struct ImageUploadCommandRequest {
+    var registryAddr: SecureBuffer?
+    var namespace: SecureBuffer?
+    var username: SecureBuffer?
+    var password: SecureBuffer?
+    var enterpriseProjectID: SecureBuffer?
+
+    init(registryAddr: SecureBuffer?, namespace: SecureBuffer?, username: SecureBuffer?,
+                password: SecureBuffer?, enterpriseProjectID: SecureBuffer? = nil) {
+        self.registryAddr = registryAddr
+        self.namespace = namespace
+        self.username = username
+        self.password = password
+        self.enterpriseProjectID = enterpriseProjectID
+    }
+
+    /// The API reference's limits, checked before anything is sent.
+    func validate() throws {
+        try Validation.checkText(registryAddr, field: "registry_addr", maxCharacters: 256)
+        try Validation.checkText(namespace, field: "namespace", maxCharacters: 128)
+        try Validation.checkText(username, field: "username", maxCharacters: 128)
+        try Validation.checkText(password, field: "password", maxCharacters: 128)
+        if enterpriseProjectID != nil {
+            try Validation.checkText(enterpriseProjectID, field: "enterprise_project_id", maxCharacters: 256)
+        }
+    }
+
+    /// The query as signed and sent.
+    func canonicalQuery() -> SecureBuffer {
+        var parameters: [(name: SecureBuffer, value: SecureBuffer)] = []
+        func add(_ name: StaticString, _ value: SecureBuffer?) {
+            guard let value else { return }
+            let key = SecureBuffer(capacity: 32)
+            key.append(name)
+            parameters.append((key, value))
+        }
+        add("registry_addr", registryAddr)
+        add("namespace", namespace)
+        add("username", username)
+        add("password", password)
+        add("enterprise_project_id", enterpriseProjectID)
+        return Signer.canonicalQuery(parameters)
+    }
+}
+
+/// The answer of ShowImageUploadCommand. It may embed the password.
+struct ImageUploadCommand: Decodable {
+    let imageCommand: String
+    let imagesDownloadURL: String
+    let swrImagePullCommand: String
+
+    enum CodingKeys: String, CodingKey {
+        case imageCommand = "image_command"
+        case imagesDownloadURL = "images_download_url"
+        case swrImagePullCommand = "swr_image_pull_command"
+    }
+
+    init(imageCommand: String, imagesDownloadURL: String, swrImagePullCommand: String) {
+        self.imageCommand = imageCommand
+        self.imagesDownloadURL = imagesDownloadURL
+        self.swrImagePullCommand = swrImagePullCommand
+    }
+
+    /// Decodes a 2xx body. Errors name the missing field; they never quote
+    /// the body, which may hold the password.
+    static func decode(_ body: SecureBuffer) throws -> ImageUploadCommand {
+        let wire: Wire
+        do {
+            wire = try JSONDecoder().decode(Wire.self, from: body.data())
+        } catch {
+            throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer is not a JSON object")
+        }
+        func field(_ value: String?, _ name: String) throws -> String {
+            guard let value else { throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer lacks \(name)") }
+            guard !value.utf8.contains(0) else {
+                throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer has a NUL character in \(name)")
+            }
+            return value
+        }
+        return ImageUploadCommand(
+            imageCommand: try field(wire.image_command, "image_command"),
+            imagesDownloadURL: try field(wire.images_download_url, "images_download_url"),
+            swrImagePullCommand: try field(wire.swr_image_pull_command, "swr_image_pull_command"))
+    }
+
+    private struct Wire: Decodable {
+        let image_command: String?
+        let images_download_url: String?
+        let swr_image_pull_command: String?
+    }
+}
+
+/// The body of a >= 400 answer, read in the official SDKs' fallback order.
+struct ServiceErrorBody: Decodable {
+    let error_code: String?
+    let error_msg: String?
+    let errorCode: String?
+    let errorMsg: String?
+    let code: String?
+    let message: String?
+    let request_id: String?
+
+    /// Fills code, message and request id of `error` from `body`.
+    static func describe(status: Int, body: SecureBuffer, requestID: String, redactor: Redactor) -> HSSError {
+        let parsed = try? JSONDecoder().decode(ServiceErrorBody.self, from: body.data())
+        var error = HSSError(status >= 500 ? HSS_E_HTTP_SERVER : HSS_E_HTTP_CLIENT, "")
+        error.httpStatus = status
+        error.code = parsed?.error_code ?? parsed?.errorCode ?? parsed?.code ?? ""
+        let text = parsed?.error_msg ?? parsed?.errorMsg ?? parsed?.message
+            ?? (parsed == nil ? String(body.string().prefix(512)) : "")
+        error.serviceMessage = redactor.redact(text)
+        error.requestID = requestID.isEmpty ? (parsed?.request_id ?? "") : requestID
+        var summary = "HSS answered HTTP \(status)"
+        if !error.code.isEmpty { summary += " \(error.code)" }
+        if !error.serviceMessage.isEmpty {
+            summary += ": " + error.serviceMessage.split(whereSeparator: \.isNewline).joined(separator: " ")
+        }
+        if !error.requestID.isEmpty { summary += " (request id \(error.requestID))" }
+        error.message = summary
+        return error
+    }
+}
+
+extension SecureBuffer {
+    /// A Data view of the bytes without a copy; valid while the buffer lives
+    /// and is not changed.
+    func data() -> Data {
+        guard let base = bytes.baseAddress, count > 0 else { return Data() }
+        return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: count, deallocator: .none)
+    }
+}

@@ -1,0 +1,131 @@
+import CHSS
+
+/// A growable byte buffer for anything that may hold a secret (password,
+/// SK, tokens, the query and canonical request that embed them, response
+/// bodies). Its memory is malloc'd by us so it can be wiped with
+/// OPENSSL_cleanse on growth and on release; Swift's own String and Array
+/// storage cannot be wiped reliably.
+final class SecureBuffer {
+    private(set) var count: Int = 0
+    private var capacity: Int
+    private var storage: UnsafeMutablePointer<UInt8>?
+
+    init(capacity: Int = 64) {
+        self.capacity = max(capacity, 16)
+        self.storage = malloc(self.capacity)?.assumingMemoryBound(to: UInt8.self)
+        if storage == nil { self.capacity = 0 }
+    }
+
+    /// Copies a NUL-terminated C string (without the NUL).
+    convenience init(cString: UnsafePointer<CChar>) {
+        let length = strlen(cString)
+        self.init(capacity: length + 1)
+        cString.withMemoryRebound(to: UInt8.self, capacity: length) {
+            append(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+
+    convenience init(_ text: String) {
+        self.init(capacity: text.utf8.count + 1)
+        append(text)
+    }
+
+    deinit { wipeAndRelease() }
+
+    /// True when every allocation so far succeeded; a buffer that could not
+    /// grow refuses further appends and reports it here.
+    private(set) var isValid = true
+
+    var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: storage, count: count)
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    func append(_ byte: UInt8) {
+        guard reserve(1), let storage else { return }
+        storage[count] = byte
+        count += 1
+    }
+
+    func append(_ other: UnsafeBufferPointer<UInt8>) {
+        guard other.count > 0, reserve(other.count), let storage, let base = other.baseAddress else { return }
+        (storage + count).update(from: base, count: other.count)
+        count += other.count
+    }
+
+    func append(_ other: SecureBuffer) {
+        append(other.bytes)
+    }
+
+    func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// The contents followed by a NUL, for handing to C. The pointer is
+    /// valid until the buffer changes or is released.
+    func cString() -> UnsafePointer<CChar>? {
+        guard reserve(1), let storage else { return nil }
+        storage[count] = 0
+        return UnsafeRawPointer(storage).assumingMemoryBound(to: CChar.self)
+    }
+
+    /// A malloc'd NUL-terminated copy that the caller owns (and must wipe).
+    func mallocCopy() -> UnsafeMutablePointer<CChar>? {
+        guard let copy = malloc(count + 1)?.assumingMemoryBound(to: CChar.self) else { return nil }
+        if let storage, count > 0 {
+            UnsafeMutableRawPointer(copy).copyMemory(from: storage, byteCount: count)
+        }
+        copy[count] = 0
+        return copy
+    }
+
+    func contains(_ byte: UInt8) -> Bool { bytes.contains(byte) }
+
+    func equals(_ other: SecureBuffer) -> Bool {
+        guard count == other.count else { return false }
+        guard count > 0, let mine = storage, let theirs = other.storage else { return true }
+        return memcmp(mine, theirs, count) == 0
+    }
+
+    /// Lossy UTF-8 text, for values that are not secret (error bodies).
+    func string() -> String { String(decoding: bytes, as: UTF8.self) }
+
+    private func reserve(_ extra: Int) -> Bool {
+        guard isValid else { return false }
+        let needed = count + extra
+        if needed <= capacity, storage != nil { return true }
+        var newCapacity = max(capacity, 16)
+        while newCapacity < needed { newCapacity *= 2 }
+        // Never realloc: it could leave an unwiped copy behind.
+        guard let fresh = malloc(newCapacity)?.assumingMemoryBound(to: UInt8.self) else {
+            isValid = false
+            return false
+        }
+        if let storage, count > 0 { fresh.update(from: storage, count: count) }
+        wipeAndRelease()
+        storage = fresh
+        capacity = newCapacity
+        return true
+    }
+
+    private func wipeAndRelease() {
+        if let storage {
+            OPENSSL_cleanse(storage, capacity)
+            free(storage)
+        }
+        storage = nil
+    }
+}
+
+/// Wipes and frees a C string that held a secret.
+func wipeAndFree(_ pointer: UnsafeMutablePointer<CChar>?) {
+    guard let pointer else { return }
+    OPENSSL_cleanse(pointer, strlen(pointer))
+    free(pointer)
+}

@@ -1,0 +1,232 @@
+/*
+ * libhss — call Huawei Cloud Host Security Service (HSS) from C.
+ *
+ * This header is the whole public, stable C ABI of libhss.so.1. It is
+ * hand-written C99 and usable from C++.
+ *
+ * Conventions (the same for every function):
+ *  - Every fallible function returns an hss_status. HSS_OK is 0.
+ *  - The object comes first, inputs next, outputs last. Outputs are written
+ *    only on success; on failure *out is left untouched.
+ *  - `hss_error **err` may be NULL. When it is not NULL and the call fails,
+ *    *err receives a new error object describing the failure (free it with
+ *    hss_error_free). On success *err is left untouched.
+ *  - A NULL pointer where an object or output is required is reported as
+ *    HSS_E_INVALID_ARGUMENT, never a crash.
+ *  - Every object the library allocates has its own _free function, and
+ *    _free(NULL) is a no-op. Never release library memory with free().
+ *  - Strings are NUL-terminated UTF-8. Strings returned by accessors belong
+ *    to the object and stay valid until the object is freed.
+ *  - Secrets (SK, security token, auth token, registry password) are copied
+ *    into library-owned memory that is wiped when no longer needed. They
+ *    never appear in an error message the library produces.
+ *
+ * Thread safety: an hss_client may be shared by any number of threads that
+ * call hss_image_upload_command_get at the same time; the client keeps a pool
+ * of connections and each call uses one of them exclusively. hss_client_free
+ * must not run while another thread still uses the client. Result and error
+ * objects belong to the thread that received them. All other functions are
+ * thread-safe. libhss initialises libcurl itself, once, thread-safely.
+ */
+#ifndef HSS_H
+#define HSS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define HSS_API __attribute__((visibility("default")))
+#else
+#define HSS_API
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Version                                                                 */
+/* ---------------------------------------------------------------------- */
+
+#define HSS_VERSION_MAJOR 1
+#define HSS_VERSION_MINOR 0
+#define HSS_VERSION_PATCH 0
+#define HSS_VERSION_STRING "1.0.0"
+/* 0xMMmmpp, like LIBCURL_VERSION_NUM. */
+#define HSS_VERSION_NUM ((HSS_VERSION_MAJOR << 16) | (HSS_VERSION_MINOR << 8) | HSS_VERSION_PATCH)
+#define HSS_AT_LEAST_VERSION(major, minor, patch) \
+    (HSS_VERSION_NUM >= (((major) << 16) | ((minor) << 8) | (patch)))
+
+/* The version of the library actually loaded, as HSS_VERSION_NUM and as
+ * HSS_VERSION_STRING (a constant string). Compare with the macros to detect
+ * a header/library mismatch. */
+HSS_API unsigned int hss_version_number(void);
+HSS_API const char *hss_version_string(void);
+
+/* ---------------------------------------------------------------------- */
+/* Status codes. New codes are only ever added at the end.                 */
+/* ---------------------------------------------------------------------- */
+
+typedef enum hss_status {
+    HSS_OK = 0,
+    /* A required argument is NULL, empty, too long, malformed, or a client
+     * option is inconsistent. Nothing was sent. */
+    HSS_E_INVALID_ARGUMENT = 1,
+    /* Memory could not be allocated. */
+    HSS_E_OUT_OF_MEMORY = 2,
+    /* Name resolution, connect, send or receive failed. */
+    HSS_E_NETWORK = 3,
+    /* TLS handshake or certificate verification failed. */
+    HSS_E_TLS = 4,
+    /* The connect timeout or the total timeout expired. */
+    HSS_E_TIMEOUT = 5,
+    /* The service answered 4xx (authentication, permission, throttling,
+     * bad parameter...). See the error object for details. */
+    HSS_E_HTTP_CLIENT = 6,
+    /* The service answered 5xx. */
+    HSS_E_HTTP_SERVER = 7,
+    /* The service answered something unusable: not JSON, a missing field,
+     * a body over the size cap, an unexpected status such as a redirect. */
+    HSS_E_BAD_RESPONSE = 8,
+    /* A bug in libhss; please report it. */
+    HSS_E_INTERNAL = 9
+} hss_status;
+
+/* A constant, static English description of a status ("invalid argument").
+ * Unknown values give "unknown status". Never NULL. */
+HSS_API const char *hss_status_str(hss_status status);
+
+/* ---------------------------------------------------------------------- */
+/* Errors                                                                  */
+/* ---------------------------------------------------------------------- */
+
+typedef struct hss_error hss_error;
+
+/* The status this error explains. */
+HSS_API hss_status hss_error_status(const hss_error *err);
+/* A human-readable, single-line message naming the failing field or step.
+ * Never contains a secret. Never NULL (NULL err gives ""). */
+HSS_API const char *hss_error_message(const hss_error *err);
+/* The HTTP status of the service's answer, or 0 when there was none. */
+HSS_API int hss_error_http_status(const hss_error *err);
+/* The service's error code (e.g. "APIGW.0301"), read from error_code,
+ * errorCode or code in the body as the official SDKs do; "" when none. */
+HSS_API const char *hss_error_code(const hss_error *err);
+/* The service's error message (error_msg, errorMsg or message; else the raw
+ * body text), with any secret redacted as "***"; "" when none. */
+HSS_API const char *hss_error_msg(const hss_error *err);
+/* The X-Request-Id response header (or request_id in the body); "" when none.
+ * Quote it when contacting Huawei Cloud support. */
+HSS_API const char *hss_error_request_id(const hss_error *err);
+HSS_API void hss_error_free(hss_error *err);
+
+/* ---------------------------------------------------------------------- */
+/* Client                                                                  */
+/* ---------------------------------------------------------------------- */
+
+typedef struct hss_client hss_client;
+
+#define HSS_CLIENT_OPTIONS_VERSION 1
+
+/* Client configuration. Initialise with HSS_CLIENT_OPTIONS_INIT so that
+ * fields added in later versions get their defaults. NULL or 0 means "not
+ * set". All strings are copied; the caller may free them after the call.
+ *
+ * Endpoint: `endpoint` ("https://host[:port]", http or https, no path,
+ * query or credentials) wins over `region`; `region` alone selects
+ * https://hss.{region}.myhuaweicloud.com from the known-region table.
+ *
+ * Authentication: exactly one of
+ *   - `ak` + `sk` (+ optional `security_token` for temporary credentials):
+ *     each request is signed with SDK-HMAC-SHA256;
+ *   - `auth_token`: an IAM token sent as X-Auth-Token.
+ */
+typedef struct hss_client_options {
+    unsigned int version;          /* HSS_CLIENT_OPTIONS_VERSION */
+    const char *region;            /* e.g. "cn-north-4" */
+    const char *endpoint;          /* overrides region */
+    const char *project_id;        /* required: letters, digits, '-', '_' */
+    const char *ak;                /* access key id */
+    const char *sk;                /* secret access key (secret) */
+    const char *security_token;    /* with temporary AK/SK (secret) */
+    const char *auth_token;        /* IAM token instead of AK/SK (secret) */
+    long connect_timeout_ms;       /* 0: default 10000 */
+    long timeout_ms;               /* whole call; 0: default 30000 */
+    const char *ca_file;           /* PEM CA bundle; NULL: system store */
+    const char *user_agent_suffix; /* appended to "libhss/<version>" */
+} hss_client_options;
+
+#define HSS_CLIENT_OPTIONS_INIT \
+    { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
+
+/* Create a client from explicit options. `options` must not be NULL.
+ * Validates every option (nothing is sent) and returns the client in *out. */
+HSS_API hss_status hss_client_new(const hss_client_options *options,
+                                  hss_client **out, hss_error **err);
+
+/* Create a client from the environment, then apply `overrides` (may be
+ * NULL): every non-NULL / non-zero field of `overrides` wins.
+ * Variables read:
+ *   HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK            (else CLOUD_SDK_AK, CLOUD_SDK_SK)
+ *   HUAWEICLOUD_SDK_SECURITY_TOKEN
+ *   HUAWEICLOUD_SDK_PROJECT_ID
+ *   HUAWEICLOUD_SDK_REGION       (libhss's own; the official SDKs take the
+ *                                 region in code)
+ *   HUAWEICLOUD_SDK_ENDPOINT     (libhss's own; overrides the region)
+ *   HUAWEICLOUD_SDK_AUTH_TOKEN   (libhss's own; an IAM token, used only
+ *                                 when no AK/SK is set)
+ * Not thread-safe against concurrent setenv(), like getenv() itself. */
+HSS_API hss_status hss_client_new_from_env(const hss_client_options *overrides,
+                                           hss_client **out, hss_error **err);
+
+/* Free the client, close its connections and wipe its secrets. */
+HSS_API void hss_client_free(hss_client *client);
+
+/* ---------------------------------------------------------------------- */
+/* ShowImageUploadCommand                                                  */
+/* ---------------------------------------------------------------------- */
+
+#define HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION 1
+
+/* Inputs of ShowImageUploadCommand. Limits (Unicode characters):
+ * registry_addr 1-256 ("host" or "host:port"), namespace_name, username,
+ * password 1-128, enterprise_project_id 1-256 or NULL. No control
+ * characters (U+0000-U+001F, U+007F); valid UTF-8. */
+typedef struct hss_image_upload_command_request {
+    unsigned int version;              /* HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION */
+    const char *registry_addr;
+    const char *namespace_name;        /* the registry project ("namespace") */
+    const char *username;
+    const char *password;              /* secret */
+    const char *enterprise_project_id; /* optional, e.g. "all_granted_eps" */
+} hss_image_upload_command_request;
+
+#define HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT \
+    { HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION, NULL, NULL, NULL, NULL, NULL }
+
+/* The answer. It may embed the registry password: treat it as a secret.
+ * hss_image_upload_command_free wipes it. */
+typedef struct hss_image_upload_command hss_image_upload_command;
+
+/* GET /v5/{project_id}/image/registries/image-upload-command.
+ * Validates `request` before any traffic; on success *out receives the
+ * result. Thread-safe on a shared client (see the top of this file). */
+HSS_API hss_status hss_image_upload_command_get(hss_client *client,
+                                                const hss_image_upload_command_request *request,
+                                                hss_image_upload_command **out,
+                                                hss_error **err);
+
+/* The command that loads the scanner images and pushes them (may contain
+ * the password). Never NULL for a non-NULL result. */
+HSS_API const char *hss_image_upload_command_image_command(const hss_image_upload_command *result);
+/* Where the image bundle can be downloaded. */
+HSS_API const char *hss_image_upload_command_images_download_url(const hss_image_upload_command *result);
+/* The command that pulls the images from SWR. */
+HSS_API const char *hss_image_upload_command_swr_image_pull_command(const hss_image_upload_command *result);
+/* Wipe and free the result. */
+HSS_API void hss_image_upload_command_free(hss_image_upload_command *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HSS_H */
