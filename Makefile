@@ -24,7 +24,7 @@ SWIFT_LIB_FLAGS := -c release --product hss --disable-local-rpath \
 	-Xlinker --version-script=$(CURDIR)/Sources/HSS/libhss.map \
 	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev pkg-config openssl valgrind gcc make python3-venv
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev pkg-config openssl valgrind gcc g++ make python3 python3-venv
 SOURCES := $(shell find Sources -type f) include/hss.h Package.swift
 
 CWARN := -std=c99 -Wall -Wextra -Wpedantic -Werror
@@ -68,14 +68,14 @@ test: test-swift test-c
 
 # Signing known-answer vectors and unit tests of the Swift internals.
 test-swift: | deps
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 # The C API, ABI, emulator and canary tests, driven by pytest.
 test-c: $(LIB_SONAME) $(VENV_STAMP)
 	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) $(VENV)/bin/python -m pytest -q Tests
 
 demo: $(EXAMPLE) | deps
-	@Tests/emulator/demo.sh $(EXAMPLE)
+	@examples/demo.sh $(EXAMPLE)
 
 clean:
 	rm -rf $(BUILD) .build $(VENV)

@@ -20,6 +20,6 @@ let package = Package(
         // internal (hidden) in the shared library. Its folders show the
         // layers: Secrets, Signing, Model, Transport, Client, Boundary.
         .target(name: "HSS", dependencies: ["CHSS"], exclude: ["libhss.map"]),
-        .testTarget(name: "HSSTests", dependencies: ["HSS"]),
+        .testTarget(name: "HSSTests", dependencies: ["HSS", "CHSS"]),
     ]
 )

@@ -1,0 +1,79 @@
+import CHSS
+import XCTest
+
+@testable import HSS
+
+/// Input rules and secret redaction, below the C boundary.
+final class ValidationTests: XCTestCase {
+    private func message(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let error as HSSError {
+            XCTAssertEqual(error.status, HSS_E_INVALID_ARGUMENT)
+            return error.message
+        } catch {
+            return "unexpected \(error)"
+        }
+    }
+
+    func testTextLimitsCountCharactersNotBytes() {
+        let maxLength = String(repeating: "é", count: 128) // 256 bytes, 128 characters
+        XCTAssertNil(message { try Validation.checkText(SecureBuffer(maxLength), field: "namespace", maxCharacters: 128) })
+        XCTAssertEqual(message { try Validation.checkText(SecureBuffer(maxLength + "x"), field: "namespace", maxCharacters: 128) },
+                       "namespace is longer than 128 characters")
+    }
+
+    func testTextRejectsControlsInvalidUTF8AndEmpty() {
+        for bad in ["a\rb", "a\nb", "tab\there", "del\u{7F}"] {
+            let text = message { try Validation.checkText(SecureBuffer(bad), field: "password", maxCharacters: 128) }
+            XCTAssertEqual(text, "password must not contain control characters (such as CR, LF or TAB)")
+        }
+        let invalid = SecureBuffer()
+        invalid.append(UnsafeBufferPointer(start: [0xC3, 0x28] as [UInt8], count: 2))
+        XCTAssertEqual(message { try Validation.checkText(invalid, field: "username", maxCharacters: 128) },
+                       "username is not valid UTF-8")
+        XCTAssertEqual(message { try Validation.checkText(SecureBuffer(""), field: "username", maxCharacters: 128) },
+                       "username must not be empty")
+        XCTAssertEqual(message { try Validation.checkText(nil, field: "username", maxCharacters: 128) },
+                       "username is required")
+    }
+
+    func testEndpointParsing() throws {
+        XCTAssertEqual(try ClientConfiguration.parseEndpoint("https://hss.example.com/").baseURL, "https://hss.example.com")
+        XCTAssertEqual(try ClientConfiguration.parseEndpoint("http://127.0.0.1:8080").host, "127.0.0.1:8080")
+        XCTAssertEqual(try ClientConfiguration.parseEndpoint("https://[::1]:8443").host, "[::1]:8443")
+        for bad in ["ftp://x", "x.com", "https://", "https://a/b", "https://u@h", "https://h?q", "https://h\r\nX: y"] {
+            XCTAssertNotNil(message { _ = try ClientConfiguration.parseEndpoint(bad) }, bad)
+        }
+    }
+
+    func testRegions() {
+        XCTAssertEqual(Regions.endpoint(for: "cn-north-4"), "https://hss.cn-north-4.myhuaweicloud.com")
+        XCTAssertEqual(Regions.endpoint(for: "eu-west-101"), "https://hss.eu-west-101.myhuaweicloud.eu")
+        XCTAssertNil(Regions.endpoint(for: "moon-1"))
+        XCTAssertEqual(Regions.all.count, 32)
+    }
+
+    func testRedactorRemovesEveryFormOfASecret() {
+        var redactor = Redactor()
+        redactor.add(SecureBuffer("p@ss w/rd"))
+        let raw = "got p@ss w/rd, encoded p%40ss%20w%2Frd, form p%40ss+w%2Frd, lower p%40ss%20w%2frd"
+        let out = redactor.redact(raw)
+        XCTAssertFalse(out.contains("p@ss"))
+        XCTAssertFalse(out.contains("p%40ss"))
+        XCTAssertEqual(out, "got ***, encoded ***, form ***, lower ***")
+    }
+
+    func testRedactorStarsThePasswordQueryValueWhateverItsEncoding() {
+        let out = Redactor().redact("canonicalRequest: GET\n/x/\nnamespace=a&password=P%c3%a9&registry_addr=r\n")
+        XCTAssertEqual(out, "canonicalRequest: GET\n/x/\nnamespace=a&password=***&registry_addr=r\n")
+    }
+
+    func testShortSecretsWithholdTheMessage() {
+        var redactor = Redactor()
+        redactor.add(SecureBuffer("ab"))
+        XCTAssertEqual(redactor.redact("cabin"), "(withheld: it may contain a secret)")
+        XCTAssertEqual(redactor.redact("nothing here"), "nothing here")
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make demo`: ask HSS for the scanner-image upload commands through the C API.
+# With HUAWEICLOUD_SDK_AK/SK (or CLOUD_SDK_AK/SK), HUAWEICLOUD_SDK_PROJECT_ID and
+# HUAWEICLOUD_SDK_REGION set, it calls Huawei Cloud; otherwise it starts the
+# bundled local HSS emulator and calls that.
+# Registry values: HSS_DEMO_REGISTRY_ADDR, HSS_DEMO_NAMESPACE, HSS_DEMO_USERNAME,
+# and the password in HSS_REGISTRY_PASSWORD (never on a command line).
+set -euo pipefail
+program=${1:?usage: demo.sh PATH_TO_upload_command}
+here=$(cd "$(dirname "$0")/.." && pwd)
+export LD_LIBRARY_PATH="$here/build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+ak=${HUAWEICLOUD_SDK_AK:-${CLOUD_SDK_AK:-}}
+if [[ -n "$ak" && -n "${HUAWEICLOUD_SDK_PROJECT_ID:-}" && -n "${HUAWEICLOUD_SDK_REGION:-${HUAWEICLOUD_SDK_ENDPOINT:-}}" ]]; then
+    echo "== calling Huawei Cloud HSS (${HUAWEICLOUD_SDK_REGION:-$HUAWEICLOUD_SDK_ENDPOINT})"
+else
+    workdir=$(mktemp -d)
+    trap 'kill "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null; rm -rf "$workdir"' EXIT
+    python3 "$here/Tests/emulator/hss_emulator.py" --port 0 --port-file "$workdir/port" >/dev/null &
+    emulator=$!
+    for _ in $(seq 100); do [[ -s "$workdir/port" ]] && break; sleep 0.05; done
+    [[ -s "$workdir/port" ]] || { echo "the emulator did not start" >&2; exit 1; }
+    echo "== no cloud credentials in the environment: calling the local HSS emulator on port $(cat "$workdir/port")"
+    export HUAWEICLOUD_SDK_ENDPOINT="http://127.0.0.1:$(cat "$workdir/port")"
+    export HUAWEICLOUD_SDK_AK=EMULATORAK HUAWEICLOUD_SDK_SK=EMULATORSK
+    export HUAWEICLOUD_SDK_PROJECT_ID=demo-project
+    export HSS_REGISTRY_PASSWORD=${HSS_REGISTRY_PASSWORD:-demo-Passw0rd}
+fi
+
+"$program" "${HSS_DEMO_REGISTRY_ADDR:-harbor.example.com:443}" \
+    "${HSS_DEMO_NAMESPACE:-hss-scanner}" "${HSS_DEMO_USERNAME:-admin}"
