@@ -11,9 +11,12 @@ final class SecureBuffer {
     private var storage: UnsafeMutablePointer<UInt8>?
 
     init(capacity: Int = 64) {
-        self.capacity = max(capacity, 16)
-        self.storage = malloc(self.capacity)?.assumingMemoryBound(to: UInt8.self)
-        if storage == nil { self.capacity = 0 }
+        self.capacity = max(capacity + 1, 16)
+        self.storage = calloc(self.capacity, 1)?.assumingMemoryBound(to: UInt8.self)
+        if storage == nil {
+            self.capacity = 0
+            isValid = false
+        }
     }
 
     /// Copies a NUL-terminated C string (without the NUL).
@@ -26,7 +29,7 @@ final class SecureBuffer {
     }
 
     convenience init(_ text: String) {
-        self.init(capacity: text.utf8.count + 1)
+        self.init(capacity: text.utf8.count)
         append(text)
     }
 
@@ -46,12 +49,14 @@ final class SecureBuffer {
         guard reserve(1), let storage else { return }
         storage[count] = byte
         count += 1
+        storage[count] = 0
     }
 
     func append(_ other: UnsafeBufferPointer<UInt8>) {
         guard other.count > 0, reserve(other.count), let storage, let base = other.baseAddress else { return }
         (storage + count).update(from: base, count: other.count)
         count += other.count
+        storage[count] = 0
     }
 
     func append(_ other: SecureBuffer) {
@@ -67,12 +72,11 @@ final class SecureBuffer {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// The contents followed by a NUL, for handing to C. The pointer is
-    /// valid until the buffer changes or is released.
-    func cString() -> UnsafePointer<CChar>? {
-        guard reserve(1), let storage else { return nil }
-        storage[count] = 0
-        return UnsafeRawPointer(storage).assumingMemoryBound(to: CChar.self)
+    /// The contents as a NUL-terminated C string (the buffer always keeps a
+    /// NUL after its bytes), valid until the buffer changes or is released.
+    /// Reading it never mutates, so a finished buffer may be shared by threads.
+    var cString: UnsafePointer<CChar>? {
+        storage.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
     }
 
     /// A malloc'd NUL-terminated copy that the caller owns (and must wipe).
@@ -96,9 +100,10 @@ final class SecureBuffer {
     /// Lossy UTF-8 text, for values that are not secret (error bodies).
     func string() -> String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Makes room for `extra` bytes plus the trailing NUL.
     private func reserve(_ extra: Int) -> Bool {
         guard isValid else { return false }
-        let needed = count + extra
+        let needed = count + extra + 1
         if needed <= capacity, storage != nil { return true }
         var newCapacity = max(capacity, 16)
         while newCapacity < needed { newCapacity *= 2 }

@@ -60,17 +60,16 @@ enum Signer {
         return out
     }
 
-    /// Lower-cased, sorted names of the headers that are signed: all but
-    /// those whose name contains "_".
-    static func signedHeaderNames(_ headers: [Header]) -> [String] {
-        headers.map { $0.name.lowercased() }.filter { !$0.contains("_") }.sorted()
-    }
-
     static func canonicalRequest(method: String, path: String, query: SecureBuffer,
                                         headers: [Header], bodyHash: String = emptyBodyHash)
         -> (request: SecureBuffer, signedHeaders: String)
     {
-        let names = signedHeaderNames(headers)
+        // Every header is signed except those whose name contains "_";
+        // names lower-cased and sorted, values trimmed.
+        let signed = headers.compactMap { header -> (name: String, value: SecureBuffer)? in
+            let name = header.name.lowercased()
+            return name.contains("_") ? nil : (name, header.value)
+        }.sorted { $0.name < $1.name }
         let out = SecureBuffer(capacity: 512 + query.count)
         out.append(method.uppercased())
         out.append(UInt8(ascii: "\n"))
@@ -78,15 +77,14 @@ enum Signer {
         out.append(UInt8(ascii: "\n"))
         out.append(query)
         out.append(UInt8(ascii: "\n"))
-        for name in names {
-            guard let header = headers.first(where: { $0.name.lowercased() == name }) else { continue }
-            out.append(name)
+        for header in signed {
+            out.append(header.name)
             out.append(UInt8(ascii: ":"))
             out.append(trimmed(header.value.bytes))
             out.append(UInt8(ascii: "\n"))
         }
         out.append(UInt8(ascii: "\n"))
-        let signedHeaders = names.joined(separator: ";")
+        let signedHeaders = signed.map(\.name).joined(separator: ";")
         out.append(signedHeaders)
         out.append(UInt8(ascii: "\n"))
         out.append(bodyHash)

@@ -55,13 +55,13 @@ final class CurlTransport {
         let nodes = UnsafeMutablePointer<curl_slist>.allocate(capacity: max(headerLines.count, 1))
         defer { nodes.deallocate() }
         for (index, line) in headerLines.enumerated() {
-            guard let text = line.cString() else {
+            guard let text = line.cString, line.isValid else {
                 throw HSSError(HSS_E_OUT_OF_MEMORY, "could not build the request headers")
             }
             let next = index + 1 < headerLines.count ? nodes + index + 1 : nil
             (nodes + index).initialize(to: curl_slist(data: UnsafeMutablePointer(mutating: text), next: next))
         }
-        guard let urlText = url.cString() else {
+        guard let urlText = url.cString, url.isValid else {
             throw HSSError(HSS_E_OUT_OF_MEMORY, "could not build the request URL")
         }
 

@@ -1,0 +1,660 @@
+#!/usr/bin/env python3
+"""Local emulator of Huawei Cloud HSS `ShowImageUploadCommand`, for tests and `make demo`.
+
+    GET /v5/{project_id}/image/registries/image-upload-command
+        ?registry_addr=&namespace=&username=&password=[&enterprise_project_id=]
+
+Python 3.11 standard library only. The AK/SK verification below is this project's own
+implementation of the SDK-HMAC-SHA256 rules written down in docs/api.md; it is checked
+against the official SDK by Tests/emulator/test_emulator.py and Tests/vectors/signing.json.
+
+Usage:
+    python3 hss_emulator.py [--host 127.0.0.1] [--port 0] [--tls-cert F --tls-key F]
+                            [--credentials AK:SK ...] [--token TOKEN ...] [--port-file F] [--verbose]
+
+Prints exactly one line `HSS_EMULATOR_PORT=<port>` once listening; runs until SIGTERM/SIGINT.
+
+Importable: `server, port = start_emulator(...)`, then `server.shutdown()`.
+
+Behaviour summary:
+  * 404 APIGW.0101 for any other path or method (checked before auth, like a gateway would).
+  * Auth: `Authorization: SDK-HMAC-SHA256 ...` (wins if both are sent) or `X-Auth-Token`.
+    AK/SK checks, in order: Authorization well-formed -> X-Sdk-Date present and within
+    15 min (else APIGW.0303) -> AK known -> host, x-sdk-date (and x-security-token if sent)
+    signed -> signature (APIGW.0301 echoing the canonical request, as the real gateway does).
+  * Then, by project_id (after auth): emu-status-{403,429,500,502,504}, emu-errfmt-{camel,code,
+    text}, emu-nonjson, emu-huge (8 MiB JSON), emu-redirect (302), emu-stall (30 s, then the
+    normal answer) answer at once; then parameters are validated (400 HSS.0004, the message
+    names the parameter, never its value); then 200, altered for emu-missing-field,
+    emu-nul-field and emu-echo-headers (adds every received header, credentials "<redacted>").
+  * 200 body: image_command "docker login -u U -p P R && docker load -i hss-scanner.tar &&
+    docker push R/N/hss-scanner", fixed images_download_url / swr_image_pull_command, and
+    "emulator_echo" with every decoded input (for byte-exact round-trip checks).
+  * `GET /_emulator/stats[?reset=1]` (no auth) -> {"requests": n, "connections": m}.
+    Stats requests are not counted themselves, and a connection is counted once it has
+    carried at least one counted request, so tests can diff two snapshots without noise.
+
+Error codes: APIGW.*/APIG.* mimic the real API gateway (docs/api.md). The HSS.xxxx codes
+(HSS.0004 for parameter errors, HSS.0000/1001/1002 for test behaviours) and EMU.xxxx (HTTP
+framing errors) are THIS EMULATOR'S OWN CHOICE; the real service's codes for these are unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import ssl
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DEFAULT_CREDENTIALS = {"EMULATORAK": "EMULATORSK"}
+DEFAULT_TOKENS = ("EMULATOR-TOKEN",)
+
+ALGORITHM = "SDK-HMAC-SHA256"
+EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
+MAX_CLOCK_SKEW = _dt.timedelta(minutes=15)
+MAX_REQUEST_BODY = 1 << 20  # GET has no body; anything bigger is not worth reading
+MAX_TOKEN_LEN = 32768
+
+API_PATH_RE = re.compile(r"^/v5/([^/]*)/image/registries/image-upload-command$")
+STATS_PATH = "/_emulator/stats"
+
+# (name, min chars, max chars, required). Chars = Unicode code points of the decoded UTF-8
+# value (Python len()). NB: not grapheme clusters -- "👩‍👩‍👧" is 5 here.
+QUERY_LIMITS = (
+    ("registry_addr", 1, 256, True),
+    ("namespace", 1, 128, True),
+    ("username", 1, 128, True),
+    ("password", 1, 128, True),
+    # Not in the official parameter table; the emulator's own choice: if present, 1-256.
+    ("enterprise_project_id", 1, 256, False),
+)
+PROJECT_ID_LIMITS = (1, 256)
+
+IMAGES_DOWNLOAD_URL = "https://hss-emulator.invalid/images/hss-scanner.zip"
+SWR_IMAGE_PULL_COMMAND = "docker pull swr.emulator.invalid/hss/hss-scanner:latest"
+
+# Plain error replies selected by project_id: status, error_code, error_msg.
+STATUS_BEHAVIOURS = {
+    "emu-status-403": (403, "APIGW.0302", "The IAM user is not authorized to access the API."),
+    "emu-status-429": (429, "APIG.0308",
+                       "The throttling threshold has been reached: policy user over ratelimit,"
+                       "limit:10,time:1 second"),
+    "emu-status-500": (500, "HSS.0000", "internal error"),
+    "emu-status-502": (502, "APIGW.0202", "Backend unavailable."),
+    "emu-status-504": (504, "APIGW.0203", "Backend timeout."),
+}
+HUGE_BODY_SIZE = 8 << 20
+STALL_SECONDS = 30
+REDIRECT_LOCATION = "http://127.0.0.1:1/elsewhere"
+REDACTED = "<redacted>"
+REDACTED_HEADERS = {"authorization", "x-security-token", "x-auth-token"}
+
+
+# --------------------------------------------------------------------------------------
+# SDK-HMAC-SHA256 canonicalisation (docs/api.md "AK/SK signing"), own implementation.
+# Everything works on bytes: the server sees raw request bytes, and header values may be
+# UTF-8 (http.server hands them over as latin-1 strings, which we map back to bytes).
+# --------------------------------------------------------------------------------------
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+
+
+def percent_encode(data: bytes) -> str:
+    """Keep A-Z a-z 0-9 - _ . ~, everything else %XY (upper-case hex)."""
+    return "".join(chr(b) if b in _UNRESERVED else "%%%02X" % b for b in data)
+
+
+def percent_decode(data: bytes) -> bytes:
+    """Decode %XY; a '%' not followed by two hex digits stays literal. '+' stays '+'
+    (the signing rules never use '+' for space, so a literal '+' means '+')."""
+    return urllib.parse.unquote_to_bytes(data)
+
+
+def canonical_uri(raw_path: bytes) -> str:
+    """Decode the path, split on '/', re-encode each segment, join, append '/'."""
+    uri = "/".join(percent_encode(seg) for seg in percent_decode(raw_path).split(b"/"))
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def parse_query(raw_query: bytes) -> list[tuple[bytes, bytes]]:
+    """Raw query -> decoded (name, value) pairs, in received order. 'a' alone means a=''."""
+    pairs = []
+    for piece in raw_query.split(b"&"):
+        if piece:
+            name, _, value = piece.partition(b"=")
+            pairs.append((percent_decode(name), percent_decode(value)))
+    return pairs
+
+
+def canonical_query(pairs: list[tuple[bytes, bytes]]) -> str:
+    # Sort on the DECODED values: UTF-8 byte order == code point order, which is how the
+    # Python SDK sorts its (name, value) string tuples. (Sorting the encoded form would
+    # differ, e.g. '~' vs '%C3%A9', but only when names repeat.)
+    return "&".join("%s=%s" % (percent_encode(n), percent_encode(v)) for n, v in sorted(pairs))
+
+
+def trim_header_value(value: bytes) -> bytes:
+    # Only SP/HTAB: the raw bytes may be UTF-8 and e.g. 'à' ends in 0xA0, which a
+    # Unicode-aware strip() of the latin-1 view would eat.
+    return value.strip(b" \t")
+
+
+def build_canonical_request(method: str, raw_path: bytes, raw_query: bytes,
+                            signed_headers: str, header_values: dict[str, bytes],
+                            body_hash: str) -> bytes:
+    """header_values: lower-case name -> raw value, for every name in signed_headers."""
+    lines = b"".join(name.encode("latin-1") + b":" + trim_header_value(header_values[name.lower()]) + b"\n"
+                     for name in signed_headers.split(";"))
+    return b"\n".join([
+        method.upper().encode("ascii"),
+        canonical_uri(raw_path).encode("ascii"),
+        canonical_query(parse_query(raw_query)).encode("ascii"),
+        lines,  # ends in '\n', so a blank line precedes SignedHeaders
+        signed_headers.encode("latin-1"),
+        body_hash.encode("ascii"),
+    ])
+
+
+def string_to_sign(sdk_date: str, canonical_request: bytes) -> bytes:
+    return ("%s\n%s\n%s" % (ALGORITHM, sdk_date, hashlib.sha256(canonical_request).hexdigest())).encode("ascii")
+
+
+def compute_signature(sk: str, sts: bytes) -> str:
+    return hmac.new(sk.encode("utf-8"), sts, hashlib.sha256).hexdigest()
+
+
+_AUTH_RE = re.compile(r"^SDK-HMAC-SHA256\s+(.*)$", re.S)
+
+
+def parse_authorization(value: str) -> dict[str, str] | None:
+    """'SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex' -> dict, or None."""
+    m = _AUTH_RE.match(value.strip())
+    if not m:
+        return None
+    fields = {}
+    for part in m.group(1).split(","):
+        key, sep, val = part.strip().partition("=")
+        if not sep:
+            return None
+        fields[key] = val
+    if not all(fields.get(k) for k in ("Access", "SignedHeaders", "Signature")):
+        return None
+    return fields
+
+
+# --------------------------------------------------------------------------------------
+# Server
+# --------------------------------------------------------------------------------------
+
+class AuthError(Exception):
+    def __init__(self, status: int, code: str, msg: str):
+        super().__init__(msg)
+        self.status, self.code, self.msg = status, code, msg
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True  # a stalled handler must never keep the process alive
+    allow_reuse_address = True
+
+    def __init__(self, address, credentials: dict[str, str], tokens, ssl_context=None, verbose=False):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, EmulatorHandler)
+        if ssl_context is not None:
+            # Handshake later, in the handler thread (see EmulatorHandler.setup), so a client
+            # that connects and says nothing cannot block accept().
+            self.socket = ssl_context.wrap_socket(self.socket, server_side=True,
+                                                  do_handshake_on_connect=False)
+        self.credentials = dict(credentials)
+        self.tokens = tuple(tokens)
+        self.verbose = verbose
+        self.stop_event = threading.Event()
+        self._stats_lock = threading.Lock()
+        self.requests = 0
+        self.connections = 0
+        self._huge_body = None
+
+    # -- stats --
+    def count_request(self, first_on_connection: bool):
+        with self._stats_lock:
+            self.requests += 1
+            if first_on_connection:
+                self.connections += 1
+
+    def snapshot_stats(self, reset: bool) -> dict:
+        with self._stats_lock:
+            snap = {"requests": self.requests, "connections": self.connections}
+            if reset:
+                self.requests = self.connections = 0
+        return snap
+
+    def huge_body(self) -> bytes:
+        if self._huge_body is None:
+            head = b'{"image_command":"'
+            tail = ('","images_download_url":"%s","swr_image_pull_command":"%s"}'
+                    % (IMAGES_DOWNLOAD_URL, SWR_IMAGE_PULL_COMMAND)).encode()
+            self._huge_body = head + b"x" * (HUGE_BODY_SIZE - len(head) - len(tail)) + tail
+        return self._huge_body
+
+    def handle_error(self, request, client_address):
+        # Clients hanging up (timeouts, size caps, failed TLS handshakes) are expected in
+        # tests; stay quiet unless asked.
+        if self.verbose:
+            exc = sys.exc_info()[1]
+            print("hss_emulator: connection error: %s" % type(exc).__name__, file=sys.stderr, flush=True)
+
+    def shutdown(self):
+        self.stop_event.set()  # wakes stalled handlers
+        super().shutdown()
+        self.server_close()
+
+
+class EmulatorHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
+    server_version = "hss-emulator"
+    timeout = 60  # idle keep-alive connections are dropped after this
+    server: EmulatorServer
+
+    # -- plumbing --
+
+    def version_string(self):
+        return self.server_version
+
+    def setup(self):
+        super().setup()
+        self._connection_counted = False
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
+
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
+        pass  # never log: the request line holds the registry password
+
+    def handle_one_request(self):
+        self.request_id = secrets.token_hex(16)
+        super().handle_one_request()
+
+    def _send(self, status: int, body: bytes, content_type: str | None = "application/json",
+              extra_headers=()):
+        self.send_response(status)
+        self.send_header("X-Request-Id", self.request_id)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in extra_headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(self, status: int, obj: dict):
+        self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"))
+
+    def _send_error_json(self, status: int, code: str, msg: str):
+        self._send_json(status, {"error_code": code, "error_msg": msg, "request_id": self.request_id})
+
+    def send_error(self, code, message=None, explain=None):
+        """Framing errors found by http.server itself (bad request line, huge headers...)."""
+        if not hasattr(self, "request_id"):
+            self.request_id = secrets.token_hex(16)
+        # Only the generic reason: http.server's detail message can quote the request line,
+        # i.e. the query string with the password.
+        msg = self.responses.get(code, ("error",))[0]
+        body = json.dumps({"error_code": "EMU.%04d" % code, "error_msg": msg,
+                           "request_id": self.request_id}).encode()
+        self.close_connection = True
+        self.send_response(code)
+        self.send_header("X-Request-Id", self.request_id)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
+
+    def _header_bytes(self, name: str) -> list[bytes]:
+        # http.client decodes header bytes as latin-1; map back to the raw bytes.
+        return [v.encode("latin-1", "replace") for v in (self.headers.get_all(name) or [])]
+
+    def _header_text(self, name: str) -> str | None:
+        vals = self._header_bytes(name)
+        return vals[0].decode("utf-8", "replace") if vals else None
+
+    def _read_body(self) -> bytes | None:
+        """Read (and keep) any request body so keep-alive framing stays intact."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self._send_error_json(400, "EMU.0400", "Transfer-Encoding is not supported")
+            return None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._send_error_json(400, "EMU.0400", "bad Content-Length")
+            return None
+        if length > MAX_REQUEST_BODY:
+            self.close_connection = True
+            self._send_error_json(413, "EMU.0413", "request body too large")
+            return None
+        return self.rfile.read(length) if length else b""
+
+    # -- dispatch --
+
+    def do_GET(self):
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def _dispatch(self):
+        raw_target = self.path.encode("latin-1", "replace")  # request line, as received
+        raw_path, _, raw_query = raw_target.partition(b"?")
+        path_text = raw_path.decode("latin-1")
+        if self.server.verbose:  # path only: the query string holds the password
+            print("hss_emulator: %s %s" % (self.command, path_text), file=sys.stderr, flush=True)
+
+        body = self._read_body()
+        if body is None:
+            return
+
+        if path_text == STATS_PATH and self.command == "GET":
+            reset = b"reset=1" in raw_query.split(b"&")
+            self._send_json(200, self.server.snapshot_stats(reset))
+            return
+
+        self.server.count_request(first_on_connection=not self._connection_counted)
+        self._connection_counted = True
+
+        m = API_PATH_RE.match(path_text)
+        if self.command != "GET" or not m:
+            self._send_error_json(404, "APIGW.0101",
+                                  "The API does not exist or has not been published in the environment")
+            return
+
+        try:
+            auth = self._authenticate(raw_path, raw_query, body)
+        except AuthError as e:
+            self._send_error_json(e.status, e.code, e.msg)
+            return
+
+        project_id_bytes = percent_decode(m.group(1).encode("latin-1"))
+        self._serve_api(project_id_bytes, raw_query, auth)
+
+    # -- auth --
+
+    def _authenticate(self, raw_path: bytes, raw_query: bytes, body: bytes) -> dict:
+        authz = self.headers.get_all("Authorization") or []
+        tokens = self.headers.get_all("X-Auth-Token") or []
+        if authz:
+            return self._verify_aksk(authz, raw_path, raw_query, body)
+        if tokens:
+            if len(tokens) == 1 and 0 < len(tokens[0]) <= MAX_TOKEN_LEN and any(
+                    hmac.compare_digest(tokens[0].encode("latin-1", "replace"), t.encode("utf-8"))
+                    for t in self.server.tokens):
+                return {"auth": "token", "signed_headers": None}
+            raise AuthError(401, "APIGW.0307", "The token must be updated.")
+        raise AuthError(401, "APIGW.0301",
+                        "Incorrect IAM authentication information: Authorization not found in header")
+
+    def _verify_aksk(self, authz: list[str], raw_path: bytes, raw_query: bytes, body: bytes) -> dict:
+        def fail(msg, code="APIGW.0301"):
+            raise AuthError(401, code, "Incorrect IAM authentication information: " + msg)
+
+        fields = parse_authorization(authz[0]) if len(authz) == 1 else None
+        if fields is None:
+            fail("unsupported or malformed Authorization header (expected %s)" % ALGORITHM)
+
+        dates = self._header_bytes("X-Sdk-Date")
+        if not dates:
+            fail("X-Sdk-Date not found in header", "APIGW.0303")
+        sdk_date = trim_header_value(dates[0]).decode("latin-1")
+        try:
+            if len(dates) != 1 or not re.fullmatch(r"\d{8}T\d{6}Z", sdk_date):
+                raise ValueError
+            when = _dt.datetime.strptime(sdk_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.timezone.utc)
+        except ValueError:
+            fail("X-Sdk-Date is malformed, expected YYYYMMDDTHHMMSSZ", "APIGW.0303")
+        if abs(_dt.datetime.now(_dt.timezone.utc) - when) > MAX_CLOCK_SKEW:
+            fail("the request time (X-Sdk-Date) differs from the server time by more than 15 minutes",
+                 "APIGW.0303")
+
+        sk = self.server.credentials.get(fields["Access"])
+        if sk is None:
+            fail("access key not found")
+
+        signed = fields["SignedHeaders"]
+        names = [n.lower() for n in signed.split(";")]
+        for required in ("host", "x-sdk-date"):
+            if required not in names:
+                fail("%s must be a signed header" % required)
+        if self.headers.get("X-Security-Token") is not None and "x-security-token" not in names:
+            fail("x-security-token must be a signed header")
+        values = {}
+        for name in names:
+            got = self._header_bytes(name)
+            if len(got) != 1:
+                fail("signed header %s is %s" % (name, "missing" if not got else "repeated"))
+            values[name] = got[0]
+
+        if not body:
+            body_hash = EMPTY_BODY_SHA256
+        else:  # same rule as the official signer: an explicit payload hash header wins
+            declared = self._header_bytes("X-Sdk-Content-Sha256")
+            body_hash = declared[0].decode("latin-1") if declared else hashlib.sha256(body).hexdigest()
+
+        creq = build_canonical_request(self.command, raw_path, raw_query, signed, values, body_hash)
+        expected = compute_signature(sk, string_to_sign(sdk_date, creq))
+        # Compare bytes: compare_digest() refuses non-ASCII str, and the header may hold anything.
+        if not hmac.compare_digest(expected.encode(), fields["Signature"].strip().encode("latin-1", "replace")):
+            # Like the real gateway: echo the canonical request we computed (it contains the
+            # encoded password -- client libraries must redact this message).
+            raise AuthError(401, "APIGW.0301",
+                            "Verify aksk signature fail, canonicalRequest: " + creq.decode("utf-8", "replace"))
+        return {"auth": "aksk", "signed_headers": signed}
+
+    # -- the API itself --
+
+    def _validate(self, project_id: bytes, raw_query: bytes) -> dict:
+        """Return decoded params, or raise ValueError(message) -- messages never echo values."""
+        def text(name: str, raw: bytes, lo: int, hi: int) -> str:
+            try:
+                value = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError("invalid parameter: %s (not valid UTF-8)" % name) from None
+            if not lo <= len(value) <= hi:
+                raise ValueError("invalid parameter: %s (length must be %d-%d characters)" % (name, lo, hi))
+            return value
+
+        out = {"project_id": text("project_id", project_id, *PROJECT_ID_LIMITS)}
+        received: dict[str, bytes] = {}
+        known = {name for name, *_ in QUERY_LIMITS}
+        for raw_name, raw_value in parse_query(raw_query):
+            name = raw_name.decode("utf-8", "replace")
+            if name not in known:
+                shown = name if re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) else "(not shown)"
+                raise ValueError("unknown query parameter: %s" % shown)
+            if name in received:
+                raise ValueError("duplicate query parameter: %s" % name)
+            received[name] = raw_value
+        for name, lo, hi, required in QUERY_LIMITS:
+            if name in received:
+                out[name] = text(name, received[name], lo, hi)
+            elif required:
+                raise ValueError("missing required query parameter: %s" % name)
+            else:
+                out[name] = None
+        return out
+
+    def _serve_api(self, project_id: bytes, raw_query: bytes, auth: dict):
+        behaviour = project_id.decode("utf-8", "replace")
+
+        # Behaviours that do not depend on the query (gateway-ish failures and odd bodies).
+        if behaviour in STATUS_BEHAVIOURS:
+            self._send_error_json(*STATUS_BEHAVIOURS[behaviour])
+            return
+        if behaviour == "emu-errfmt-camel":
+            self._send_json(400, {"errorCode": "HSS.1001", "errorMsg": "camel error"})
+            return
+        if behaviour == "emu-errfmt-code":
+            self._send_json(400, {"code": "HSS.1002", "message": "code error"})
+            return
+        if behaviour == "emu-errfmt-text":
+            self._send(503, b"service unavailable", "text/plain")
+            return
+        if behaviour == "emu-nonjson":
+            self._send(200, b"<html>oops</html>", "text/html")
+            return
+        if behaviour == "emu-huge":
+            self._send(200, self.server.huge_body())
+            return
+        if behaviour == "emu-redirect":
+            self._send(302, b"", None, [("Location", REDIRECT_LOCATION)])
+            return
+        if behaviour == "emu-stall":
+            # Request fully read; now hold the answer. Other connections have their own threads.
+            self.server.stop_event.wait(STALL_SECONDS)
+            if self.server.stop_event.is_set():
+                self.close_connection = True
+                return
+
+        try:
+            params = self._validate(project_id, raw_query)
+        except ValueError as e:
+            self._send_error_json(400, "HSS.0004", str(e))
+            return
+
+        echo = dict(params)
+        echo.update({
+            "auth": auth["auth"],
+            "security_token": self.headers.get("X-Security-Token") is not None,
+            "user_agent": self._header_text("User-Agent"),
+            "signed_headers": auth["signed_headers"],
+        })
+        if behaviour == "emu-echo-headers":
+            headers = {}
+            for name in self.headers.keys():
+                if name in headers:
+                    continue
+                if name.lower() in REDACTED_HEADERS:
+                    headers[name] = REDACTED
+                else:
+                    headers[name] = ", ".join(v.decode("utf-8", "replace") for v in self._header_bytes(name))
+            echo["headers"] = headers
+
+        image_command = ("docker login -u {username} -p {password} {registry_addr} && "
+                         "docker load -i hss-scanner.tar && "
+                         "docker push {registry_addr}/{namespace}/hss-scanner").format(**params)
+        if behaviour == "emu-nul-field":
+            image_command = "docker load\u0000 -i hss-scanner.tar"
+        body = {
+            "image_command": image_command,
+            "images_download_url": IMAGES_DOWNLOAD_URL,
+            "swr_image_pull_command": SWR_IMAGE_PULL_COMMAND,
+            "emulator_echo": echo,
+        }
+        if behaviour == "emu-missing-field":
+            del body["swr_image_pull_command"]
+        self._send_json(200, body)
+
+
+# --------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------
+
+def _parse_credentials(credentials) -> dict[str, str]:
+    """Accept {ak: sk}, ["AK:SK", ...] or [(ak, sk), ...]; None -> the defaults."""
+    if not credentials:
+        return dict(DEFAULT_CREDENTIALS)
+    if isinstance(credentials, dict):
+        return dict(credentials)
+    out = {}
+    for item in credentials:
+        if isinstance(item, str):
+            ak, sep, sk = item.partition(":")
+            if not sep or not ak or not sk:
+                raise ValueError("credentials must look like AK:SK")
+        else:
+            ak, sk = item
+        out[ak] = sk
+    return out
+
+
+def make_server(host="127.0.0.1", port=0, tls_cert=None, tls_key=None, credentials=None,
+                tokens=None, verbose=False) -> EmulatorServer:
+    ctx = None
+    if tls_cert or tls_key:
+        if not (tls_cert and tls_key):
+            raise ValueError("--tls-cert and --tls-key go together")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(tls_cert, tls_key)
+    return EmulatorServer((host, port), _parse_credentials(credentials),
+                          tokens or DEFAULT_TOKENS, ctx, verbose)
+
+
+def start_emulator(tls_cert=None, tls_key=None, credentials=None, tokens=None,
+                   host="127.0.0.1", verbose=False):
+    """Start in a daemon thread; returns (server, port). Stop with server.shutdown()."""
+    server = make_server(host, 0, tls_cert, tls_key, credentials, tokens, verbose)
+    threading.Thread(target=server.serve_forever, args=(0.1,), name="hss-emulator", daemon=True).start()
+    return server, server.server_address[1]
+
+
+def _write_port_file(path: str, port: int):
+    tmp = "%s.tmp.%d" % (path, os.getpid())  # write-then-rename: readers never see half a file
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Local Huawei Cloud HSS ShowImageUploadCommand emulator")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0, help="0 = pick a free port")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    # action="extend": both `--credentials A:B C:D` and `--credentials A:B --credentials C:D` work
+    ap.add_argument("--credentials", nargs="+", action="extend", metavar="AK:SK",
+                    help="accepted AK/SK pairs (default EMULATORAK:EMULATORSK)")
+    ap.add_argument("--token", nargs="+", action="extend", metavar="TOKEN",
+                    help="accepted X-Auth-Token values (default EMULATOR-TOKEN)")
+    ap.add_argument("--port-file")
+    ap.add_argument("--verbose", action="store_true", help="log method and path (never the query)")
+    args = ap.parse_args(argv)
+
+    try:
+        server = make_server(args.host, args.port, args.tls_cert, args.tls_key,
+                             args.credentials, args.token, args.verbose)
+    except (OSError, ValueError, ssl.SSLError) as e:
+        print("hss_emulator: %s" % e, file=sys.stderr)
+        return 2
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threading.Thread(target=server.serve_forever, args=(0.1,), name="hss-emulator", daemon=True).start()
+
+    port = server.server_address[1]
+    if args.port_file:
+        _write_port_file(args.port_file, port)
+    print("HSS_EMULATOR_PORT=%d" % port, flush=True)
+
+    while not stop.wait(0.1):
+        pass
+    server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
