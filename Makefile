@@ -29,10 +29,23 @@ SOURCES := $(shell find Sources -type f) include/hss.h Package.swift
 
 CWARN := -std=c99 -Wall -Wextra -Wpedantic -Werror
 EXAMPLE := $(BUILD)/examples/upload_command
+CLI := $(BUILD)/bin/hss-image-upload-command
 
-.PHONY: all deps lib venv test test-swift test-c demo clean
+# Installation layout (GNU-style variables; DESTDIR for staging).
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR_INSTALL ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# Debian's python3 reads /usr/lib/python3/dist-packages and /usr/local/lib/python3.X/dist-packages.
+PY3_VERSION := $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/python$(PY3_VERSION)/dist-packages)
 
-all: lib
+.PHONY: all deps lib cli venv install uninstall test test-swift test-integration demo clean
+
+all: lib cli
 
 # Install missing Debian packages (needs root, as on CI and fresh machines).
 deps:
@@ -64,18 +77,50 @@ $(EXAMPLE): examples/upload_command.c include/hss.h $(LIB_SONAME)
 	@mkdir -p $(dir $@)
 	$(CC) $(CWARN) -Iinclude -o $@ $< -L$(LIBDIR) -lhss
 
-test: test-swift test-c
+cli: $(CLI)
+
+# The shell command is a small C program over the public header.
+$(CLI): bindings/shell/hss-image-upload-command.c include/hss.h $(LIB_SONAME)
+	@mkdir -p $(dir $@)
+	$(CC) $(CWARN) -D_POSIX_C_SOURCE=200809L -Iinclude -o $@ $< -L$(LIBDIR) -lhss
+
+test: test-swift test-integration
 
 # Signing known-answer vectors and unit tests of the Swift internals.
 test-swift: | deps
 	$(SWIFT) test --disable-swift-testing
 
-# The C API, ABI, emulator and canary tests, driven by pytest.
-test-c: $(LIB_SONAME) $(VENV_STAMP)
-	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) $(VENV)/bin/python -m pytest -q Tests
+# The emulator, C API, ABI, canary, Python binding and shell command tests,
+# driven by pytest against the bundled emulator.
+test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP)
+	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin $(VENV)/bin/python -m pytest -q Tests
 
-demo: $(EXAMPLE) | deps
+demo: $(EXAMPLE) $(CLI) | deps
 	@examples/demo.sh $(EXAMPLE)
+
+install: $(LIB_SONAME) $(CLI)
+	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(PYTHONDIR)/hss
+	install -m 0644 $(LIB_REAL) $(DESTDIR)$(LIBDIR_INSTALL)/
+	ln -sf libhss.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/libhss.so.$(SOVERSION)
+	ln -sf libhss.so.$(SOVERSION) $(DESTDIR)$(LIBDIR_INSTALL)/libhss.so
+	install -m 0644 include/hss.h $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR_INSTALL)|' -e 's|@VERSION@|$(VERSION)|' \
+		pkgconfig/hss.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/hss.pc
+	install -m 0644 bindings/python/hss/*.py bindings/python/hss/py.typed $(DESTDIR)$(PYTHONDIR)/hss/
+	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/
+	install -m 0644 bindings/shell/hss-image-upload-command.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 bindings/shell/hss-image-upload-command.bash-completion \
+		$(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR_INSTALL)/libhss.so* $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/hss.pc \
+		$(DESTDIR)$(INCLUDEDIR)/hss.h $(DESTDIR)$(BINDIR)/hss-image-upload-command \
+		$(DESTDIR)$(MANDIR)/man1/hss-image-upload-command.1 $(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
+	rm -rf $(DESTDIR)$(PYTHONDIR)/hss
 
 clean:
 	rm -rf $(BUILD) .build $(VENV)
+
+test-c: test-integration  # TEMP alias while helpers work

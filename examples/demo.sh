@@ -27,5 +27,14 @@ else
     export HSS_REGISTRY_PASSWORD=${HSS_REGISTRY_PASSWORD:-demo-Passw0rd}
 fi
 
-"$program" "${HSS_DEMO_REGISTRY_ADDR:-harbor.example.com:443}" \
-    "${HSS_DEMO_NAMESPACE:-hss-scanner}" "${HSS_DEMO_USERNAME:-admin}"
+registry=${HSS_DEMO_REGISTRY_ADDR:-harbor.example.com:443}
+namespace=${HSS_DEMO_NAMESPACE:-hss-scanner}
+username=${HSS_DEMO_USERNAME:-admin}
+
+echo "== through the C API (examples/upload_command.c)"
+"$program" "$registry" "$namespace" "$username"
+
+echo
+echo "== through the shell command, as a script would use it (--output env)"
+printf '%s\n' "${HSS_REGISTRY_PASSWORD:-}" | "$here/build/bin/hss-image-upload-command" --password-stdin \
+    --output env --registry-addr "$registry" --namespace "$namespace" --username "$username"

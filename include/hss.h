@@ -164,7 +164,11 @@ HSS_API hss_status hss_client_new(const hss_client_options *options,
                                   hss_client **out, hss_error **err);
 
 /* Create a client from the environment, then apply `overrides` (may be
- * NULL): every non-NULL / non-zero field of `overrides` wins.
+ * NULL): every non-NULL / non-zero field of `overrides` wins. Location
+ * (region, endpoint) and credentials (ak, sk, security_token, auth_token)
+ * each replace the environment's as a group: overriding only `region`
+ * ignores HUAWEICLOUD_SDK_ENDPOINT, overriding `auth_token` ignores the
+ * environment's AK/SK.
  * Variables read:
  *   HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK            (else CLOUD_SDK_AK, CLOUD_SDK_SK)
  *   HUAWEICLOUD_SDK_SECURITY_TOKEN
@@ -190,7 +194,8 @@ HSS_API void hss_client_free(hss_client *client);
 /* Inputs of ShowImageUploadCommand. Limits (Unicode characters):
  * registry_addr 1-256 ("host" or "host:port"), namespace_name, username,
  * password 1-128, enterprise_project_id 1-256 or NULL. No control
- * characters (U+0000-U+001F, U+007F); valid UTF-8. */
+ * characters (U+0000-U+001F, U+007F); valid UTF-8. Beyond these rules the
+ * values are sent as given (the service judges registry_addr's shape). */
 typedef struct hss_image_upload_command_request {
     unsigned int version;              /* HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION */
     const char *registry_addr;
@@ -204,7 +209,9 @@ typedef struct hss_image_upload_command_request {
     { HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION, NULL, NULL, NULL, NULL, NULL }
 
 /* The answer. It may embed the registry password: treat it as a secret.
- * hss_image_upload_command_free wipes it. */
+ * hss_image_upload_command_free wipes it. The strings are the service's
+ * text as is (valid UTF-8, no NUL): they may contain newlines or other
+ * control characters, so escape them before showing them on a terminal. */
 typedef struct hss_image_upload_command hss_image_upload_command;
 
 /* GET /v5/{project_id}/image/registries/image-upload-command.

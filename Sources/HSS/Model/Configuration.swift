@@ -36,8 +36,12 @@ struct ClientOptions {
 
     /// Every field set in `overrides` wins.
     mutating func apply(_ overrides: ClientOptions) {
-        region = overrides.region ?? region
-        endpoint = overrides.endpoint ?? endpoint
+        if overrides.region != nil || overrides.endpoint != nil {
+            // Where to connect is one choice: a region given in code beats
+            // an endpoint from the environment.
+            region = overrides.region
+            endpoint = overrides.endpoint
+        }
         projectID = overrides.projectID ?? projectID
         if overrides.accessKey != nil || overrides.secretKey != nil || overrides.authToken != nil {
             // A caller who passes credentials means those, not a mix with the environment's.

@@ -1,0 +1,596 @@
+/*
+ * hss-image-upload-command — ask Huawei Cloud HSS for the commands that push
+ * its scanner images into a private registry, from a shell or a CI script.
+ *
+ * A thin front over libhss, written against the public header only: this
+ * file parses options, reads secrets from stdin or files, and formats the
+ * answer. Signing and HTTP are the library's job.
+ *
+ * Secrets never come from the command line (any user can read
+ * /proc/PID/cmdline): the registry password comes from --password-stdin,
+ * --password-file or HSS_REGISTRY_PASSWORD; an IAM token from
+ * --auth-token-file or HUAWEICLOUD_SDK_AUTH_TOKEN. What this program reads
+ * itself is read without stdio (which would keep copies in its buffers),
+ * and wiped before it is freed.
+ */
+#include <hss.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define PROGRAM "hss-image-upload-command"
+
+/* Exit status. Keep in sync with usage() and the man page. */
+enum {
+    EXIT_OK = 0,
+    EXIT_OTHER = 1,      /* bad response, internal error, out of memory, output */
+    EXIT_USAGE = 2,      /* usage or invalid input */
+    EXIT_CLIENT = 3,     /* authentication or other 4xx from the service */
+    EXIT_NETWORK = 4,    /* network, TLS or timeout */
+    EXIT_SERVER = 5      /* 5xx from the service */
+};
+
+/* Longest accepted line, in bytes, for each secret (the library then checks
+ * the real limits: 128 characters for the password, 32768 for the token). */
+#define PASSWORD_MAX_BYTES 1024
+#define TOKEN_MAX_BYTES 32768
+#define TIMEOUT_MAX_SECONDS 3600.0
+
+/* ---------------------------------------------------------------------- */
+/* Options                                                                 */
+/* ---------------------------------------------------------------------- */
+
+enum option_id {
+    OPT_REGION = 256,     /* above every char: getopt's optopt tells long from short */
+    OPT_ENDPOINT,
+    OPT_PROJECT_ID,
+    OPT_REGISTRY_ADDR,
+    OPT_NAMESPACE,
+    OPT_USERNAME,
+    OPT_ENTERPRISE_PROJECT_ID,
+    OPT_PASSWORD_STDIN,
+    OPT_PASSWORD_FILE,
+    OPT_AUTH_TOKEN_FILE,
+    OPT_CA_FILE,
+    OPT_TIMEOUT,
+    OPT_OUTPUT,
+    OPT_FIELD,
+    OPT_HELP,
+    OPT_VERSION,
+    OPT_PASSWORD,        /* refused: a secret on the command line */
+    OPT_AUTH_TOKEN       /* refused: a secret on the command line */
+};
+
+static const struct option long_options[] = {
+    {"region",                required_argument, NULL, OPT_REGION},
+    {"endpoint",              required_argument, NULL, OPT_ENDPOINT},
+    {"project-id",            required_argument, NULL, OPT_PROJECT_ID},
+    {"registry-addr",         required_argument, NULL, OPT_REGISTRY_ADDR},
+    {"namespace",             required_argument, NULL, OPT_NAMESPACE},
+    {"username",              required_argument, NULL, OPT_USERNAME},
+    {"enterprise-project-id", required_argument, NULL, OPT_ENTERPRISE_PROJECT_ID},
+    {"password-stdin",        no_argument,       NULL, OPT_PASSWORD_STDIN},
+    {"password-file",         required_argument, NULL, OPT_PASSWORD_FILE},
+    {"auth-token-file",       required_argument, NULL, OPT_AUTH_TOKEN_FILE},
+    {"ca-file",               required_argument, NULL, OPT_CA_FILE},
+    {"timeout",               required_argument, NULL, OPT_TIMEOUT},
+    {"output",                required_argument, NULL, OPT_OUTPUT},
+    {"field",                 required_argument, NULL, OPT_FIELD},
+    {"help",                  no_argument,       NULL, OPT_HELP},
+    {"version",               no_argument,       NULL, OPT_VERSION},
+    {"password",              optional_argument, NULL, OPT_PASSWORD},
+    {"auth-token",            optional_argument, NULL, OPT_AUTH_TOKEN},
+    {NULL, 0, NULL, 0}
+};
+
+static void usage(FILE *out)
+{
+    fputs(
+"Usage: " PROGRAM " [OPTIONS] --registry-addr ADDR --namespace NAME --username USER\n"
+"           (--password-stdin | --password-file FILE | HSS_REGISTRY_PASSWORD=...)\n"
+"\n"
+"Ask Huawei Cloud HSS (ShowImageUploadCommand) for the commands that push its\n"
+"scanner images into your private registry, and print them.\n"
+"\n"
+"Registry:\n"
+"  --registry-addr ADDR          registry host or host:port (required)\n"
+"  --namespace NAME              registry project the images go into (required)\n"
+"  --username USER               registry login user (required)\n"
+"  --password-stdin              read the registry password from the first line of stdin\n"
+"  --password-file FILE          read the registry password from the first line of FILE\n"
+"  --enterprise-project-id ID    e.g. all_granted_eps\n"
+"\n"
+"Service (override the environment, see below):\n"
+"  --region REGION               e.g. cn-north-4\n"
+"  --endpoint URL                https://host[:port]; wins over --region\n"
+"  --project-id ID               Huawei Cloud project id\n"
+"  --auth-token-file FILE        use the IAM token in FILE instead of AK/SK\n"
+"  --ca-file FILE                PEM CA bundle to trust instead of the system store\n"
+"  --timeout SECONDS             limit for the whole call (default 30, at most 3600)\n"
+"\n"
+"Output:\n"
+"  --output text|json|env        text for people (default), one JSON object, or\n"
+"                                HSS_IMAGE_COMMAND=... lines for eval \"$(...)\"\n"
+"  --field NAME                  print one field raw: image_command,\n"
+"                                images_download_url or swr_image_pull_command\n"
+"  --help                        print this help and exit\n"
+"  --version                     print the version and exit\n"
+"\n"
+"Secrets are never taken from the command line: --password and --auth-token are\n"
+"refused. The answer itself embeds the registry password: treat it as a secret.\n"
+"\n"
+"Environment:\n"
+"  HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK   AK/SK (else CLOUD_SDK_AK, CLOUD_SDK_SK)\n"
+"  HUAWEICLOUD_SDK_SECURITY_TOKEN           with temporary AK/SK\n"
+"  HUAWEICLOUD_SDK_AUTH_TOKEN               IAM token, used when no AK/SK is set\n"
+"  HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_ENDPOINT\n"
+"  HSS_REGISTRY_PASSWORD                    registry password, when neither\n"
+"                                           --password-stdin nor --password-file is given\n"
+"\n"
+"Exit status:\n"
+"  0  success\n"
+"  1  any other error (unusable answer, internal error, out of memory, output)\n"
+"  2  usage error or invalid input (nothing was sent)\n"
+"  3  authentication failure or other 4xx answer from the service\n"
+"  4  network, TLS or timeout failure\n"
+"  5  5xx answer from the service\n"
+"\n"
+"Example:\n"
+"  printf '%s\\n' \"$pw\" | " PROGRAM " --region cn-north-4 --project-id \"$pid\" \\\n"
+"      --registry-addr harbor.example.com:443 --namespace library --username admin \\\n"
+"      --password-stdin --output env\n"
+"\n"
+"See " PROGRAM "(1).\n", out);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Errors                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Print text with every control character turned into a space, so that an
+ * error always stays on one line. */
+static void put_one_line(FILE *out, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, out);
+}
+
+/* One line on stderr: "hss-image-upload-command: <message>". */
+static int usage_error(const char *message, const char *detail)
+{
+    fprintf(stderr, PROGRAM ": %s%s (see --help)\n", message, detail ? detail : "");
+    return EXIT_USAGE;
+}
+
+static int exit_code_for(hss_status status)
+{
+    switch (status) {
+    case HSS_OK:                 return EXIT_OK;
+    case HSS_E_INVALID_ARGUMENT: return EXIT_USAGE;
+    case HSS_E_HTTP_CLIENT:      return EXIT_CLIENT;
+    case HSS_E_NETWORK:
+    case HSS_E_TLS:
+    case HSS_E_TIMEOUT:          return EXIT_NETWORK;
+    case HSS_E_HTTP_SERVER:      return EXIT_SERVER;
+    default:                     return EXIT_OTHER;
+    }
+}
+
+/* Report a library failure. The library's messages never hold a secret. */
+static int library_error(hss_status status, const hss_error *err)
+{
+    const char *message = hss_error_message(err);
+    const char *request_id = hss_error_request_id(err);
+
+    fputs(PROGRAM ": ", stderr);
+    put_one_line(stderr, message[0] ? message : hss_status_str(status));
+    if (request_id[0] && !strstr(message, request_id)) {
+        fputs(" (request id ", stderr);
+        put_one_line(stderr, request_id);
+        fputc(')', stderr);
+    }
+    fputc('\n', stderr);
+    return exit_code_for(status);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Secrets                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* A secret in memory this program owns; wiped by secret_free. */
+struct secret {
+    char *text;
+    size_t capacity;
+};
+
+static void wipe(void *memory, size_t size)
+{
+    volatile unsigned char *p = memory;
+    while (size--)
+        *p++ = 0;
+}
+
+static void secret_free(struct secret *secret)
+{
+    if (secret->text) {
+        wipe(secret->text, secret->capacity);
+        free(secret->text);
+    }
+    secret->text = NULL;
+    secret->capacity = 0;
+}
+
+/* Read the first line of fd (without its "\n" or "\r\n") into a new
+ * secret of at most max_bytes. read(2), not stdio, so no copy is left in a
+ * stdio buffer. Returns NULL on success, else what went wrong. */
+static const char *read_secret_line(int fd, size_t max_bytes, struct secret *out)
+{
+    struct secret s = {malloc(max_bytes + 2), max_bytes + 2};
+    size_t length = 0;
+    char *newline = NULL;
+
+    if (!s.text)
+        return "out of memory";
+    while (!newline && length < s.capacity - 1) {
+        ssize_t n = read(fd, s.text + length, s.capacity - 1 - length);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int error = errno;
+            secret_free(&s);
+            return strerror(error);
+        }
+        if (n == 0)
+            break;
+        newline = memchr(s.text + length, '\n', (size_t)n);
+        length += (size_t)n;
+    }
+    if (newline)
+        length = (size_t)(newline - s.text);
+    else if (length > max_bytes) {
+        secret_free(&s);
+        return "the line is too long";
+    }
+    if (length > 0 && s.text[length - 1] == '\r')
+        length--;
+    s.text[length] = '\0';
+    *out = s;
+    return NULL;
+}
+
+/* --password-stdin. On a terminal, prompt and do not echo. */
+static int read_password_stdin(struct secret *out)
+{
+    struct termios saved, quiet;
+    int terminal = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    const char *problem;
+
+    if (terminal) {
+        fputs("Registry password: ", stderr);
+        quiet = saved;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    problem = read_secret_line(STDIN_FILENO, PASSWORD_MAX_BYTES, out);
+    if (terminal) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        fputc('\n', stderr);
+    }
+    if (problem) {
+        fprintf(stderr, PROGRAM ": cannot read the password from stdin: %s\n", problem);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* The first line of a file, for --password-file and --auth-token-file. */
+static int read_secret_file(const char *option, const char *path, size_t max_bytes,
+                            struct secret *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const char *problem = fd < 0 ? strerror(errno) : read_secret_line(fd, max_bytes, out);
+
+    if (fd >= 0)
+        close(fd);
+    if (problem) {
+        fprintf(stderr, PROGRAM ": cannot read %s %s: %s\n", option, path, problem);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Output: one function per format                                         */
+/* ---------------------------------------------------------------------- */
+
+static const struct field {
+    const char *name;       /* as in the API and for --field */
+    const char *variable;   /* for --output env */
+    const char *(*get)(const hss_image_upload_command *);
+} fields[] = {
+    {"image_command",          "HSS_IMAGE_COMMAND",          hss_image_upload_command_image_command},
+    {"images_download_url",    "HSS_IMAGES_DOWNLOAD_URL",    hss_image_upload_command_images_download_url},
+    {"swr_image_pull_command", "HSS_SWR_IMAGE_PULL_COMMAND", hss_image_upload_command_swr_image_pull_command},
+};
+#define FIELD_COUNT (sizeof fields / sizeof fields[0])
+
+static const struct field *find_field(const char *name)
+{
+    for (size_t i = 0; i < FIELD_COUNT; i++)
+        if (strcmp(fields[i].name, name) == 0)
+            return &fields[i];
+    return NULL;
+}
+
+/* text: aligned "name: value" lines for people. Control characters are
+ * shown as \n, \r, \t or \xHH so that an answer cannot drive the terminal. */
+static void print_text(const hss_image_upload_command *result)
+{
+    for (size_t i = 0; i < FIELD_COUNT; i++) {
+        /* values start in column 25: after the longest name, its colon and a space */
+        int pad = (int)(sizeof "swr_image_pull_command" - strlen(fields[i].name));
+        printf("%s:%*s", fields[i].name, pad, "");
+        for (const unsigned char *p = (const unsigned char *)fields[i].get(result); *p; p++) {
+            if (*p == '\n')
+                fputs("\\n", stdout);
+            else if (*p == '\r')
+                fputs("\\r", stdout);
+            else if (*p == '\t')
+                fputs("\\t", stdout);
+            else if (*p < 0x20 || *p == 0x7f)
+                printf("\\x%02x", *p);
+            else
+                putchar(*p);
+        }
+        putchar('\n');
+    }
+}
+
+/* json: one object. '"', '\' and control characters are escaped;
+ * non-ASCII UTF-8 is passed through (the library guarantees valid UTF-8). */
+static void print_json_string(const char *value)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+static void print_json(const hss_image_upload_command *result)
+{
+    putchar('{');
+    for (size_t i = 0; i < FIELD_COUNT; i++) {
+        printf("%s\"%s\":", i ? "," : "", fields[i].name);
+        print_json_string(fields[i].get(result));
+    }
+    puts("}");
+}
+
+/* env: NAME='value' lines for eval. Inside POSIX single quotes nothing is
+ * special except the closing quote, written as '\'' (close, escaped quote,
+ * reopen); newlines stay inside the quotes. */
+static void print_env(const hss_image_upload_command *result)
+{
+    for (size_t i = 0; i < FIELD_COUNT; i++) {
+        printf("%s='", fields[i].variable);
+        for (const char *p = fields[i].get(result); *p; p++) {
+            if (*p == '\'')
+                fputs("'\\''", stdout);
+            else
+                putchar(*p);
+        }
+        puts("'");
+    }
+}
+
+static const struct format {
+    const char *name;
+    void (*print)(const hss_image_upload_command *);
+} formats[] = {
+    {"text", print_text},
+    {"json", print_json},
+    {"env",  print_env},
+};
+
+static const struct format *find_format(const char *name)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(formats[i].name, name) == 0)
+            return &formats[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Main                                                                    */
+/* ---------------------------------------------------------------------- */
+
+struct command {
+    hss_client_options client;                 /* overrides for the environment */
+    hss_image_upload_command_request request;
+    int password_stdin;
+    const char *password_file;
+    const char *auth_token_file;
+    const struct format *format;
+    const struct field *field;                 /* --field: print only this, raw */
+};
+
+/* Parse --timeout SECONDS (a decimal number, fractions allowed). */
+static int parse_timeout(const char *text, long *timeout_ms)
+{
+    char *end;
+    double seconds;
+
+    errno = 0;
+    seconds = strtod(text, &end);
+    /* The comparisons are false for NaN. */
+    if (errno || end == text || *end != '\0' || !(seconds > 0 && seconds <= TIMEOUT_MAX_SECONDS))
+        return usage_error("--timeout takes a number of seconds, more than 0 and at most 3600", NULL);
+    *timeout_ms = (long)(seconds * 1000.0 + 0.999);  /* round up: 0.0001 s is 1 ms, not 0 */
+    return EXIT_OK;
+}
+
+/* The option name as typed, without "=value" (never echo a value). */
+static const char *option_name(const char *arg, char *buffer, size_t size)
+{
+    size_t n = strcspn(arg, "=");
+    if (n >= size)
+        n = size - 1;
+    memcpy(buffer, arg, n);
+    buffer[n] = '\0';
+    return buffer;
+}
+
+/* Fills *cmd from argv. Returns -1 to go on, else the exit status. */
+static int parse_arguments(int argc, char **argv, struct command *cmd)
+{
+    char name[64];
+    int id;
+
+    opterr = 0;  /* our own messages: getopt's would echo the argument */
+    while ((id = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+        switch (id) {
+        case OPT_REGION:                cmd->client.region = optarg; break;
+        case OPT_ENDPOINT:              cmd->client.endpoint = optarg; break;
+        case OPT_PROJECT_ID:            cmd->client.project_id = optarg; break;
+        case OPT_CA_FILE:               cmd->client.ca_file = optarg; break;
+        case OPT_REGISTRY_ADDR:         cmd->request.registry_addr = optarg; break;
+        case OPT_NAMESPACE:             cmd->request.namespace_name = optarg; break;
+        case OPT_USERNAME:              cmd->request.username = optarg; break;
+        case OPT_ENTERPRISE_PROJECT_ID: cmd->request.enterprise_project_id = optarg; break;
+        case OPT_PASSWORD_STDIN:        cmd->password_stdin = 1; break;
+        case OPT_PASSWORD_FILE:         cmd->password_file = optarg; break;
+        case OPT_AUTH_TOKEN_FILE:       cmd->auth_token_file = optarg; break;
+        case OPT_TIMEOUT:
+            if (parse_timeout(optarg, &cmd->client.timeout_ms) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case OPT_OUTPUT:
+            if (!(cmd->format = find_format(optarg)))
+                return usage_error("--output must be text, json or env", NULL);
+            break;
+        case OPT_FIELD:
+            if (!(cmd->field = find_field(optarg)))
+                return usage_error("--field must be image_command, images_download_url "
+                                   "or swr_image_pull_command", NULL);
+            break;
+        case OPT_PASSWORD:
+            return usage_error("refusing --password: a command line is visible to every user; "
+                               "use --password-stdin, --password-file FILE "
+                               "or the HSS_REGISTRY_PASSWORD environment variable", NULL);
+        case OPT_AUTH_TOKEN:
+            return usage_error("refusing --auth-token: a command line is visible to every user; "
+                               "use --auth-token-file FILE "
+                               "or the HUAWEICLOUD_SDK_AUTH_TOKEN environment variable", NULL);
+        case 'h':
+        case OPT_HELP:
+            usage(stdout);
+            return EXIT_OK;
+        case OPT_VERSION:
+            printf(PROGRAM " %s (libhss %s)\n", HSS_VERSION_STRING, hss_version_string());
+            return EXIT_OK;
+        case ':':
+            return usage_error("missing value for ",
+                               option_name(argv[optind - 1], name, sizeof name));
+        default:
+            if (optopt > 0 && optopt < 256) {  /* a short option: optind may not have moved */
+                name[0] = '-', name[1] = (char)optopt, name[2] = '\0';
+                return usage_error("unknown option ", name);
+            }
+            return usage_error("unknown option, ambiguous abbreviation or unexpected value: ",
+                               option_name(argv[optind - 1], name, sizeof name));
+        }
+    }
+    /* Not echoed: a stray argument may well be a secret (--password-stdin VALUE). */
+    if (optind < argc)
+        return usage_error("unexpected argument; this command takes options only", NULL);
+
+    if (!cmd->request.registry_addr)
+        return usage_error("--registry-addr is required", NULL);
+    if (!cmd->request.namespace_name)
+        return usage_error("--namespace is required", NULL);
+    if (!cmd->request.username)
+        return usage_error("--username is required", NULL);
+    if (cmd->password_stdin && cmd->password_file)
+        return usage_error("--password-stdin and --password-file exclude each other", NULL);
+    if (!cmd->password_stdin && !cmd->password_file && !getenv("HSS_REGISTRY_PASSWORD"))
+        return usage_error("no registry password: use --password-stdin, --password-file FILE "
+                           "or the HSS_REGISTRY_PASSWORD environment variable", NULL);
+    if (cmd->field && cmd->format)
+        return usage_error("--field and --output exclude each other", NULL);
+    return -1;
+}
+
+/* Ask HSS and print the answer. The secrets are already read. */
+static int run(struct command *cmd)
+{
+    hss_client *client = NULL;
+    hss_image_upload_command *result = NULL;
+    hss_error *err = NULL;
+    hss_status status;
+    int code;
+
+    cmd->client.user_agent_suffix = PROGRAM "/" HSS_VERSION_STRING;
+
+    status = hss_client_new_from_env(&cmd->client, &client, &err);
+    if (status == HSS_OK)
+        status = hss_image_upload_command_get(client, &cmd->request, &result, &err);
+    if (status != HSS_OK) {
+        code = library_error(status, err);
+    } else {
+        if (cmd->field)
+            printf("%s\n", cmd->field->get(result));
+        else
+            cmd->format->print(result);
+        code = EXIT_OK;
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, PROGRAM ": cannot write the output: %s\n", strerror(errno));
+            code = EXIT_OTHER;
+        }
+    }
+    hss_image_upload_command_free(result);  /* wipes the answer: it holds the password */
+    hss_error_free(err);
+    hss_client_free(client);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    struct command cmd = {HSS_CLIENT_OPTIONS_INIT, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT,
+                          0, NULL, NULL, NULL, NULL};
+    struct secret password = {NULL, 0}, token = {NULL, 0};
+    int code = parse_arguments(argc, argv, &cmd);
+
+    if (code >= 0)
+        return code;
+    if (!cmd.field && !cmd.format)
+        cmd.format = find_format("text");
+
+    code = EXIT_OK;
+    if (cmd.password_stdin)
+        code = read_password_stdin(&password);
+    else if (cmd.password_file)
+        code = read_secret_file("--password-file", cmd.password_file, PASSWORD_MAX_BYTES, &password);
+    if (code == EXIT_OK && cmd.auth_token_file)
+        code = read_secret_file("--auth-token-file", cmd.auth_token_file, TOKEN_MAX_BYTES, &token);
+
+    if (code == EXIT_OK) {
+        cmd.request.password = password.text ? password.text : getenv("HSS_REGISTRY_PASSWORD");
+        cmd.client.auth_token = token.text;  /* NULL: the environment's credentials */
+        code = run(&cmd);
+    }
+    secret_free(&password);
+    secret_free(&token);
+    return code;
+}
