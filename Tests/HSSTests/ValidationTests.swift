@@ -43,7 +43,10 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(try ClientConfiguration.parseEndpoint("https://hss.example.com/").baseURL, "https://hss.example.com")
         XCTAssertEqual(try ClientConfiguration.parseEndpoint("http://127.0.0.1:8080").host, "127.0.0.1:8080")
         XCTAssertEqual(try ClientConfiguration.parseEndpoint("https://[::1]:8443").host, "[::1]:8443")
-        for bad in ["ftp://x", "x.com", "https://", "https://a/b", "https://u@h", "https://h?q", "https://h\r\nX: y"] {
+        let bad = ["ftp://x", "x.com", "https://", "https://a/b", "https://u@h", "https://h?q", "https://h\r\nX: y",
+                   "http://127.0.0.1:99999", "http://h:abc", "http://a:b:c", "http://:80", "http://[::1", "http://[zz]:80",
+                   "http://..:80", "http://-a:80", "http://h:", "http://[::1]x"]
+        for bad in bad {
             XCTAssertNotNil(message { _ = try ClientConfiguration.parseEndpoint(bad) }, bad)
         }
     }

@@ -177,15 +177,43 @@ final class ClientConfiguration {
         guard !authority.isEmpty, authority.utf8.count <= 255 else {
             throw HSSError.invalid("endpoint must name a host (at most 255 characters)")
         }
-        for b in authority.utf8 {
-            let allowed = PercentEncoding.isUnreserved(b) || b == UInt8(ascii: ":")
-                || b == UInt8(ascii: "[") || b == UInt8(ascii: "]")
-            guard allowed else {
-                throw HSSError.invalid("endpoint must be scheme://host[:port] with no path, query or credentials")
-            }
+        guard validAuthority(authority) else {
+            throw HSSError.invalid(
+                "endpoint must be scheme://host[:port] (port 1-65535) with no path, query or credentials")
         }
         return ("\(scheme)://\(authority)", authority)
     }
+}
+
+/// host[:port], where host is a DNS name or IPv4 address (dot-separated
+/// labels of letters, digits and '-') or a bracketed IPv6 address. Checked
+/// here so that a bad endpoint fails at client creation, not at each call.
+private func validAuthority(_ authority: String) -> Bool {
+    func isASCII(_ b: UInt8, _ test: (Character) -> Bool) -> Bool { b < 0x80 && test(Character(Unicode.Scalar(b))) }
+    let bytes = Array(authority.utf8)
+    let hostEnd: Int
+    if bytes.first == UInt8(ascii: "[") {
+        guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
+        let inside = bytes[1..<close]
+        guard inside.contains(UInt8(ascii: ":")),
+              inside.allSatisfy({ $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || isASCII($0, \.isHexDigit) })
+        else { return false }
+        hostEnd = close + 1
+    } else {
+        hostEnd = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
+        let labels = bytes[0..<hostEnd].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        let validLabels = labels.allSatisfy { label in
+            !label.isEmpty && label.first != UInt8(ascii: "-")
+                && label.allSatisfy { $0 == UInt8(ascii: "-") || isASCII($0, { $0.isLetter || $0.isNumber }) }
+        }
+        guard validLabels else { return false }
+    }
+    if hostEnd == bytes.count { return true }
+    guard bytes[hostEnd] == UInt8(ascii: ":") else { return false }
+    let port = bytes[(hostEnd + 1)...]
+    guard (1...5).contains(port.count), port.allSatisfy({ isASCII($0, \.isNumber) }),
+          let number = Int(String(decoding: port, as: UTF8.self)) else { return false }
+    return (1...65535).contains(number)
 }
 
 /// Regions where HSS is served, as listed by the official Python SDK 3.1.219.

@@ -1,0 +1,567 @@
+"""The public C API of libhss, exercised by Tests/c/test_api.c against the local emulator.
+
+Each test runs one case of the C program (see the top of test_api.c for the environment it
+reads). The C side checks what it can see through hss.h; this side compares with the
+emulator's own view (the decoded parameters it received, the X-Request-Id it sent, its
+request/connection counters).
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
+sys.path.insert(0, str(EMULATOR_DIR))
+import hss_emulator  # noqa: E402
+
+# The emulator's defaults (Tests/emulator/hss_emulator.py).
+EMULATOR_AK, EMULATOR_SK = "EMULATORAK", "EMULATORSK"
+EMULATOR_TOKEN = "EMULATOR-TOKEN"
+IMAGES_DOWNLOAD_URL = hss_emulator.IMAGES_DOWNLOAD_URL.encode()
+SWR_IMAGE_PULL_COMMAND = hss_emulator.SWR_IMAGE_PULL_COMMAND.encode()
+
+
+def image_command(registry_addr, namespace, username, password):
+    return ("docker login -u %s -p %s %s && docker load -i hss-scanner.tar && docker push %s/%s/hss-scanner"
+            % (username, password, registry_addr, registry_addr, namespace)).encode("utf-8")
+
+
+def request_env(params):
+    env = {"HSS_TEST_REGISTRY_ADDR": params["registry_addr"], "HSS_TEST_NAMESPACE": params["namespace"],
+           "HSS_TEST_USERNAME": params["username"], "HSS_TEST_PASSWORD": params["password"]}
+    if params.get("enterprise_project_id") is not None:
+        env["HSS_TEST_EPID"] = params["enterprise_project_id"]
+    return env
+
+
+def tls_env(emu):
+    return {"HSS_TEST_ENDPOINT": emu.endpoint, "HSS_TEST_CA_FILE": emu.ca_file}
+
+
+def expect_env(status, http=None, code=None, msg=None, message=None):
+    env = {"HSS_TEST_EXPECT": status}
+    if http is not None:
+        env["HSS_TEST_EXPECT_HTTP"] = http
+    if code is not None:
+        env["HSS_TEST_EXPECT_CODE"] = code
+    if msg is not None:
+        env["HSS_TEST_EXPECT_MSG"] = msg
+    if message is not None:
+        env["HSS_TEST_EXPECT_MESSAGE"] = message
+    return env
+
+
+def call_ok(hss_c, emu, env):
+    """Run a successful call and return (result, the emulator's echo of it)."""
+    before = len(emu.echoes)
+    r = hss_c.run("call", env).check()
+    assert len(emu.echoes) == before + 1, r.describe()
+    return r, emu.echoes[-1]
+
+
+# ----------------------------------------------------------------------------- the case list
+
+OPTION_CASES = [
+    "options_null", "out_null", "from_env_out_null", "version_0", "version_2",
+    "endpoint_ftp", "endpoint_no_scheme", "endpoint_empty", "endpoint_no_host", "endpoint_path",
+    "endpoint_query", "endpoint_fragment", "endpoint_user", "endpoint_user_password", "endpoint_crlf",
+    "endpoint_lf", "endpoint_cr", "endpoint_space", "endpoint_bad_utf8", "endpoint_too_long",
+    "endpoint_port_not_numeric", "endpoint_port_out_of_range", "endpoint_two_ports", "endpoint_port_without_host",
+    "endpoint_unbalanced_bracket", "endpoint_bad_ipv6",
+    "region_unknown", "region_empty", "region_crlf", "no_region_no_endpoint",
+    "project_id_missing", "project_id_empty", "project_id_slash", "project_id_dot", "project_id_dotdot",
+    "project_id_space", "project_id_percent", "project_id_query", "project_id_non_ascii",
+    "project_id_bad_utf8", "project_id_crlf", "project_id_too_long",
+    "no_credentials", "ak_without_sk", "sk_without_ak", "aksk_and_auth_token", "ak_empty", "ak_crlf",
+    "ak_comma", "ak_non_ascii", "ak_too_long", "sk_empty", "sk_too_long", "security_token_crlf",
+    "security_token_empty", "auth_token_crlf", "auth_token_empty", "auth_token_too_long",
+    "auth_token_with_security_token",
+    "connect_timeout_negative", "timeout_negative", "connect_timeout_too_large", "timeout_too_large",
+    "ca_file_unreadable", "ca_file_empty", "user_agent_suffix_crlf", "user_agent_suffix_non_ascii",
+]
+TEXT_SUFFIXES = ["_empty", "_bad_utf8", "_truncated_utf8", "_overlong_utf8", "_surrogate_utf8", "_cr", "_lf",
+                 "_crlf_header", "_tab", "_del", "_esc"]
+REQUEST_CASES = ["client_null", "request_null", "out_null", "version_0", "version_2"]
+for _field in ("registry_addr", "namespace", "username", "password"):
+    REQUEST_CASES += ["%s_missing" % _field, "%s_too_long" % _field] + [_field + s for s in TEXT_SUFFIXES]
+REQUEST_CASES += ["enterprise_project_id_too_long"] + ["enterprise_project_id" + s for s in TEXT_SUFFIXES]
+
+VALIDATION_CASES = ["opt:" + n for n in OPTION_CASES] + ["req:" + n for n in REQUEST_CASES]
+
+MISC_CASES = ["free_null", "accessors_null", "status_str", "version", "regions"]
+TRAFFIC_CASES = ["call", "keepalive", "threads", "err_null"]
+
+
+def test_case_list_matches_the_program(hss_c):
+    assert sorted(hss_c.list_cases()) == sorted(TRAFFIC_CASES + MISC_CASES + VALIDATION_CASES)
+
+
+# ----------------------------------------------------------------------------- success
+
+HOSTILE = {
+    "plain": {"registry_addr": "myharbor.com:443", "namespace": "library", "username": "admin",
+              "password": "s3cret"},
+    "api_doc_vector": {"registry_addr": "myharbor.com:443", "namespace": "ns 1~/é", "username": "admin",
+                       "password": "p@ss+w/rd=&"},
+    "reserved_chars": {"registry_addr": "reg.example.com:5000", "namespace": "a&b=c+d%e/f~g",
+                       "username": "u&=+%/~", "password": "%41%%+ &=/~?#"},
+    "quotes_spaces": {"registry_addr": "reg.example.com", "namespace": "it's \"quoted\"",
+                      "username": " lead & trail ", "password": "a b  c\"'`\\$(x);|<>"},
+    "hash_question": {"registry_addr": "host:5000", "namespace": "#?#?", "username": "a=b&c=d",
+                      "password": "+ +%20%2B#frag?q=1"},
+    "all_printable_ascii": {"registry_addr": "reg.example.com", "namespace": "e\u0301 a\u0308",
+                            "username": "x", "password": "".join(chr(c) for c in range(0x20, 0x7F))},
+    "unicode": {"registry_addr": "[2001:db8::1]:5000", "namespace": "命名空间", "username": "用户😀",
+                "password": "pässwörd €😀 Ünïcødé ñ"},
+    "emoji_zwj": {"registry_addr": "реестр.пример:443", "namespace": "Zoë-👩‍👩‍👧",
+                  "username": "Ελληνικά", "password": "🔑🗝️ & 密码"},
+    "max_ascii": {"registry_addr": "r" * 256, "namespace": "n" * 128, "username": "u" * 128,
+                  "password": "%" * 128},
+    "max_multibyte": {"registry_addr": "中" * 256, "namespace": "é" * 128, "username": "中" * 128,
+                      "password": "🔑" * 128},
+}
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_success_hostile_values(hss_c, http_emulator, https_emulator, scheme, name):
+    params = HOSTILE[name]
+    emu = http_emulator if scheme == "http" else https_emulator
+    env = request_env(params)
+    if scheme == "https":
+        env.update(tls_env(emu))
+    r, echo = call_ok(hss_c, emu, env)
+    # What the C API returned, byte for byte...
+    assert r.results["image_command"] == image_command(**params)
+    assert r.results["images_download_url"] == IMAGES_DOWNLOAD_URL
+    assert r.results["swr_image_pull_command"] == SWR_IMAGE_PULL_COMMAND
+    # ...and what the emulator decoded from the request.
+    for key in ("registry_addr", "namespace", "username", "password"):
+        assert echo[key] == params[key], key
+    assert echo["project_id"] == hss_c.project_id
+    assert echo["enterprise_project_id"] is None
+    assert echo["auth"] == "aksk"
+    assert echo["security_token"] is False
+    assert r.stderr == b""
+
+
+@pytest.mark.parametrize("epid", ["all_granted_eps", "0", "企业项目 & =/+", "e" * 256])
+def test_success_enterprise_project_id(hss_c, http_emulator, epid):
+    r, echo = call_ok(hss_c, http_emulator, {"HSS_TEST_EPID": epid})
+    assert echo["enterprise_project_id"] == epid
+
+
+def test_success_project_id_max_length(hss_c, http_emulator):
+    project = "p-_9" * 64  # 256 characters
+    r, echo = call_ok(hss_c, http_emulator, {"HSS_TEST_PROJECT_ID": project})
+    assert echo["project_id"] == project
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_success_security_token(hss_c, http_emulator, https_emulator, scheme):
+    emu = http_emulator if scheme == "http" else https_emulator
+    env = {"HSS_TEST_SECURITY_TOKEN": "temporary-security-token/+=" + "x" * 2000}
+    if scheme == "https":
+        env.update(tls_env(emu))
+    r, echo = call_ok(hss_c, emu, env)
+    assert echo["auth"] == "aksk"
+    assert echo["security_token"] is True
+    assert "x-security-token" in echo["signed_headers"].split(";")
+
+
+def test_success_token_auth(hss_c, http_emulator):
+    r, echo = call_ok(hss_c, http_emulator, {"HSS_TEST_AK": None, "HSS_TEST_SK": None,
+                                             "HSS_TEST_AUTH_TOKEN": EMULATOR_TOKEN})
+    assert echo["auth"] == "token"
+    assert echo["signed_headers"] is None
+
+
+def test_success_user_agent(hss_c, http_emulator):
+    r, echo = call_ok(hss_c, http_emulator, {"HSS_TEST_USER_AGENT_SUFFIX": "my-tool/2.1 (ci)"})
+    assert echo["user_agent"] == "libhss/1.0.0 my-tool/2.1 (ci)"
+    r, echo = call_ok(hss_c, http_emulator, {})
+    assert echo["user_agent"] == "libhss/1.0.0"
+
+
+def test_success_headers_sent(hss_c, http_emulator):
+    """The headers on the wire: the signed set of the official SDK, and nothing unsigned
+    but the Authorization itself (no curl default Accept)."""
+    r, echo = call_ok(hss_c, http_emulator, {"HSS_TEST_PROJECT_ID": "emu-echo-headers"})
+    names = {n.lower() for n in echo["headers"]}
+    assert names == {"content-type", "host", "user-agent", "x-project-id", "x-sdk-date", "authorization"}
+    assert echo["signed_headers"] == "content-type;host;user-agent;x-project-id;x-sdk-date"
+    assert echo["headers"]["Host"] == "127.0.0.1:%d" % http_emulator.port
+
+
+def test_success_endpoint_wins_over_region(hss_c, http_emulator):
+    call_ok(hss_c, http_emulator, {"HSS_TEST_REGION": "cn-north-4"})
+
+
+def test_success_endpoint_trailing_slash_and_case(hss_c, http_emulator):
+    call_ok(hss_c, http_emulator, {"HSS_TEST_ENDPOINT": http_emulator.endpoint + "/"})
+    call_ok(hss_c, http_emulator, {"HSS_TEST_ENDPOINT": http_emulator.endpoint.replace("http", "HTTP")})
+
+
+def test_success_https_localhost(hss_c, https_emulator):
+    env = tls_env(https_emulator)
+    env["HSS_TEST_ENDPOINT"] = "https://localhost:%d" % https_emulator.port
+    call_ok(hss_c, https_emulator, env)
+
+
+# ----------------------------------------------------------------------------- validation
+
+@pytest.mark.parametrize("case", VALIDATION_CASES)
+def test_validation_error(hss_c, http_emulator, case):
+    """INVALID_ARGUMENT naming the field, never echoing the value, and nothing sent."""
+    before = http_emulator.stats()
+    r = hss_c.run(case)
+    after = http_emulator.stats()
+    r.check()
+    assert r.error["status"] == b"1", r.describe()
+    assert after["requests"] == before["requests"], "a validation error sent a request"
+    assert after["connections"] == before["connections"]
+
+
+@pytest.mark.parametrize("case", MISC_CASES)
+def test_no_traffic_case(hss_c, http_emulator, case):
+    before = http_emulator.stats()
+    hss_c.run(case).check()
+    assert http_emulator.stats() == before
+
+
+def test_status_str_texts(hss_c):
+    r = hss_c.run("status_str").check()
+    assert r.results["HSS_OK"] == b"ok"
+    assert r.results["HSS_E_INVALID_ARGUMENT"] == b"invalid argument"
+    assert len(r.results) == 10
+
+
+def test_version(hss_c):
+    r = hss_c.run("version").check()
+    assert r.results["version"] == b"1.0.0 0x010000"
+
+
+def test_err_null(hss_c, http_emulator):
+    before = http_emulator.stats()
+    hss_c.run("err_null").check()
+    assert http_emulator.stats()["requests"] == before["requests"] + 1  # only the good call
+
+
+# ----------------------------------------------------------------------------- service errors
+
+SERVICE_ERRORS = {
+    # id: (project_id (None: the default), extra env, status, http, code, msg substring)
+    "403": ("emu-status-403", {}, "HSS_E_HTTP_CLIENT", 403, "APIGW.0302", "not authorized"),
+    "429": ("emu-status-429", {}, "HSS_E_HTTP_CLIENT", 429, "APIG.0308", "throttling"),
+    "500": ("emu-status-500", {}, "HSS_E_HTTP_SERVER", 500, "HSS.0000", "internal error"),
+    "502": ("emu-status-502", {}, "HSS_E_HTTP_SERVER", 502, "APIGW.0202", "Backend unavailable"),
+    "504": ("emu-status-504", {}, "HSS_E_HTTP_SERVER", 504, "APIGW.0203", "Backend timeout"),
+    "errfmt_camel": ("emu-errfmt-camel", {}, "HSS_E_HTTP_CLIENT", 400, "HSS.1001", "camel error"),
+    "errfmt_code": ("emu-errfmt-code", {}, "HSS_E_HTTP_CLIENT", 400, "HSS.1002", "code error"),
+    "errfmt_text": ("emu-errfmt-text", {}, "HSS_E_HTTP_SERVER", 503, "", "service unavailable"),
+    "401_bad_sk": (None, {"HSS_TEST_SK": "wrong-secret-key"}, "HSS_E_HTTP_CLIENT", 401,
+                   "APIGW.0301", "Verify aksk signature fail"),
+    "401_unknown_ak": (None, {"HSS_TEST_AK": "UNKNOWNAK"}, "HSS_E_HTTP_CLIENT", 401, "APIGW.0301",
+                       "access key not found"),
+    "401_wrong_token": (None, {"HSS_TEST_AK": None, "HSS_TEST_SK": None,
+                                          "HSS_TEST_AUTH_TOKEN": "not-the-token"},
+                        "HSS_E_HTTP_CLIENT", 401, "APIGW.0307", "token"),
+}
+
+
+@pytest.mark.parametrize("name", list(SERVICE_ERRORS))
+def test_service_error(hss_c, http_emulator, name):
+    project, extra, status, http, code, msg = SERVICE_ERRORS[name]
+    env = {**extra, **expect_env(status, http, code, msg)}
+    if project is not None:
+        env["HSS_TEST_PROJECT_ID"] = project
+    r = hss_c.run("call", env).check()
+    err = r.error
+    sent = http_emulator.responses[-1]
+    assert sent["status"] == http
+    assert err["request_id"] == sent["request_id"].encode(), "hss_error_request_id is not the X-Request-Id"
+    assert err["http_status"] == str(http).encode()
+    message = err["message"].decode()
+    assert str(http) in message and code in message and sent["request_id"] in message
+
+
+@pytest.mark.parametrize("password", [
+    "Pw with space/+&=%é", "pässwörd 😀 ñ", "&=&=&", "password=x&y", "****", "%2B%20+", "x" * 128, "🔑" * 128,
+    "ab",  # shorter than the library's redaction floor: the whole message is withheld
+], ids=["mixed", "unicode", "separators", "looks_like_query", "stars", "encoded_looking", "max_ascii",
+        "max_emoji", "short"])
+def test_401_does_not_reveal_password_or_sk(hss_c, http_emulator, password):
+    """APIGW.0301 echoes the canonical request, which holds the encoded password."""
+    sk = "wrong-secret-key-4711"
+    env = {"HSS_TEST_SK": sk, "HSS_TEST_PASSWORD": password, "HSS_TEST_SECURITY_TOKEN": "sts-token-0815",
+           **expect_env("HSS_E_HTTP_CLIENT", 401, "APIGW.0301")}
+    r = hss_c.run("call", env).check()  # the C side checks every encoding of every secret of >= 4 bytes
+    err = r.error
+    secrets = [sk, "sts-token-0815"] + ([password] if len(password) >= 4 else [])
+    for secret in secrets:
+        for form in _forms(secret):
+            assert form not in r.stderr, form
+    if len(password) >= 4:
+        assert b"canonicalRequest" in err["msg"]
+        assert b"password=***&" in err["msg"]
+        assert b"registry_addr=myharbor.com%3A443" in err["msg"], "redaction removed more than the secrets"
+    else:
+        assert b"password=" + password.encode() not in r.stderr
+
+
+def _forms(secret):
+    """The secret raw, percent-encoded (upper- and lower-case hex) and form-encoded."""
+    forms = {secret, quote(secret, safe="-_.~"), quote_plus(secret, safe="-_.~")}
+    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in forms}
+    return {f.encode() for f in forms}
+
+
+def test_404_unknown_api(hss_c, stub_server):
+    """404 APIGW.0101: the emulator answers it for unknown paths, which the C API cannot
+    produce (the path is fixed and project_id is validated), so a stub gateway answers."""
+    hits = stub_server.hits
+    env = {"HSS_TEST_ENDPOINT": stub_server.endpoint,
+           **expect_env("HSS_E_HTTP_CLIENT", 404, "APIGW.0101", "does not exist")}
+    r = hss_c.run("call", env).check()
+    assert stub_server.hits == hits + 1
+    # The X-Request-Id header wins over the body's request_id.
+    assert r.error["request_id"] == stub_server.header_request_id.encode()
+
+
+def test_request_id_from_body_without_header(hss_c, stub_server):
+    env = {"HSS_TEST_ENDPOINT": stub_server.endpoint, "HSS_TEST_PROJECT_ID": "stub-body-id",
+           **expect_env("HSS_E_HTTP_CLIENT", 404, "APIGW.0101")}
+    r = hss_c.run("call", env).check()
+    assert r.error["request_id"] == stub_server.body_request_id.encode()
+
+
+# ----------------------------------------------------------------------------- bad responses
+
+BAD_RESPONSES = {
+    "nonjson": ("emu-nonjson", 200, "JSON"),
+    "missing_field": ("emu-missing-field", 200, "swr_image_pull_command"),
+    "nul_field": ("emu-nul-field", 200, "image_command"),
+    "huge": ("emu-huge", None, None),
+    "redirect": ("emu-redirect", 302, "302"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_RESPONSES))
+def test_bad_response(hss_c, http_emulator, name):
+    project, http, message = BAD_RESPONSES[name]
+    before = http_emulator.stats()
+    env = {"HSS_TEST_PROJECT_ID": project, **expect_env("HSS_E_BAD_RESPONSE", http, message=message)}
+    r = hss_c.run("call", env).check()
+    # Exactly one request: a redirect is not followed (its Location is a closed port anyway).
+    assert http_emulator.stats()["requests"] == before["requests"] + 1
+    if http is not None:
+        assert r.error["request_id"] == http_emulator.responses[-1]["request_id"].encode()
+
+
+# ----------------------------------------------------------------------------- TLS, network, timeout
+
+def test_tls_without_ca_file(hss_c, https_emulator):
+    env = {"HSS_TEST_ENDPOINT": https_emulator.endpoint, **expect_env("HSS_E_TLS", 0)}
+    hss_c.run("call", env).check()
+
+
+@pytest.fixture(scope="module")
+def other_ca(tmp_path_factory):
+    out = tmp_path_factory.mktemp("other-ca")
+    subprocess.run(["bash", str(EMULATOR_DIR / "make_test_ca.sh"), str(out)], check=True)
+    return str(out / "ca.pem")
+
+
+def test_tls_wrong_ca_file(hss_c, https_emulator, other_ca):
+    env = {"HSS_TEST_ENDPOINT": https_emulator.endpoint, "HSS_TEST_CA_FILE": other_ca,
+           **expect_env("HSS_E_TLS", 0)}
+    hss_c.run("call", env).check()
+
+
+def test_tls_ca_file_not_pem(hss_c, https_emulator, tmp_path):
+    junk = tmp_path / "junk.pem"
+    junk.write_text("this is not a certificate\n")
+    env = {"HSS_TEST_ENDPOINT": https_emulator.endpoint, "HSS_TEST_CA_FILE": str(junk),
+           **expect_env("HSS_E_TLS", 0)}
+    hss_c.run("call", env).check()
+
+
+def test_tls_hostname_mismatch(hss_c, https_emulator):
+    """The certificate names 127.0.0.1 and localhost; reach the same socket through the
+    IPv4-mapped IPv6 address, a name the certificate lacks."""
+    env = {"HSS_TEST_ENDPOINT": "https://[::ffff:127.0.0.1]:%d" % https_emulator.port,
+           "HSS_TEST_CA_FILE": https_emulator.ca_file, "HSS_TEST_TIMEOUT_MS": 5000}
+    r = hss_c.run("call", {**env, **expect_env("HSS_E_TLS")})
+    if r.returncode != 0 and r.errors and r.errors[0]["status"] == b"3":
+        pytest.skip("IPv4-mapped IPv6 is not reachable here: %s" % r.errors[0]["message"].decode())
+    r.check()
+
+
+def test_https_to_plain_http_port(hss_c, http_emulator):
+    env = {"HSS_TEST_ENDPOINT": "https://127.0.0.1:%d" % http_emulator.port, **expect_env("HSS_E_TLS", 0)}
+    hss_c.run("call", env).check()
+
+
+def test_timeout(hss_c, http_emulator):
+    env = {"HSS_TEST_PROJECT_ID": "emu-stall", "HSS_TEST_TIMEOUT_MS": 500, **expect_env("HSS_E_TIMEOUT", 0)}
+    r = hss_c.run("call", env, timeout=60).check()
+    assert r.elapsed < 15, "the 500 ms timeout took %.1f s" % r.elapsed
+
+
+def test_closed_port(hss_c, closed_port):
+    env = {"HSS_TEST_ENDPOINT": "http://127.0.0.1:%d" % closed_port, **expect_env("HSS_E_NETWORK", 0)}
+    hss_c.run("call", env).check()
+
+
+def test_unresolvable_host(hss_c):
+    env = {"HSS_TEST_ENDPOINT": "http://libhss-test.invalid", "HSS_TEST_TIMEOUT_MS": 20000,
+           **expect_env("HSS_E_NETWORK", 0)}
+    hss_c.run("call", env, timeout=60).check()
+
+
+# ----------------------------------------------------------------------------- connections, threads
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_keep_alive(hss_c, http_emulator, https_emulator, scheme):
+    emu = http_emulator if scheme == "http" else https_emulator
+    env = tls_env(emu) if scheme == "https" else {}
+    before = emu.stats()
+    hss_c.run("keepalive", {**env, "HSS_TEST_CALLS": 20}).check()
+    after = emu.stats()
+    assert after["requests"] - before["requests"] == 20
+    assert 1 <= after["connections"] - before["connections"] <= 2, (before, after)
+
+
+def test_threads_share_one_client(hss_c, http_emulator):
+    before = http_emulator.stats()
+    r = hss_c.run("threads", {"HSS_TEST_THREADS": 8, "HSS_TEST_CALLS": 50}, timeout=300).check()
+    after = http_emulator.stats()
+    assert r.results["threads_ok"] == b"400"
+    assert after["requests"] - before["requests"] == 400
+    # One pooled connection per concurrently busy handle at most.
+    assert after["connections"] - before["connections"] <= 8, (before, after)
+
+
+def test_threads_each_with_own_client(hss_c, http_emulator):
+    """hss_client_new in 8 threads at once, in a fresh process (libcurl's one-time init)."""
+    before = http_emulator.stats()
+    r = hss_c.run("threads", {"HSS_TEST_THREADS": 8, "HSS_TEST_CALLS": 5, "HSS_TEST_CLIENT_PER_THREAD": 1},
+                  timeout=300).check()
+    after = http_emulator.stats()
+    assert r.results["threads_ok"] == b"40"
+    assert after["requests"] - before["requests"] == 40
+    assert after["connections"] - before["connections"] == 8, (before, after)
+
+
+def test_threads_https(hss_c, https_emulator):
+    r = hss_c.run("threads", {**tls_env(https_emulator), "HSS_TEST_THREADS": 4, "HSS_TEST_CALLS": 10},
+                  timeout=300).check()
+    assert r.results["threads_ok"] == b"40"
+
+
+# ----------------------------------------------------------------------------- hss_client_new_from_env
+
+def env_client(env, overrides=None):
+    """Run `call` with hss_client_new_from_env: `env` are the process variables, `overrides`
+    the fields of the overrides struct (None: pass NULL)."""
+    full = {"HSS_TEST_FROM_ENV": "null" if overrides is None else "1"}
+    for k in ("HSS_TEST_ENDPOINT", "HSS_TEST_PROJECT_ID", "HSS_TEST_AK", "HSS_TEST_SK"):
+        full[k] = None
+    full.update(overrides or {})
+    full.update(env)
+    return full
+
+
+SDK_ENV = {"HUAWEICLOUD_SDK_AK": EMULATOR_AK, "HUAWEICLOUD_SDK_SK": EMULATOR_SK,
+           "HUAWEICLOUD_SDK_PROJECT_ID": "env-project"}
+
+
+def test_from_env_huaweicloud_vars(hss_c, http_emulator):
+    env = {**SDK_ENV, "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint}
+    r, echo = call_ok(hss_c, http_emulator, env_client(env))
+    assert echo["project_id"] == "env-project" and echo["auth"] == "aksk" and not echo["security_token"]
+
+
+def test_from_env_cloud_sdk_fallback(hss_c, http_emulator):
+    env = {"CLOUD_SDK_AK": EMULATOR_AK, "CLOUD_SDK_SK": EMULATOR_SK, "HUAWEICLOUD_SDK_PROJECT_ID": "env-project",
+           "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint}
+    r, echo = call_ok(hss_c, http_emulator, env_client(env))
+    assert echo["auth"] == "aksk"
+
+
+def test_from_env_huaweicloud_wins_over_cloud_sdk(hss_c, http_emulator):
+    env = {**SDK_ENV, "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint,
+           "CLOUD_SDK_AK": "OTHERAK", "CLOUD_SDK_SK": "other-sk"}
+    call_ok(hss_c, http_emulator, env_client(env))
+
+
+def test_from_env_security_token(hss_c, http_emulator):
+    env = {**SDK_ENV, "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint,
+           "HUAWEICLOUD_SDK_SECURITY_TOKEN": "env-sts-token"}
+    r, echo = call_ok(hss_c, http_emulator, env_client(env))
+    assert echo["security_token"] is True
+
+
+def test_from_env_auth_token(hss_c, http_emulator):
+    env = {"HUAWEICLOUD_SDK_AUTH_TOKEN": EMULATOR_TOKEN, "HUAWEICLOUD_SDK_PROJECT_ID": "env-project",
+           "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint}
+    r, echo = call_ok(hss_c, http_emulator, env_client(env))
+    assert echo["auth"] == "token"
+
+
+def test_from_env_auth_token_only_without_aksk(hss_c, http_emulator):
+    env = {**SDK_ENV, "HUAWEICLOUD_SDK_AUTH_TOKEN": "ignored-token",
+           "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint}
+    r, echo = call_ok(hss_c, http_emulator, env_client(env))
+    assert echo["auth"] == "aksk"
+
+
+def test_from_env_endpoint_wins_over_region(hss_c, http_emulator):
+    env = {**SDK_ENV, "HUAWEICLOUD_SDK_REGION": "cn-north-4", "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint}
+    call_ok(hss_c, http_emulator, env_client(env))
+
+
+def test_from_env_overrides_win(hss_c, http_emulator, closed_port):
+    env = {"HUAWEICLOUD_SDK_AK": "ENVAK", "HUAWEICLOUD_SDK_SK": "env-sk-wrong",
+           "HUAWEICLOUD_SDK_PROJECT_ID": "env-project",
+           "HUAWEICLOUD_SDK_ENDPOINT": "http://127.0.0.1:%d" % closed_port}
+    overrides = {"HSS_TEST_ENDPOINT": http_emulator.endpoint, "HSS_TEST_PROJECT_ID": "override-project",
+                 "HSS_TEST_AK": EMULATOR_AK, "HSS_TEST_SK": EMULATOR_SK}
+    r, echo = call_ok(hss_c, http_emulator, env_client(env, overrides))
+    assert echo["project_id"] == "override-project" and echo["auth"] == "aksk"
+
+
+def test_from_env_override_token_replaces_env_aksk(hss_c, http_emulator):
+    env = {**SDK_ENV, "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint}
+    overrides = {"HSS_TEST_AUTH_TOKEN": EMULATOR_TOKEN}
+    r, echo = call_ok(hss_c, http_emulator, env_client(env, overrides))
+    assert echo["auth"] == "token" and echo["project_id"] == "env-project"
+
+
+def test_from_env_partial_override_keeps_env(hss_c, http_emulator):
+    env = {**SDK_ENV, "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint}
+    overrides = {"HSS_TEST_PROJECT_ID": "override-project", "HSS_TEST_TIMEOUT_MS": 7000}
+    r, echo = call_ok(hss_c, http_emulator, env_client(env, overrides))
+    assert echo["project_id"] == "override-project" and echo["auth"] == "aksk"
+
+
+@pytest.mark.parametrize("env, field", [
+    ({}, "region"),
+    ({**SDK_ENV}, "region"),
+    ({**SDK_ENV, "HUAWEICLOUD_SDK_REGION": "xx-nowhere-1"}, "region"),
+    ({**SDK_ENV, "HUAWEICLOUD_SDK_ENDPOINT": "ftp://127.0.0.1"}, "endpoint"),
+    ({"HUAWEICLOUD_SDK_AK": EMULATOR_AK, "HUAWEICLOUD_SDK_PROJECT_ID": "p",
+      "HUAWEICLOUD_SDK_ENDPOINT": "http://127.0.0.1:1"}, "sk"),
+    ({"HUAWEICLOUD_SDK_AK": EMULATOR_AK, "HUAWEICLOUD_SDK_SK": EMULATOR_SK,
+      "HUAWEICLOUD_SDK_ENDPOINT": "http://127.0.0.1:1"}, "project_id"),
+], ids=["nothing", "no_endpoint", "unknown_region", "bad_endpoint", "no_sk", "no_project"])
+def test_from_env_invalid(hss_c, http_emulator, env, field):
+    before = http_emulator.stats()
+    r = hss_c.run("call", {**env_client(env),
+                           **expect_env("HSS_E_INVALID_ARGUMENT", 0, message=field)}).check()
+    assert http_emulator.stats() == before
+    assert r.error["status"] == b"1"
