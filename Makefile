@@ -43,7 +43,10 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PY3_VERSION := $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/python$(PY3_VERSION)/dist-packages)
 
-.PHONY: all deps lib cli venv install uninstall test test-swift test-integration demo clean
+DEB_DIR := $(BUILD)/deb
+DEB_PACKAGES := debhelper dh-python lintian build-essential
+
+.PHONY: all deps lib cli venv install uninstall deb test test-swift test-integration demo clean
 
 all: lib cli
 
@@ -82,7 +85,7 @@ cli: $(CLI)
 # The shell command is a small C program over the public header.
 $(CLI): bindings/shell/hss-image-upload-command.c include/hss.h $(LIB_SONAME)
 	@mkdir -p $(dir $@)
-	$(CC) $(CWARN) -D_POSIX_C_SOURCE=200809L -Iinclude -o $@ $< -L$(LIBDIR) -lhss
+	$(CC) $(CWARN) -D_POSIX_C_SOURCE=200809L $(CPPFLAGS) $(CFLAGS) -Iinclude -o $@ $< $(LDFLAGS) -L$(LIBDIR) -lhss
 
 test: test-swift test-integration
 
@@ -92,8 +95,10 @@ test-swift: | deps
 
 # The emulator, C API, ABI, canary, Python binding and shell command tests,
 # driven by pytest against the bundled emulator.
-test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP)
-	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin $(VENV)/bin/python -m pytest -q Tests
+# As root it also builds the .debs, for the installed-package proof (Tests/test_deb.py).
+test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(if $(filter 0,$(shell id -u)),deb)
+	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin HSS_DEB_DIR=$(CURDIR)/$(DEB_DIR) \
+		$(VENV)/bin/python -m pytest -q Tests
 
 demo: $(EXAMPLE) $(CLI) | deps
 	@examples/demo.sh $(EXAMPLE)
@@ -120,7 +125,16 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/hss-image-upload-command.1 $(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
 	rm -rf $(DESTDIR)$(PYTHONDIR)/hss
 
+# Debian packages from a copy of the tree, then lintian (0 errors, 0 warnings).
+deb: | deps
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/libhss-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t $(DEB_DIR)/libhss-$(VERSION)
+	cd $(DEB_DIR)/libhss-$(VERSION) && PATH="$(dir $(SWIFT)):$$PATH" dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
+
 clean:
 	rm -rf $(BUILD) .build $(VENV)
-
-test-c: test-integration  # TEMP alias while helpers work

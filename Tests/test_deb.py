@@ -1,0 +1,137 @@
+"""The installed-package proof (issue 5): install the built .debs, then use libhss from C (via
+pkg-config), Python and the shell with no Swift toolchain anywhere in reach, and check that
+removing the packages leaves nothing behind. Needs root and `make deb` (make test does both)."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEB_DIR = Path(os.environ.get("HSS_DEB_DIR", ROOT / "build" / "deb"))
+PACKAGES = ["hss-image-upload-command", "python3-hss", "libhss-dev", "libhss1"]
+PASSWORD = "deb Pr00f &=+%/~ é"
+CLEAN_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+APP_C = r"""
+#include <hss.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void)
+{
+    hss_client *client = NULL;
+    hss_image_upload_command *result = NULL;
+    hss_error *err = NULL;
+    hss_image_upload_command_request request = HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT;
+    request.registry_addr = "harbor.deb.test:443";
+    request.namespace_name = "ns";
+    request.username = "deb-user";
+    request.password = getenv("HSS_REGISTRY_PASSWORD");
+    hss_status status = hss_client_new_from_env(NULL, &client, &err);
+    if (status == HSS_OK)
+        status = hss_image_upload_command_get(client, &request, &result, &err);
+    if (status == HSS_OK)
+        printf("%s\n", hss_image_upload_command_image_command(result));
+    else
+        fprintf(stderr, "%s\n", hss_error_message(err));
+    hss_image_upload_command_free(result);
+    hss_error_free(err);
+    hss_client_free(client);
+    return status == HSS_OK ? 0 : 1;
+}
+"""
+
+PY_CALL = """
+import os, hss
+with hss.Client.from_env() as client:
+    result = client.get_image_upload_command(registry_addr="harbor.deb.test:443", namespace="ns",
+                                             username="deb-user", password=os.environ["HSS_REGISTRY_PASSWORD"])
+print(result.image_command)
+"""
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="installing .debs needs root (CI and make test run as root)")
+
+
+def run(cmd, env, cwd, **kwargs):
+    return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, timeout=120, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def installed():
+    debs = sorted(str(p) for p in DEB_DIR.glob("*.deb") if "-dbgsym_" not in p.name)
+    assert len(debs) == len(PACKAGES), "run `make deb` first; found %s" % debs
+    for name in PACKAGES:
+        assert subprocess.run(["dpkg", "-s", name], capture_output=True).returncode != 0, \
+            "%s is already installed; remove it before running this test" % name
+    subprocess.run(["dpkg", "-i", *debs], check=True, capture_output=True)
+    files = subprocess.run(["dpkg", "-L", *PACKAGES], check=True, capture_output=True, text=True).stdout.split()
+    try:
+        yield [f for f in files if os.path.isfile(f) or os.path.islink(f)]
+    finally:
+        subprocess.run(["dpkg", "--purge", *PACKAGES], check=True, capture_output=True)
+
+
+@pytest.fixture
+def clean_env(http_emulator, tmp_path):
+    """No Swift on PATH or LD_LIBRARY_PATH, an empty working directory, the emulator's settings."""
+    env = {"PATH": CLEAN_PATH, "HOME": str(tmp_path), "LANG": "C.UTF-8",
+           "HUAWEICLOUD_SDK_AK": "EMULATORAK", "HUAWEICLOUD_SDK_SK": "EMULATORSK",
+           "HUAWEICLOUD_SDK_PROJECT_ID": "deb-proof", "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint,
+           "HSS_REGISTRY_PASSWORD": PASSWORD}
+    assert shutil.which("swift", path=CLEAN_PATH) is None
+    work = tmp_path / "empty"
+    work.mkdir()
+    return env, work
+
+
+EXPECTED = "docker login -u deb-user -p %s harbor.deb.test:443" % PASSWORD
+
+
+def test_c_program_builds_with_pkg_config_and_runs(installed, clean_env):
+    env, work = clean_env
+    (work / "app.c").write_text(APP_C)
+    flags = run(["pkg-config", "--cflags", "--libs", "hss"], env, work, text=True)
+    assert flags.returncode == 0, flags.stderr
+    assert "-lhss" in flags.stdout
+    build = run(["sh", "-c", "cc -std=c99 -Wall -Wextra -Werror app.c -o app $(pkg-config --cflags --libs hss)"],
+                env, work)
+    assert build.returncode == 0, build.stderr.decode()
+    app = run(["./app"], env, work)
+    assert app.returncode == 0, app.stderr.decode()
+    assert app.stdout.decode().startswith(EXPECTED)
+
+
+def test_system_python_imports_and_calls(installed, clean_env):
+    env, work = clean_env
+    r = run(["/usr/bin/python3", "-c", PY_CALL], env, work)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().startswith(EXPECTED)
+
+
+def test_installed_shell_command(installed, clean_env):
+    env, work = clean_env
+    r = run(["hss-image-upload-command", "--password-stdin", "--field", "image_command",
+             "--registry-addr", "harbor.deb.test:443", "--namespace", "ns", "--username", "deb-user"],
+            env, work, input=(PASSWORD + "\n").encode())
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().startswith(EXPECTED)
+    assert run(["man", "-w", "hss-image-upload-command"], env, work).returncode == 0
+
+
+def test_installed_library_needs_no_swift_runtime(installed, clean_env):
+    env, work = clean_env
+    lib = next(f for f in installed if f.endswith("/libhss.so.1"))
+    ldd = run(["ldd", lib], env, work, text=True).stdout
+    assert "libcurl.so.4" in ldd
+    for runtime in ("swift", "Foundation", "dispatch", "BlocksRuntime", "/opt/"):
+        assert runtime not in ldd
+
+
+def test_removal_leaves_nothing_behind(installed):
+    # Runs last in this module: purge now and check every file the packages owned is gone.
+    subprocess.run(["dpkg", "--purge", *PACKAGES], check=True, capture_output=True)
+    left = [f for f in installed if os.path.lexists(f)]
+    assert left == []
+    assert not Path("/usr/lib/python3/dist-packages/hss").exists()
