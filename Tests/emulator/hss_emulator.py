@@ -264,6 +264,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
     server_version = "hss-emulator"
     timeout = 60  # idle keep-alive connections are dropped after this
+    disable_nagle_algorithm = True  # else every kept-alive answer waits ~40 ms for delayed ACKs
     server: EmulatorServer
 
     # -- plumbing --

@@ -83,17 +83,17 @@ final class CurlTransport {
             }
         }
 
-        guard code == CURLE_OK else {
-            keep = code != CURLE_OUT_OF_MEMORY
-            if sink.overflowed {
-                throw HSSError(HSS_E_BAD_RESPONSE,
-                               "the service's answer is larger than \(CurlTransport.maxBodyBytes) bytes")
-            }
-            let detail = String(cString: errorText)
-            throw CurlTransport.error(for: code, detail: redactor.redact(detail))
-        }
         var status = 0
         _ = chss_curl_get_response_code(handle, &status)
+        guard code == CURLE_OK else {
+            keep = code != CURLE_OUT_OF_MEMORY
+            var error = sink.overflowed
+                ? HSSError(HSS_E_BAD_RESPONSE, "the service's answer is larger than \(CurlTransport.maxBodyBytes) bytes")
+                : CurlTransport.error(for: code, detail: redactor.redact(String(cString: errorText)))
+            error.httpStatus = status
+            error.requestID = status == 0 ? "" : requestID(handle)
+            throw error
+        }
         return HTTPResponse(status: status, body: sink.body, requestID: requestID(handle))
     }
 
@@ -151,8 +151,8 @@ final class CurlTransport {
         default:
             status = HSS_E_NETWORK
         }
-        let what = String(cString: curl_easy_strerror(code))
-        let message = detail.isEmpty || detail == what ? what : "\(what): \(detail)"
+        // libcurl's error buffer already ends with the generic text when it says more.
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         return HSSError(status, "\(hss_status_text(status)): \(message)")
     }
 }

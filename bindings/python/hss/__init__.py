@@ -1,0 +1,56 @@
+"""libhss for Python: call Huawei Cloud HSS ShowImageUploadCommand through libhss.so.1.
+
+    import hss
+
+    with hss.Client(region="cn-north-4", project_id="...", ak="...", sk="...") as client:
+        result = client.get_image_upload_command(
+            registry_addr="myharbor.example.com:443", namespace="library",
+            username="admin", password="...")
+        print(result.image_command)
+
+A thin ``ctypes`` layer over the C library, standard library only. The library is found through
+``$HSS_LIBRARY``, then a ``libhss.so.1`` inside this package, then the system's ``libhss.so.1``
+(see :mod:`hss._native`); importing fails with ``ImportError`` if none is usable.
+"""
+
+from ._native import library_path, library_version
+from ._client import Client, ImageUploadCommand
+from .errors import (
+    BadResponseError,
+    ClientClosedError,
+    ClientRequestError,
+    HSSError,
+    InternalError,
+    InvalidArgumentError,
+    NetworkError,
+    OutOfMemoryError,
+    RequestTimeoutError,
+    ServerResponseError,
+    ServiceError,
+    Status,
+    TLSError,
+)
+
+#: The version of this binding (= HSS_VERSION_STRING of the C header it was written for).
+__version__ = "1.0.0"
+
+__all__ = [
+    "__version__",
+    "library_path",
+    "library_version",
+    "Client",
+    "ImageUploadCommand",
+    "Status",
+    "HSSError",
+    "InvalidArgumentError",
+    "OutOfMemoryError",
+    "NetworkError",
+    "TLSError",
+    "RequestTimeoutError",
+    "ServiceError",
+    "ClientRequestError",
+    "ServerResponseError",
+    "BadResponseError",
+    "InternalError",
+    "ClientClosedError",
+]

@@ -1,0 +1,413 @@
+"""The HSS client and its result."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from ctypes import byref, c_long, c_void_p, sizeof
+from typing import Any, Optional, Tuple, Union
+
+from . import _native
+from .errors import ClientClosedError, InvalidArgumentError, Status
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+__all__ = ["Client", "ImageUploadCommand"]
+
+_LONG_MAX = (1 << (8 * sizeof(c_long) - 1)) - 1
+
+
+class ImageUploadCommand:
+    """The answer of ShowImageUploadCommand. Immutable (attributes cannot be set or deleted).
+
+    ``image_command`` (and possibly ``swr_image_pull_command``) holds the registry password in
+    clear: ``repr()``/``str()`` never show them, only their length. Python strings cannot be
+    wiped from memory; drop the object as soon as you are done with it.
+    """
+
+    __slots__ = ("image_command", "images_download_url", "swr_image_pull_command")
+    __match_args__ = __slots__
+
+    #: The command that loads the scanner images and pushes them (may contain the password).
+    image_command: str
+    #: Where the image bundle can be downloaded.
+    images_download_url: str
+    #: The command that pulls the images from SWR.
+    swr_image_pull_command: str
+
+    def __init__(self, image_command: str, images_download_url: str, swr_image_pull_command: str) -> None:
+        object.__setattr__(self, "image_command", image_command)
+        object.__setattr__(self, "images_download_url", images_download_url)
+        object.__setattr__(self, "swr_image_pull_command", swr_image_pull_command)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("ImageUploadCommand is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("ImageUploadCommand is immutable")
+
+    def _astuple(self) -> Tuple[str, str, str]:
+        return (self.image_command, self.images_download_url, self.swr_image_pull_command)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __reduce__(self) -> Tuple[Any, Tuple[str, str, str]]:
+        return (self.__class__, self._astuple())
+
+    def __repr__(self) -> str:
+        url = self.images_download_url
+        if "?" in url:  # a pre-signed URL's query is a credential too
+            url = url.split("?", 1)[0] + "?<hidden>"
+        return ("ImageUploadCommand(image_command=<hidden, %d chars>, images_download_url=%r, "
+                "swr_image_pull_command=<hidden, %d chars>)"
+                % (len(self.image_command), url, len(self.swr_image_pull_command)))
+
+    __str__ = __repr__
+
+
+def _invalid(message: str) -> InvalidArgumentError:
+    return InvalidArgumentError(message, status=Status.INVALID_ARGUMENT)
+
+
+def _encode(name: str, value: Any) -> Optional[bytes]:
+    """str -> UTF-8 bytes for a C string field; None stays None.
+
+    Never puts the value in an exception, and deletes it from this frame before raising, so a
+    traceback's frame locals cannot show it either.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if "\x00" not in value:
+            try:
+                return value.encode("utf-8")
+            except UnicodeEncodeError:  # lone surrogates; raised below, outside this handler,
+                pass                    # so the UnicodeEncodeError (it holds the value) is dropped
+            del value
+            raise _invalid("%s is not valid Unicode (it contains a lone surrogate)" % name)
+        del value
+        raise _invalid("%s must not contain NUL characters" % name)
+    kind = type(value).__name__
+    del value
+    raise TypeError("%s must be a str, not %s" % (name, kind))
+
+
+def _set_secret(struct: Any, name: str, value: Any) -> None:
+    """struct.<name> = the encoded secret, leaving no reference to it in this frame on error."""
+    try:
+        encoded = _encode(name, value)
+    finally:
+        del value
+    setattr(struct, name, encoded)
+
+
+def _path(name: str, value: Any) -> Optional[bytes]:
+    if value is None:
+        return None
+    try:
+        raw = os.fspath(value)
+    except TypeError:
+        raise TypeError("%s must be a str or os.PathLike, not %s" % (name, type(value).__name__)) from None
+    if isinstance(raw, str):
+        try:
+            raw = os.fsencode(raw)
+        except UnicodeEncodeError:
+            raw = None
+        if raw is None:
+            raise _invalid("%s cannot be encoded for the file system" % name)
+    if b"\x00" in raw:
+        raise _invalid("%s must not contain NUL characters" % name)
+    return raw
+
+
+def _ms(name: str, seconds: Optional[float]) -> int:
+    """Seconds (int or float) -> whole milliseconds (rounded up); None -> 0 (library default)."""
+    if seconds is None:
+        return 0
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError("%s must be a number of seconds, not %s" % (name, type(seconds).__name__))
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise _invalid("%s must be a positive number of seconds" % name)
+    ms = math.ceil(seconds * 1000)
+    if ms > _LONG_MAX:
+        raise _invalid("%s is too large" % name)
+    return ms
+
+
+def _fill_public(opts: _native.ClientOptions, region: Optional[str], endpoint: Optional[str],
+                 project_id: Optional[str], ak: Optional[str], ca_file: Optional[PathLike],
+                 connect_timeout: Optional[float], timeout: Optional[float],
+                 user_agent_suffix: Optional[str]) -> None:
+    opts.region = _encode("region", region)
+    opts.endpoint = _encode("endpoint", endpoint)
+    opts.project_id = _encode("project_id", project_id)
+    opts.ak = _encode("ak", ak)
+    opts.ca_file = _path("ca_file", ca_file)
+    opts.connect_timeout_ms = _ms("connect_timeout", connect_timeout)
+    opts.timeout_ms = _ms("timeout", timeout)
+    opts.user_agent_suffix = _encode("user_agent_suffix", user_agent_suffix)
+
+
+def _clear_secrets(opts: _native.ClientOptions) -> None:
+    # Drop the struct's references to the secret bytes (the C library has its own copies).
+    opts.sk = None
+    opts.security_token = None
+    opts.auth_token = None
+
+
+class Client:
+    """A connection to HSS: configuration, credentials and a pool of connections.
+
+    Keyword arguments mirror the C ``hss_client_options``:
+
+    * ``region`` (e.g. ``"cn-north-4"``) or ``endpoint`` (``"https://host[:port]"``, wins over
+      ``region``);
+    * ``project_id`` (required);
+    * credentials, exactly one of: ``ak`` + ``sk`` (+ ``security_token`` for temporary
+      credentials), or ``auth_token`` (an IAM token);
+    * ``ca_file``: a PEM CA bundle (default: the system store);
+    * ``connect_timeout`` and ``timeout`` (whole call): in **seconds**, int or float (the library
+      works in whole milliseconds; fractions are rounded up); ``None`` keeps the library's
+      defaults of 10 s and 30 s; at most 3600 s;
+    * ``user_agent_suffix``: appended to ``libhss/<version>`` in User-Agent.
+
+    Secrets (``sk``, ``security_token``, ``auth_token``) are handed straight to the C library,
+    which copies them into memory it wipes when the client is freed; the client object keeps no
+    reference to them. The Python ``str`` objects you passed in are yours and cannot be wiped:
+    Python strings are immutable and may linger in memory until reused.
+
+    Use it as a context manager or call :meth:`close`; garbage collection frees it as a last
+    resort. One client may be shared by any number of threads: calls release the GIL while in
+    the library, and the C client keeps a connection pool.
+
+    Raises :class:`hss.InvalidArgumentError` for a bad or inconsistent configuration (nothing is
+    sent), :class:`TypeError` for a value of the wrong type.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        project_id: Optional[str] = None,
+        ak: Optional[str] = None,
+        sk: Optional[str] = None,
+        security_token: Optional[str] = None,
+        auth_token: Optional[str] = None,
+        ca_file: Optional[PathLike] = None,
+        connect_timeout: Optional[float] = None,
+        timeout: Optional[float] = None,
+        user_agent_suffix: Optional[str] = None,
+    ) -> None:
+        opts = _native.ClientOptions()
+        # Secrets leave this frame first, so no exception raised below can show them in a
+        # traceback's locals.
+        try:
+            _set_secret(opts, "sk", sk)
+            _set_secret(opts, "security_token", security_token)
+            _set_secret(opts, "auth_token", auth_token)
+        finally:
+            del sk, security_token, auth_token
+        self._create(opts, False, region, endpoint, project_id, ak, ca_file, connect_timeout,
+                     timeout, user_agent_suffix)
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        region: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        project_id: Optional[str] = None,
+        ak: Optional[str] = None,
+        sk: Optional[str] = None,
+        security_token: Optional[str] = None,
+        auth_token: Optional[str] = None,
+        ca_file: Optional[PathLike] = None,
+        connect_timeout: Optional[float] = None,
+        timeout: Optional[float] = None,
+        user_agent_suffix: Optional[str] = None,
+    ) -> "Client":
+        """A client configured from the environment, like ``hss_client_new_from_env``.
+
+        Reads ``HUAWEICLOUD_SDK_AK`` / ``HUAWEICLOUD_SDK_SK`` (else ``CLOUD_SDK_AK`` /
+        ``CLOUD_SDK_SK``), ``HUAWEICLOUD_SDK_SECURITY_TOKEN``, ``HUAWEICLOUD_SDK_PROJECT_ID``,
+        ``HUAWEICLOUD_SDK_REGION``, ``HUAWEICLOUD_SDK_ENDPOINT`` and ``HUAWEICLOUD_SDK_AUTH_TOKEN``
+        (used only when no AK/SK is set). Any keyword given here wins over the environment;
+        credentials given here replace the environment's as a whole.
+        """
+        self = cls.__new__(cls)
+        opts = _native.ClientOptions()
+        try:
+            _set_secret(opts, "sk", sk)
+            _set_secret(opts, "security_token", security_token)
+            _set_secret(opts, "auth_token", auth_token)
+        finally:
+            del sk, security_token, auth_token
+        self._create(opts, True, region, endpoint, project_id, ak, ca_file, connect_timeout,
+                     timeout, user_agent_suffix)
+        return self
+
+    def _create(self, opts: _native.ClientOptions, from_env: bool, region: Optional[str],
+                endpoint: Optional[str], project_id: Optional[str], ak: Optional[str],
+                ca_file: Optional[PathLike], connect_timeout: Optional[float],
+                timeout: Optional[float], user_agent_suffix: Optional[str]) -> None:
+        handle = c_void_p()
+        err = c_void_p()
+        try:
+            _fill_public(opts, region, endpoint, project_id, ak, ca_file, connect_timeout, timeout,
+                         user_agent_suffix)
+            new = _native.lib.hss_client_new_from_env if from_env else _native.lib.hss_client_new
+            status = new(byref(opts), byref(handle), byref(err))
+        finally:
+            _clear_secrets(opts)
+        if status != 0:
+            raise _native.take_error(status, err)
+        self._lib = _native.lib  # kept for __del__ at interpreter shutdown
+        self._handle = handle
+        self._lock = threading.Lock()
+        self._inflight = 0
+        self._closed = False
+        self._from_env = from_env
+        self._region = region
+        self._endpoint = endpoint
+        self._project_id = project_id
+
+    # -- lifetime --
+
+    def close(self) -> None:
+        """Free the C client: close its connections and wipe its secrets. Idempotent.
+
+        Safe while other threads are in a call: the handle is freed when the last one returns,
+        and later calls raise :class:`hss.ClientClosedError`.
+        """
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # construction failed: nothing to free
+            return
+        with lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._inflight:
+                return  # the last call in flight frees it
+            handle, self._handle = self._handle, None
+        self._lib.hss_client_free(handle)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return getattr(self, "_closed", True)
+
+    def __enter__(self) -> "Client":
+        if self.closed:
+            raise ClientClosedError("the client is closed")
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing sensible left to do
+            pass
+
+    def __repr__(self) -> str:
+        if getattr(self, "_lock", None) is None:
+            return "<hss.Client (not initialised)>"
+        parts = []
+        if self._endpoint is not None:
+            parts.append("endpoint=%r" % self._endpoint)
+        if self._region is not None:
+            parts.append("region=%r" % self._region)
+        if self._project_id is not None:
+            parts.append("project_id=%r" % self._project_id)
+        if self._from_env:
+            parts.append("from_env=True")
+        if self._closed:
+            parts.append("closed=True")
+        return "<hss.Client %s>" % " ".join(parts) if parts else "<hss.Client>"
+
+    def _acquire(self) -> c_void_p:
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            raise ClientClosedError("the client is not initialised")
+        with lock:
+            if self._closed:
+                raise ClientClosedError("the client is closed")
+            self._inflight += 1
+            return self._handle
+
+    def _release(self) -> None:
+        with self._lock:
+            self._inflight -= 1
+            if not (self._closed and self._inflight == 0 and self._handle is not None):
+                return
+            handle, self._handle = self._handle, None
+        self._lib.hss_client_free(handle)
+
+    # -- the API --
+
+    def get_image_upload_command(
+        self,
+        *,
+        registry_addr: str,
+        namespace: str,
+        username: str,
+        password: str,
+        enterprise_project_id: Optional[str] = None,
+    ) -> ImageUploadCommand:
+        """ShowImageUploadCommand: the commands that push HSS's scanner images into a registry.
+
+        ``registry_addr`` is ``"host"`` or ``"host:port"`` (1-256 characters); ``namespace``
+        (the registry project), ``username`` and ``password`` 1-128 characters each;
+        ``enterprise_project_id`` (e.g. ``"all_granted_eps"``) is optional. Values are sent
+        exactly as given (any Unicode; no control characters).
+
+        The password goes straight to the C library, which copies it into memory it wipes
+        after the call; this method keeps no reference to it. Python cannot wipe the ``str``
+        you passed, nor the returned ``image_command`` (which embeds the password).
+
+        Raises an :class:`hss.HSSError` subclass on failure (see :mod:`hss.errors`), and
+        :class:`hss.ClientClosedError` after :meth:`close`.
+        """
+        req = _native.ImageUploadCommandRequest()
+        try:
+            _set_secret(req, "password", password)
+        finally:
+            del password
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            req.registry_addr = _encode("registry_addr", registry_addr)
+            req.namespace_name = _encode("namespace", namespace)
+            req.username = _encode("username", username)
+            req.enterprise_project_id = _encode("enterprise_project_id", enterprise_project_id)
+            handle = self._acquire()
+            try:
+                status = _native.lib.hss_image_upload_command_get(handle, byref(req), byref(out),
+                                                                  byref(err))
+            finally:
+                self._release()
+        finally:
+            req.password = None
+        if status != 0:
+            raise _native.take_error(status, err)
+        return _take_result(out)
+
+
+def _take_result(out: c_void_p) -> ImageUploadCommand:
+    lib = _native.lib
+    try:
+        image_command = lib.hss_image_upload_command_image_command(out)
+        url = lib.hss_image_upload_command_images_download_url(out)
+        pull = lib.hss_image_upload_command_swr_image_pull_command(out)
+    finally:
+        lib.hss_image_upload_command_free(out)
+    return ImageUploadCommand(_native._text(image_command), _native._text(url), _native._text(pull))
