@@ -46,7 +46,7 @@ PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREF
 DEB_DIR := $(BUILD)/deb
 DEB_PACKAGES := debhelper dh-python lintian build-essential
 
-.PHONY: all deps lib cli venv install uninstall deb test test-swift test-integration demo clean
+.PHONY: all deps lib cli venv install uninstall deb print-version test test-swift test-integration demo clean
 
 all: lib cli
 
@@ -135,6 +135,9 @@ deb: | deps
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t $(DEB_DIR)/libhss-$(VERSION)
 	cd $(DEB_DIR)/libhss-$(VERSION) && PATH="$(dir $(SWIFT)):$$PATH" dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
+
+print-version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf $(BUILD) .build $(VENV)
