@@ -1,13 +1,21 @@
-"""Session fixtures of the C-level tests (test_c_api, test_abi, test_canary, test_memcheck).
+"""Fixtures of every suite under Tests/ (pytest hands them to Tests/python and Tests/shell too),
+and those of the C-level tests (test_c_api, test_abi, test_canary, test_memcheck).
 
-    lib_dir        the directory holding libhss.so.1 (env HSS_LIB_DIR, default build/lib)
-    test_ca        a throw-away CA + server certificate (Tests/emulator/make_test_ca.sh)
-    http_emulator  the local HSS emulator, in-process, plain HTTP
-    https_emulator the same over TLS, with the test CA's server certificate
-    stub_server    a tiny server for what the emulator cannot produce through the C API
-                   (a 404 APIGW.0101: the library only ever requests the one valid path)
-    closed_port    a port that refuses connections (bound, never listening)
-    make_emulator  start more emulators (e.g. with other credentials); shut down at the end
+Shared test plumbing, one of each:
+    lib_dir         the directory holding libhss.so.1 (env HSS_LIB_DIR, default build/lib)
+    test_ca         a throw-away CA + server certificate (Tests/emulator/make_test_ca.sh);
+                    make_ca() makes another
+    http_emulator   the local HSS emulator, in-process, plain HTTP, recording every answer
+    https_emulator  the same over TLS, with the test CA's server certificate (.ca_file)
+    make_emulator   start more emulators (e.g. with other credentials); shut down at the end,
+                    or at the end of a `with make_emulator() as emu:` block
+    emulator_process  the emulator in a child process (for measurements of this process alone)
+    stub_server     a canned-answer server for what the emulator cannot produce: by default a
+                    404 APIGW.0101 (the C API only ever requests the one valid path);
+                    stub_server.answer(fields) for any other JSON answer. Reset for every test.
+    closed_port     a port that refuses connections (bound, never listening)
+
+C-level only:
     build_c        compile a C file against include/hss.h and libhss, cached per session
     hss_c          the compiled Tests/c/test_api.c and a runner for its cases
 
@@ -26,15 +34,14 @@ import json
 import os
 import re
 import socket
-import ssl
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -91,65 +98,110 @@ def build_c(lib_dir, tmp_path_factory):
 # ----------------------------------------------------------------------------- emulators
 
 @pytest.fixture(scope="session")
-def test_ca(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("ca")
-    subprocess.run(["bash", str(EMULATOR_DIR / "make_test_ca.sh"), str(out)], check=True)
-    return {name: str(out / name) for name in ("ca.pem", "server.pem", "server.key")}
+def make_ca(tmp_path_factory):
+    """make_ca() -> a new throw-away CA and server certificate for 127.0.0.1 and localhost
+    (Tests/emulator/make_test_ca.sh): {"ca.pem", "ca.key", "server.pem", "server.key"} -> path."""
+    def make() -> dict:
+        out = tmp_path_factory.mktemp("ca")
+        subprocess.run(["bash", str(EMULATOR_DIR / "make_test_ca.sh"), str(out)], check=True)
+        return {name: str(out / name) for name in ("ca.pem", "ca.key", "server.pem", "server.key")}
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def test_ca(make_ca) -> dict:
+    return make_ca()
 
 
 class _RecordingHandler(hss_emulator.EmulatorHandler):
-    """The emulator's handler, also keeping what it answered so that tests can compare the
-    emulator's view (the decoded parameters, the X-Request-Id) with what the C API reports.
-    The query (which holds the password) is not kept."""
+    """The emulator's handler, also keeping one record per answer so that tests can compare
+    the emulator's view with what the client reports:
+        status      the HTTP status sent
+        request_id  the X-Request-Id sent
+        path        the request path (never the query: it holds the password)
+        params      the decoded parameters, if they passed validation, else None
+        echo        the emulator_echo of a 200 answer, else None
+    Not recorded: /_emulator/stats, and answers to emu-stall (they come 30 s late, long after
+    the client gave up, and would land in the middle of a later test's records)."""
+
+    def handle_one_request(self):
+        self._params = self._echo = None  # one handler serves every request of a connection
+        super().handle_one_request()
+
+    def _validate(self, project_id, raw_query):
+        params = super()._validate(project_id, raw_query)
+        self._params = dict(params)
+        return params
+
+    def _send_json(self, status, obj):
+        if isinstance(obj, dict):
+            self._echo = obj.get("emulator_echo")
+        return super()._send_json(status, obj)
 
     def _send(self, status, body, *args, **kwargs):
         path = self.path.split("?", 1)[0]
-        if path != hss_emulator.STATS_PATH:
-            self.server.recorded_responses.append(
-                {"status": status, "request_id": self.request_id, "path": path})
+        if path != hss_emulator.STATS_PATH and not path.startswith("/v5/emu-stall/"):
+            self.server.records.append({"status": status, "request_id": self.request_id, "path": path,
+                                        "params": self._params, "echo": self._echo})
         return super()._send(status, body, *args, **kwargs)
-
-    def _send_json(self, status, obj):
-        if isinstance(obj, dict) and "emulator_echo" in obj:
-            self.server.recorded_echoes.append(obj["emulator_echo"])
-        return super()._send_json(status, obj)
 
 
 class Emulator:
-    def __init__(self, scheme: str, ca_file: str | None = None, **kwargs):
-        self.server, self.port = hss_emulator.start_emulator(**kwargs)
-        self.server.recorded_echoes = []
-        self.server.recorded_responses = []
+    """The HSS emulator in this process (over TLS when tls_cert/tls_key are given).
+
+        endpoint, port, scheme, ca_file (the CA to trust, https only), server (the EmulatorServer)
+        records   one dict per answer, oldest first (see _RecordingHandler)
+        echoes    the emulator_echo of every 200 answer
+        params    the decoded parameters of every request that passed validation
+        stats()   {"requests": n, "connections": m}, as GET /_emulator/stats answers
+    """
+
+    def __init__(self, ca_file: str | None = None, **start_emulator_kwargs):
+        self.server, self.port = hss_emulator.start_emulator(**start_emulator_kwargs)
+        self.server.records = []
         self.server.RequestHandlerClass = _RecordingHandler  # before any connection arrives
-        self.scheme = scheme
+        self.scheme = "https" if start_emulator_kwargs.get("tls_cert") else "http"
         self.ca_file = ca_file
-        self.endpoint = "%s://127.0.0.1:%d" % (scheme, self.port)
+        self.endpoint = "%s://127.0.0.1:%d" % (self.scheme, self.port)
+        self._running = True
+
+    @property
+    def records(self) -> list:
+        return self.server.records
 
     @property
     def echoes(self) -> list:
-        return self.server.recorded_echoes
+        return [r["echo"] for r in self.records if r["echo"] is not None]
 
     @property
-    def responses(self) -> list:
-        return self.server.recorded_responses
+    def params(self) -> list:
+        return [r["params"] for r in self.records if r["params"] is not None]
 
     def stats(self) -> dict:
-        """GET /_emulator/stats (not counted by the emulator itself)."""
-        ctx = ssl.create_default_context(cafile=self.ca_file) if self.scheme == "https" else None
-        with urllib.request.urlopen(self.endpoint + hss_emulator.STATS_PATH, timeout=10, context=ctx) as r:
-            return json.load(r)
+        return self.server.snapshot_stats(reset=False)
 
     def shutdown(self):
-        self.server.shutdown()
+        """Stop serving (also wakes stalled handlers). Idempotent."""
+        if self._running:
+            self._running = False
+            self.server.shutdown()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
 
 
 @pytest.fixture(scope="session")
 def make_emulator():
-    """make_emulator(scheme="http", ca_file=None, **start_emulator_kwargs) -> Emulator."""
+    """make_emulator(ca_file=None, **start_emulator_kwargs) -> Emulator, shut down at the end of
+    the session (or earlier: `with make_emulator() as emu:`)."""
     made = []
 
-    def make(scheme="http", ca_file=None, **kwargs):
-        emu = Emulator(scheme, ca_file, **kwargs)
+    def make(ca_file=None, **kwargs):
+        emu = Emulator(ca_file, **kwargs)
         made.append(emu)
         return emu
 
@@ -159,29 +211,41 @@ def make_emulator():
 
 
 @pytest.fixture(scope="session")
-def http_emulator():
-    emu = Emulator("http")
-    yield emu
-    emu.shutdown()
+def http_emulator(make_emulator) -> Emulator:
+    return make_emulator()
 
 
 @pytest.fixture(scope="session")
-def https_emulator(test_ca):
-    emu = Emulator("https", ca_file=test_ca["ca.pem"],
-                   tls_cert=test_ca["server.pem"], tls_key=test_ca["server.key"])
-    yield emu
-    emu.shutdown()
+def https_emulator(make_emulator, test_ca) -> Emulator:
+    return make_emulator(test_ca["ca.pem"], tls_cert=test_ca["server.pem"], tls_key=test_ca["server.key"])
 
 
-# Ids the stub answers with: X-Request-Id header vs request_id in the body.
-STUB_HEADER_REQUEST_ID = "0123456789abcdef0123456789abcdef"
-STUB_BODY_REQUEST_ID = "fedcba9876543210fedcba9876543210"
+@pytest.fixture
+def emulator_process():
+    """The emulator in a child process, default credentials (.endpoint, .port): for
+    measurements that must not include the emulator's own memory."""
+    proc = subprocess.Popen([sys.executable, str(EMULATOR_DIR / "hss_emulator.py"), "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        if not line.startswith("HSS_EMULATOR_PORT="):
+            pytest.fail("the emulator did not start: %r" % line)
+        port = int(line.split("=", 1)[1])
+        yield SimpleNamespace(port=port, endpoint="http://127.0.0.1:%d" % port)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+UNKNOWN_API_MSG = "The API does not exist or has not been published in the environment"
 
 
 class _StubHandler(BaseHTTPRequestHandler):
-    """Answers every request 404 APIGW.0101 like the gateway does for an unknown API;
-    project_id `stub-body-id` leaves out the X-Request-Id header (the id is then only in
-    the body)."""
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):  # never log: the query holds the password
@@ -189,31 +253,55 @@ class _StubHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.hits += 1
-        with_header = "/stub-body-id/" not in self.path
-        body = json.dumps({"error_code": "APIGW.0101",
-                           "error_msg": "The API does not exist or has not been published in the environment",
-                           "request_id": STUB_BODY_REQUEST_ID}).encode()
-        self.send_response(404)
-        if with_header:
-            self.send_header("X-Request-Id", STUB_HEADER_REQUEST_ID)
+        status, body, request_id = self.server.canned
+        self.send_response(status)
+        if request_id is not None:
+            self.send_header("X-Request-Id", request_id)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
 
+class StubServer(ThreadingHTTPServer):
+    """Answers every GET with one canned JSON answer; counts them in `hits`."""
+    daemon_threads = True
+    header_request_id = "0123456789abcdef0123456789abcdef"  # the X-Request-Id header's id ...
+    body_request_id = "fedcba9876543210fedcba9876543210"    # ... and the body's request_id
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _StubHandler)
+        self.endpoint = "http://127.0.0.1:%d" % self.server_address[1]
+        self.hits = 0
+        self.answer_unknown_api()
+
+    def answer(self, fields: dict, status: int = 200, request_id: str | None = None):
+        """Answer `status` with these fields as JSON (non-ASCII as is: UTF-8), plus an
+        X-Request-Id header if request_id is given."""
+        self.canned = (status, json.dumps(fields, ensure_ascii=False).encode("utf-8"), request_id)
+
+    def answer_unknown_api(self, header: bool = True):
+        """404 APIGW.0101, as the gateway answers for an unknown API, with body_request_id in
+        the body and (header=True) header_request_id in an X-Request-Id header."""
+        self.answer({"error_code": "APIGW.0101", "error_msg": UNKNOWN_API_MSG,
+                     "request_id": self.body_request_id},
+                    404, self.header_request_id if header else None)
+
+
 @pytest.fixture(scope="session")
-def stub_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _StubHandler)
-    server.daemon_threads = True
-    server.hits = 0
-    server.header_request_id = STUB_HEADER_REQUEST_ID
-    server.body_request_id = STUB_BODY_REQUEST_ID
+def _stub_server_session():
+    server = StubServer()
     threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True).start()
-    server.endpoint = "http://127.0.0.1:%d" % server.server_address[1]
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def stub_server(_stub_server_session) -> StubServer:
+    """The canned-answer server, answering the 404 APIGW.0101 again at the start of each test."""
+    _stub_server_session.answer_unknown_api()
+    return _stub_server_session
 
 
 @pytest.fixture(scope="session")

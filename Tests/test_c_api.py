@@ -7,7 +7,6 @@ request/connection counters).
 """
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -281,7 +280,7 @@ def test_service_error(hss_c, http_emulator, name):
         env["HSS_TEST_PROJECT_ID"] = project
     r = hss_c.run("call", env).check()
     err = r.error
-    sent = http_emulator.responses[-1]
+    sent = http_emulator.records[-1]
     assert sent["status"] == http
     assert err["request_id"] == sent["request_id"].encode(), "hss_error_request_id is not the X-Request-Id"
     assert err["http_status"] == str(http).encode()
@@ -333,7 +332,8 @@ def test_404_unknown_api(hss_c, stub_server):
 
 
 def test_request_id_from_body_without_header(hss_c, stub_server):
-    env = {"HSS_TEST_ENDPOINT": stub_server.endpoint, "HSS_TEST_PROJECT_ID": "stub-body-id",
+    stub_server.answer_unknown_api(header=False)
+    env = {"HSS_TEST_ENDPOINT": stub_server.endpoint,
            **expect_env("HSS_E_HTTP_CLIENT", 404, "APIGW.0101")}
     r = hss_c.run("call", env).check()
     assert r.error["request_id"] == stub_server.body_request_id.encode()
@@ -359,7 +359,7 @@ def test_bad_response(hss_c, http_emulator, name):
     # Exactly one request: a redirect is not followed (its Location is a closed port anyway).
     assert http_emulator.stats()["requests"] == before["requests"] + 1
     if http is not None:
-        assert r.error["request_id"] == http_emulator.responses[-1]["request_id"].encode()
+        assert r.error["request_id"] == http_emulator.records[-1]["request_id"].encode()
 
 
 # ----------------------------------------------------------------------------- TLS, network, timeout
@@ -370,10 +370,8 @@ def test_tls_without_ca_file(hss_c, https_emulator):
 
 
 @pytest.fixture(scope="module")
-def other_ca(tmp_path_factory):
-    out = tmp_path_factory.mktemp("other-ca")
-    subprocess.run(["bash", str(EMULATOR_DIR / "make_test_ca.sh"), str(out)], check=True)
-    return str(out / "ca.pem")
+def other_ca(make_ca):
+    return make_ca()["ca.pem"]
 
 
 def test_tls_wrong_ca_file(hss_c, https_emulator, other_ca):

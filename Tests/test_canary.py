@@ -46,7 +46,7 @@ def assert_clean(output: bytes, what: str):
 @pytest.fixture(scope="module")
 def canary_emulator(make_emulator):
     """An emulator that accepts the canary SK and auth token as the right ones."""
-    return make_emulator("http", credentials={CANARY_AK: SK}, tokens=[AUTH_TOKEN])
+    return make_emulator(credentials={CANARY_AK: SK}, tokens=[AUTH_TOKEN])
 
 
 def aksk(emu, **extra):

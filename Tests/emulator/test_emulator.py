@@ -74,15 +74,8 @@ def emu():
 
 
 @pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ca")
-    subprocess.run(["bash", os.path.join(HERE, "make_test_ca.sh"), str(out)], check=True)
-    return {name: str(out / name) for name in ("ca.pem", "ca.key", "server.pem", "server.key")}
-
-
-@pytest.fixture(scope="module")
-def emu_tls(tls_files):
-    server, port = emulator.start_emulator(tls_cert=tls_files["server.pem"], tls_key=tls_files["server.key"])
+def emu_tls(test_ca):  # test_ca: the shared throw-away CA of Tests/conftest.py
+    server, port = emulator.start_emulator(tls_cert=test_ca["server.pem"], tls_key=test_ca["server.key"])
     yield port
     server.shutdown()
 
@@ -227,9 +220,9 @@ def test_sdk_roundtrip_http(emu, params):
     assert resp.swr_image_pull_command == emulator.SWR_IMAGE_PULL_COMMAND
 
 
-def test_sdk_roundtrip_https(emu_tls, tls_files):
+def test_sdk_roundtrip_https(emu_tls, test_ca):
     params = HOSTILE[1]
-    resp = sdk_call(sdk_client(emu_tls, scheme="https", ca=tls_files["ca.pem"]), **params)
+    resp = sdk_call(sdk_client(emu_tls, scheme="https", ca=test_ca["ca.pem"]), **params)
     assert resp.status_code == 200
     assert {k: echo_of(resp)[k] for k in params} == params
 
@@ -616,11 +609,11 @@ def test_cli_verbose_logs_path_only(tmp_path):
             proc.wait()
 
 
-def test_tls_stalled_handshake_does_not_block(emu_tls, tls_files):
+def test_tls_stalled_handshake_does_not_block(emu_tls, test_ca):
     # A client that connects and never speaks TLS must not hold up other connections.
     idle = socket.create_connection(("127.0.0.1", emu_tls))
     try:
-        ctx = ssl.create_default_context(cafile=tls_files["ca.pem"])
+        ctx = ssl.create_default_context(cafile=test_ca["ca.pem"])
         conn = http.client.HTTPSConnection("127.0.0.1", emu_tls, context=ctx, timeout=3)
         target, headers = signed_request(emu_tls, date=sdk_date())
         assert send(emu_tls, target, headers, conn=conn)[0] == 200

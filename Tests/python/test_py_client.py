@@ -10,7 +10,7 @@ import time
 import pytest
 
 import hss
-from hss_testsupport import AK, GOOD, SK, TOKEN, expected_image_command, start_fast_emulator
+from hss_testsupport import AK, GOOD, SK, TOKEN, expected_image_command
 
 HOSTILE = [
     pytest.param({"registry_addr": "myharbor.com:443", "namespace": "ns 1~/é", "username": "admin",
@@ -34,7 +34,7 @@ def _call(client, params):
 
 def _recorded_for(emulator, params):
     """The emulator's decoded view of the request carrying these parameters."""
-    for rec in reversed(emulator.recorded):
+    for rec in reversed(emulator.params):
         if rec["username"] == params["username"] and rec["password"] == params["password"]:
             return rec
     raise AssertionError("the emulator saw no such request")
@@ -42,13 +42,13 @@ def _recorded_for(emulator, params):
 
 @pytest.mark.parametrize("params", HOSTILE)
 @pytest.mark.parametrize("auth", ["aksk", "token"])
-def test_hostile_values_round_trip_byte_for_byte(make_client, emulator, params, auth):
+def test_hostile_values_round_trip_byte_for_byte(make_client, http_emulator, params, auth):
     client = make_client(auth_token=TOKEN) if auth == "token" else make_client()
     result = _call(client, params)
 
     assert isinstance(result, hss.ImageUploadCommand)
     # What the service received, decoded, is exactly what was passed ...
-    seen = _recorded_for(emulator, params)
+    seen = _recorded_for(http_emulator, params)
     for name in ("registry_addr", "namespace", "username", "password"):
         assert seen[name].encode("utf-8") == params[name].encode("utf-8"), name
     assert seen["enterprise_project_id"] == params.get("enterprise_project_id")
@@ -64,15 +64,15 @@ def test_hostile_values_round_trip_byte_for_byte(make_client, emulator, params, 
                                                      params["registry_addr"])
 
 
-def test_security_token_and_user_agent_suffix(make_client, emulator):
+def test_security_token_and_user_agent_suffix(make_client, http_emulator):
     client = make_client(security_token="temporary-token-123", user_agent_suffix="tests/1.0 (python)")
     result = client.get_image_upload_command(**GOOD)
     assert result.image_command == expected_image_command(**GOOD)
 
 
-def test_https_with_ca_file_as_path(tls_emulator):
-    with hss.Client(endpoint=tls_emulator.endpoint, project_id="proj-tls", ak=AK, sk=SK,
-                    ca_file=pathlib.Path(tls_emulator.ca_file)) as client:
+def test_https_with_ca_file_as_path(https_emulator):
+    with hss.Client(endpoint=https_emulator.endpoint, project_id="proj-tls", ak=AK, sk=SK,
+                    ca_file=pathlib.Path(https_emulator.ca_file)) as client:
         assert client.get_image_upload_command(**GOOD).image_command == expected_image_command(**GOOD)
 
 
@@ -139,8 +139,8 @@ def test_region_selects_the_known_endpoint_without_traffic():
     ({"region": "cn-north-4\x00"}, "region"),
     ({"sk": "\ud800"}, "sk"),
 ])
-def test_invalid_configuration(emulator, kwargs, field):
-    base = {"endpoint": emulator.endpoint, "project_id": "p", "ak": AK, "sk": SK}
+def test_invalid_configuration(http_emulator, kwargs, field):
+    base = {"endpoint": http_emulator.endpoint, "project_id": "p", "ak": AK, "sk": SK}
     if "endpoint" not in kwargs and "region" not in kwargs and not kwargs:
         base.pop("endpoint")
     if "region" in kwargs:
@@ -156,14 +156,14 @@ def test_invalid_configuration(emulator, kwargs, field):
 @pytest.mark.parametrize("kwargs", [
     {"project_id": 123}, {"sk": b"EMULATORSK"}, {"timeout": "5"}, {"timeout": True}, {"ca_file": 3},
 ])
-def test_wrong_types_raise_type_error(emulator, kwargs):
-    base = {"endpoint": emulator.endpoint, "project_id": "p", "ak": AK, "sk": SK}
+def test_wrong_types_raise_type_error(http_emulator, kwargs):
+    base = {"endpoint": http_emulator.endpoint, "project_id": "p", "ak": AK, "sk": SK}
     base.update(kwargs)
     with pytest.raises(TypeError):
         hss.Client(**base)
 
 
-def test_positional_arguments_are_refused(emulator):
+def test_positional_arguments_are_refused(http_emulator):
     with pytest.raises(TypeError):
         hss.Client("cn-north-4")  # type: ignore[misc]
 
@@ -182,21 +182,21 @@ def sdk_env(monkeypatch):
     return monkeypatch
 
 
-def test_from_env(sdk_env, emulator):
+def test_from_env(sdk_env, http_emulator):
     sdk_env.setenv("HUAWEICLOUD_SDK_AK", AK)
     sdk_env.setenv("HUAWEICLOUD_SDK_SK", SK)
     sdk_env.setenv("HUAWEICLOUD_SDK_PROJECT_ID", "proj-from-env")
-    sdk_env.setenv("HUAWEICLOUD_SDK_ENDPOINT", emulator.endpoint)
+    sdk_env.setenv("HUAWEICLOUD_SDK_ENDPOINT", http_emulator.endpoint)
     with hss.Client.from_env() as client:
         params = dict(GOOD, username="from-env-user")
         assert client.get_image_upload_command(**params).image_command == expected_image_command(**params)
-        assert emulator.recorded[-1]["project_id"] == "proj-from-env"
+        assert http_emulator.params[-1]["project_id"] == "proj-from-env"
         assert "from_env=True" in repr(client)
 
     # Keywords win over the environment.
     with hss.Client.from_env(project_id="proj-override", timeout=5) as client:
         client.get_image_upload_command(**GOOD)
-        assert emulator.recorded[-1]["project_id"] == "proj-override"
+        assert http_emulator.params[-1]["project_id"] == "proj-override"
     # Credentials given here replace the environment's as a whole.
     with pytest.raises(hss.InvalidArgumentError, match="ak is required"):
         hss.Client.from_env(sk="wrong-sk-value")
@@ -206,15 +206,15 @@ def test_from_env(sdk_env, emulator):
         assert info.value.status_code == 401
 
 
-def test_from_env_cloud_sdk_names_and_token(sdk_env, emulator):
+def test_from_env_cloud_sdk_names_and_token(sdk_env, http_emulator):
     sdk_env.setenv("CLOUD_SDK_AK", AK)
     sdk_env.setenv("CLOUD_SDK_SK", SK)
-    with hss.Client.from_env(endpoint=emulator.endpoint, project_id="p1") as client:
+    with hss.Client.from_env(endpoint=http_emulator.endpoint, project_id="p1") as client:
         client.get_image_upload_command(**GOOD)
     sdk_env.delenv("CLOUD_SDK_AK")
     sdk_env.delenv("CLOUD_SDK_SK")
     sdk_env.setenv("HUAWEICLOUD_SDK_AUTH_TOKEN", TOKEN)
-    with hss.Client.from_env(endpoint=emulator.endpoint, project_id="p2") as client:
+    with hss.Client.from_env(endpoint=http_emulator.endpoint, project_id="p2") as client:
         client.get_image_upload_command(**GOOD)
 
 
@@ -243,13 +243,13 @@ def test_from_env_without_configuration(sdk_env):
     ("namespace", "nul\x00", "namespace must not contain NUL"),
     ("username", "\udc80", "username is not valid Unicode"),
 ])
-def test_invalid_request_sends_nothing(client, emulator, field, value, message):
-    before = emulator.server.snapshot_stats(False)["requests"]
+def test_invalid_request_sends_nothing(client, http_emulator, field, value, message):
+    before = http_emulator.stats()["requests"]
     with pytest.raises(hss.InvalidArgumentError) as info:
         client.get_image_upload_command(**dict(GOOD, **{field: value}))
     assert message in str(info.value)
     assert info.value.status == hss.Status.INVALID_ARGUMENT and info.value.status_code == 0
-    assert emulator.server.snapshot_stats(False)["requests"] == before
+    assert http_emulator.stats()["requests"] == before
 
 
 @pytest.mark.parametrize("field", ["registry_addr", "namespace", "username", "password", "enterprise_project_id"])
@@ -300,9 +300,9 @@ def test_context_manager_closes_on_error(make_client):
     assert client.closed
 
 
-def test_garbage_collection_frees_the_handle(emulator):
+def test_garbage_collection_frees_the_handle(http_emulator):
     for _ in range(50):
-        client = hss.Client(endpoint=emulator.endpoint, project_id="p", ak=AK, sk=SK)
+        client = hss.Client(endpoint=http_emulator.endpoint, project_id="p", ak=AK, sk=SK)
         client.get_image_upload_command(**GOOD)
         del client
     gc.collect()
@@ -314,18 +314,17 @@ def test_failed_construction_leaves_nothing_to_free():
     gc.collect()
 
 
-def test_client_repr_shows_only_where_it_goes(make_client, emulator):
+def test_client_repr_shows_only_where_it_goes(make_client, http_emulator):
     client = make_client(security_token="temporary-token-123", ca_file=None)
     text = repr(client)
-    assert text == "<hss.Client endpoint=%r project_id='proj-python'>" % emulator.endpoint
+    assert text == "<hss.Client endpoint=%r project_id='proj-python'>" % http_emulator.endpoint
     assert str(client) == text
 
 
-def test_calls_release_the_gil(emulator):
+def test_calls_release_the_gil(make_emulator):
     """While one thread waits in the library, another keeps running Python code."""
-    server, port = start_fast_emulator()
-    try:
-        client = hss.Client(endpoint="http://127.0.0.1:%d" % port, project_id="emu-stall", ak=AK, sk=SK,
+    with make_emulator() as emu:  # its own: the stalled handler must not outlive the test
+        client = hss.Client(endpoint=emu.endpoint, project_id="emu-stall", ak=AK, sk=SK,
                             timeout=1.0)
         done = threading.Event()
         errors = []
@@ -347,8 +346,6 @@ def test_calls_release_the_gil(emulator):
         assert done.is_set() and len(errors) == 1
         assert spins > 100_000  # the main thread was never blocked on the GIL
         client.close()
-    finally:
-        server.shutdown()
 
 
 def test_version():

@@ -8,7 +8,7 @@ import pytest
 
 import hss
 from hss import errors
-from hss_testsupport import AK, GOOD, SK, TOKEN, header_statuses, start_fast_emulator
+from hss_testsupport import AK, GOOD, SK, TOKEN, header_statuses
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -127,17 +127,13 @@ def test_bad_response_error(make_client, project_id, message):
     assert e.error_code == "" and e.error_msg == ""
 
 
-def test_timeout_error():
-    server, port = start_fast_emulator()  # its own: the stalled handler must not outlive the test
-    try:
-        client = hss.Client(endpoint="http://127.0.0.1:%d" % port, project_id="emu-stall", auth_token=TOKEN,
-                            timeout=0.5)
+def test_timeout_error(make_emulator):
+    with make_emulator() as emu:  # its own: the stalled handler must not outlive the test
+        client = hss.Client(endpoint=emu.endpoint, project_id="emu-stall", auth_token=TOKEN, timeout=0.5)
         start = time.monotonic()
         e = _fail(client)
         elapsed = time.monotonic() - start
         client.close()
-    finally:
-        server.shutdown()
     assert type(e) is hss.RequestTimeoutError
     assert isinstance(e, TimeoutError)
     assert e.status is hss.Status.TIMEOUT
@@ -145,8 +141,8 @@ def test_timeout_error():
     assert e.status_code == 0 and e.request_id == ""
 
 
-def test_tls_error_without_ca_file(tls_emulator):
-    with hss.Client(endpoint=tls_emulator.endpoint, project_id="p", ak=AK, sk=SK) as client:
+def test_tls_error_without_ca_file(https_emulator):
+    with hss.Client(endpoint=https_emulator.endpoint, project_id="p", ak=AK, sk=SK) as client:
         e = _fail(client)
     assert type(e) is hss.TLSError
     assert isinstance(e, ConnectionError) and isinstance(e, hss.NetworkError)
@@ -155,8 +151,8 @@ def test_tls_error_without_ca_file(tls_emulator):
     assert "TLS" in str(e)
 
 
-def test_tls_error_plain_http_client_to_https_server(tls_emulator):
-    endpoint = tls_emulator.endpoint.replace("https://", "http://")
+def test_tls_error_plain_http_client_to_https_server(https_emulator):
+    endpoint = https_emulator.endpoint.replace("https://", "http://")
     with hss.Client(endpoint=endpoint, project_id="p", ak=AK, sk=SK) as client:
         e = _fail(client)
     # An HTTP request to a TLS port: the server hangs up or answers garbage.
@@ -188,7 +184,7 @@ def test_client_closed_error(client):
     assert e.status is None and e.status_code == 0
 
 
-def test_a_failure_does_not_break_the_client(make_client, emulator):
+def test_a_failure_does_not_break_the_client(make_client, http_emulator):
     client = make_client()
     with pytest.raises(hss.InvalidArgumentError):
         client.get_image_upload_command(**dict(GOOD, password=""))

@@ -79,7 +79,7 @@ print(result.image_command)
 """
 
 
-def test_fresh_venv_pip_install_and_call(tmp_path, emulator):
+def test_fresh_venv_pip_install_and_call(tmp_path, http_emulator):
     src = tmp_path / "src"
     shutil.copytree(BINDING_DIR, src, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info", "*.so*"))
     venv = tmp_path / "venv"
@@ -93,7 +93,7 @@ def test_fresh_venv_pip_install_and_call(tmp_path, emulator):
     assert "Version: 1.0.0" in show.stdout
 
     env = clean_env(HSS_LIBRARY=LIBRARY, REGISTRY_PASSWORD=GOOD["password"])
-    run = subprocess.run([py, "-c", SCRIPT, emulator.endpoint, AK, SK], env=env, capture_output=True, text=True,
+    run = subprocess.run([py, "-c", SCRIPT, http_emulator.endpoint, AK, SK], env=env, capture_output=True, text=True,
                          timeout=60, cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
     first, second = run.stdout.splitlines()

@@ -13,7 +13,7 @@ import urllib.parse
 import pytest
 
 import hss
-from hss_testsupport import GOOD, start_fast_emulator
+from hss_testsupport import GOOD
 
 CANARY_AK = "CanaryAK"
 SK_C = "SkCanary7Q2wX9"
@@ -31,11 +31,10 @@ EMU = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def canary_emulator():
-    server, port = start_fast_emulator(credentials={CANARY_AK: SK_C}, tokens=(AT_C,))
-    EMU["endpoint"] = "http://127.0.0.1:%d" % port
-    yield
-    server.shutdown()
+def canary_emulator(make_emulator):
+    with make_emulator(credentials={CANARY_AK: SK_C}, tokens=(AT_C,)) as emu:
+        EMU["endpoint"] = emu.endpoint
+        yield
 
 
 def assert_clean(text, what):

@@ -15,9 +15,9 @@ from hss_testsupport import AK, GOOD, SK, expected_image_command
 THREADS, CALLS = 8, 200
 
 
-def test_threads_share_one_client(emulator):
-    client = hss.Client(endpoint=emulator.endpoint, project_id="proj-threads", ak=AK, sk=SK)
-    before = emulator.server.snapshot_stats(False)
+def test_threads_share_one_client(http_emulator):
+    client = hss.Client(endpoint=http_emulator.endpoint, project_id="proj-threads", ak=AK, sk=SK)
+    before = http_emulator.stats()
     errors, done = [], []
     barrier = threading.Barrier(THREADS)
 
@@ -41,7 +41,7 @@ def test_threads_share_one_client(emulator):
     for t in threads:
         t.join(120)
     client.close()
-    after = emulator.server.snapshot_stats(False)
+    after = http_emulator.stats()
 
     assert errors == []
     assert sorted(done) == list(range(THREADS))
@@ -50,8 +50,8 @@ def test_threads_share_one_client(emulator):
     assert after["connections"] - before["connections"] <= 2 * THREADS
 
 
-def test_close_while_threads_are_calling(emulator):
-    client = hss.Client(endpoint=emulator.endpoint, project_id="proj-close", ak=AK, sk=SK)
+def test_close_while_threads_are_calling(http_emulator):
+    client = hss.Client(endpoint=http_emulator.endpoint, project_id="proj-close", ak=AK, sk=SK)
     outcomes, unexpected = [], []
     started = threading.Barrier(THREADS + 1)
 

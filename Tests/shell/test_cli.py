@@ -20,7 +20,7 @@ import pytest
 
 PROGRAM = "hss-image-upload-command"
 ROOT = Path(__file__).resolve().parent.parent.parent
-SK = "EMULATORSK"           # the emulator's defaults, as in conftest.py
+SK = "EMULATORSK"           # the emulator's defaults, as in conftest.py (Cli.env)
 TOKEN = "EMULATOR-TOKEN"
 
 SHELL_DIR = ROOT / "bindings" / "shell"
@@ -193,11 +193,11 @@ CANNED = {
 
 
 @pytest.fixture(params=sorted(CANNED))
-def canned(request, cli_stub, tmp_path):
+def canned(request, stub_server, tmp_path):
     marker = tmp_path / "pwned"
     fields = {k: v.replace("{m}", marker.name) for k, v in CANNED[request.param].items()}
-    cli_stub.answer(fields)
-    return fields, marker, {"HUAWEICLOUD_SDK_ENDPOINT": cli_stub.endpoint}
+    stub_server.answer(fields)
+    return fields, marker, {"HUAWEICLOUD_SDK_ENDPOINT": stub_server.endpoint}
 
 
 @pytest.mark.parametrize("shell", installed_shells())
@@ -276,13 +276,13 @@ USAGE_ERRORS = {
 
 
 @pytest.mark.parametrize("case", sorted(USAGE_ERRORS))
-def test_usage_error_exits_2(cli, cli_emulator, case):
+def test_usage_error_exits_2(cli, http_emulator, case):
     args, message = USAGE_ERRORS[case]
-    before = cli_emulator.requests()
+    before = http_emulator.stats()["requests"]
     proc = cli.run(args, stdin=PASSWORD + "\n")
     assert_clean_failure(proc, 2)
     assert message.encode() in proc.stderr
-    assert cli_emulator.requests() == before  # nothing was sent
+    assert http_emulator.stats()["requests"] == before  # nothing was sent
 
 
 INVALID_INPUT = {
@@ -302,22 +302,22 @@ INVALID_INPUT = {
 
 
 @pytest.mark.parametrize("case", sorted(INVALID_INPUT))
-def test_invalid_input_exits_2(cli, cli_emulator, case):
+def test_invalid_input_exits_2(cli, http_emulator, case):
     args, env, message = INVALID_INPUT[case]
-    before = cli_emulator.requests()
+    before = http_emulator.stats()["requests"]
     proc = cli.run([*args, "--password-stdin"], stdin=PASSWORD + "\n", env=env)
     assert_clean_failure(proc, 2)
     assert message.encode() in proc.stderr
-    assert cli_emulator.requests() == before
+    assert http_emulator.stats()["requests"] == before
 
 
 @pytest.mark.parametrize("stdin", [b"", b"\n", b"\r\n"])
-def test_empty_password_exits_2(cli, cli_emulator, stdin):
-    before = cli_emulator.requests()
+def test_empty_password_exits_2(cli, http_emulator, stdin):
+    before = http_emulator.stats()["requests"]
     proc = cli.run([*registry_args(), "--password-stdin"], stdin=stdin)
     assert_clean_failure(proc, 2)
     assert b"password" in proc.stderr
-    assert cli_emulator.requests() == before
+    assert http_emulator.stats()["requests"] == before
 
 
 def test_overlong_password_line_exits_2(cli):
@@ -336,12 +336,12 @@ def test_overlong_password_line_exits_2(cli):
     (["--auth-token=hunter2-secret"], "--auth-token-file"),
     (["--pasword=hunter2-secret"], "--pasword"),  # a typo: the value is not echoed either
 ])
-def test_secret_on_command_line_is_refused(cli, cli_emulator, args, hint):
-    before = cli_emulator.requests()
+def test_secret_on_command_line_is_refused(cli, http_emulator, args, hint):
+    before = http_emulator.stats()["requests"]
     proc = cli.run([*registry_args(), *args])
     assert_clean_failure(proc, 2, secrets=("hunter2-secret",))
     assert hint.encode() in proc.stderr
-    assert cli_emulator.requests() == before
+    assert http_emulator.stats()["requests"] == before
 
 
 def test_password_refusal_explains_the_safe_ways(cli):
@@ -400,21 +400,20 @@ def test_rejected_token_exits_3(cli, tmp_path):
 
 # ----------------------------------------------------------------------------- exit status 4
 
-def test_closed_port_exits_4(cli, cli_closed_port):
-    proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", "http://127.0.0.1:%d" % cli_closed_port],
+def test_closed_port_exits_4(cli, closed_port):
+    proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", "http://127.0.0.1:%d" % closed_port],
                    stdin=PASSWORD)
     assert_clean_failure(proc, 4)
 
 
-def test_tls_without_ca_exits_4(cli, cli_tls):
-    endpoint, _ = cli_tls
-    proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", endpoint], stdin=PASSWORD)
+def test_tls_without_ca_exits_4(cli, https_emulator):
+    proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", https_emulator.endpoint], stdin=PASSWORD)
     assert_clean_failure(proc, 4)
 
 
-def test_tls_with_ca_file_succeeds(cli, cli_tls):
-    endpoint, ca = cli_tls
-    proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", endpoint, "--ca-file", ca,
+def test_tls_with_ca_file_succeeds(cli, https_emulator):
+    proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", https_emulator.endpoint,
+                    "--ca-file", https_emulator.ca_file,
                     "--field", "image_command"], stdin=PASSWORD)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == emulator_answer()["image_command"].encode() + b"\n"
@@ -504,9 +503,9 @@ def test_auth_token_from_environment(cli):
     assert proc.stdout == IMAGES_DOWNLOAD_URL.encode() + b"\n"
 
 
-def test_options_override_environment(cli, cli_emulator):
+def test_options_override_environment(cli, http_emulator):
     """--endpoint and --project-id win over HUAWEICLOUD_SDK_ENDPOINT / _PROJECT_ID."""
-    proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", cli_emulator.endpoint,
+    proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", http_emulator.endpoint,
                     "--project-id", "emu-status-403", "--enterprise-project-id", "all_granted_eps"],
                    stdin=PASSWORD, env={"HUAWEICLOUD_SDK_ENDPOINT": "http://127.0.0.1:1",
                                         "HUAWEICLOUD_SDK_PROJECT_ID": "cli-project"})
@@ -533,7 +532,7 @@ def _all_cmdlines() -> dict:
 
 
 @pytest.mark.parametrize("source", ["stdin", "file", "environment"])
-def test_no_secret_in_any_command_line(cli, cli_emulator, tmp_path, source):
+def test_no_secret_in_any_command_line(cli, http_emulator, tmp_path, source):
     """While a call is in flight (the emulator holds the answer), no process's
     /proc/PID/cmdline shows the password, the SK or the IAM token."""
     password = "Cmdline-Secret-%s-42" % source
@@ -550,14 +549,14 @@ def test_no_secret_in_any_command_line(cli, cli_emulator, tmp_path, source):
     else:
         env["HSS_REGISTRY_PASSWORD"] = password
 
-    before = cli_emulator.requests()
+    before = http_emulator.stats()["requests"]
     proc = cli.popen(args, env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdin.write((password + "\n").encode() if source == "stdin" else b"")
     proc.stdin.close()
     scans_in_flight = 0
     seen_self = False
     while proc.poll() is None:
-        in_flight = cli_emulator.requests() > before
+        in_flight = http_emulator.stats()["requests"] > before
         cmdlines = _all_cmdlines()
         for pid, cmdline in cmdlines.items():
             for secret in secrets:
