@@ -46,7 +46,7 @@ PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREF
 DEB_DIR := $(BUILD)/deb
 DEB_PACKAGES := debhelper dh-python lintian build-essential
 
-.PHONY: all deps lib cli venv install uninstall deb print-version test test-swift test-integration demo clean
+.PHONY: all deps lib cli venv install uninstall deb bench print-version test test-swift test-integration demo clean
 
 all: lib cli
 
@@ -135,6 +135,10 @@ deb: | deps
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t $(DEB_DIR)/libhss-$(VERSION)
 	cd $(DEB_DIR)/libhss-$(VERSION) && PATH="$(dir $(SWIFT)):$$PATH" dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
+
+# Benchmarks (never part of make test): see bench/README.md.
+bench: lib
+	bench/run.sh
 
 print-version:
 	@echo $(VERSION)

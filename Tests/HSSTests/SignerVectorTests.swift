@@ -42,37 +42,52 @@ final class SignerVectorTests: XCTestCase {
 
     func testEveryStageMatchesTheOfficialSigner() throws {
         for v in try Self.loadVectors() {
-            let query = Signer.canonicalQuery(v.query.map { (SecureBuffer($0[0]), SecureBuffer($0[1])) })
+            let query = Signer.canonicalQuery(v.query.map { ($0[0], SecureBuffer($0[1])) })
             let headers = v.headers.map { Signer.Header($0[0], $0[1]) } + [Signer.Header("Host", v.host)]
+            let signer = try Signer(method: v.method, path: v.path, headers: headers,
+                                    accessKey: v.ak, secretKey: SecureBuffer(v.sk))
 
-            XCTAssertEqual(Signer.canonicalURI(path: v.path), v.expected.canonical_uri, v.name)
+            XCTAssertEqual(signer.canonicalURI, v.expected.canonical_uri, v.name)
             XCTAssertEqual(query.string(), v.expected.canonical_query, v.name)
 
-            let canonical = Signer.canonicalRequest(method: v.method, path: v.path, query: query, headers: headers)
+            let canonical = signer.canonicalRequest(query: query)
             XCTAssertEqual(canonical.signedHeaders, v.expected.signed_headers, v.name)
             XCTAssertEqual(canonical.request.string(), v.expected.canonical_request, v.name)
 
             let toSign = Signer.stringToSign(date: v.sdk_date, canonicalRequest: canonical.request)
             XCTAssertEqual(toSign, v.expected.string_to_sign, v.name)
+            XCTAssertEqual(signer.signature(stringToSign: toSign), v.expected.signature, v.name)
+            XCTAssertEqual(signer.authorization(query: query, date: v.sdk_date, extra: []),
+                           v.expected.authorization, v.name)
+        }
+    }
 
-            let signature = Signer.signature(secretKey: SecureBuffer(v.sk), stringToSign: toSign)
-            XCTAssertEqual(signature, v.expected.signature, v.name)
-
-            let authorization = Signer.sign(method: v.method, path: v.path, query: query, headers: headers,
-                                            date: v.sdk_date, accessKey: v.ak, secretKey: SecureBuffer(v.sk))
-            XCTAssertEqual(authorization, v.expected.authorization, v.name)
+    /// The client prepares a signer without X-Sdk-Date and adds it per
+    /// request: merged in name order, the result must be the same.
+    func testPerRequestHeadersMergeInOrder() throws {
+        for v in try Self.loadVectors() {
+            let query = Signer.canonicalQuery(v.query.map { ($0[0], SecureBuffer($0[1])) })
+            let isDate = { (h: [String]) in h[0].lowercased() == "x-sdk-date" }
+            let fixed = v.headers.filter { !isDate($0) }.map { Signer.Header($0[0], $0[1]) } + [Signer.Header("Host", v.host)]
+            let extra = v.headers.filter(isDate).map { Signer.Header($0[0], $0[1]) }
+            let signer = try Signer(method: v.method, path: v.path, headers: fixed,
+                                    accessKey: v.ak, secretKey: SecureBuffer(v.sk))
+            XCTAssertEqual(signer.authorization(query: query, date: v.sdk_date, extra: extra),
+                           v.expected.authorization, v.name)
         }
     }
 
     /// The Go SDK's own test vector (api.md): it signs only X-Sdk-Date and
     /// skips a header whose name has "_".
-    func testGoSDKVector() {
-        let query = Signer.canonicalQuery([(SecureBuffer("limit"), SecureBuffer("1"))])
+    func testGoSDKVector() throws {
+        let query = Signer.canonicalQuery([("limit", SecureBuffer("1"))])
         let headers = [Signer.Header("X-Sdk-Date", "20060102T150405Z"), Signer.Header("Unsigned_Header", "x")]
-        let canonical = Signer.canonicalRequest(method: "GET", path: "/path", query: query, headers: headers)
+        let signer = try Signer(method: "GET", path: "/path", headers: headers,
+                                accessKey: "AccessKey", secretKey: SecureBuffer("SecretKey"))
+        let canonical = signer.canonicalRequest(query: query)
         let toSign = Signer.stringToSign(date: "20060102T150405Z", canonicalRequest: canonical.request)
         XCTAssertEqual(canonical.signedHeaders, "x-sdk-date")
-        XCTAssertEqual(Signer.signature(secretKey: SecureBuffer("SecretKey"), stringToSign: toSign),
+        XCTAssertEqual(signer.signature(stringToSign: toSign),
                        "5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624")
     }
 

@@ -9,8 +9,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <openssl/core_names.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,5 +20,14 @@ CURLcode chss_curl_set_long(CURL *curl, CURLoption option, long value);
 CURLcode chss_curl_set_ptr(CURL *curl, CURLoption option, const void *value);
 CURLcode chss_curl_set_write(CURL *curl, chss_curl_write_fn fn, void *userdata);
 CURLcode chss_curl_get_response_code(CURL *curl, long *code);
+
+/* SHA-256 and HMAC-SHA256 with the algorithms fetched once per process
+ * (OpenSSL 3's one-shot SHA256()/HMAC() fetch them on every call). Return
+ * 1 on success. A keyed HMAC context is only read by chss_hmac_sha256, so
+ * it may be shared by threads. */
+int chss_sha256(const void *data, size_t length, unsigned char out[32]);
+EVP_MAC_CTX *chss_hmac_sha256_new(const void *key, size_t key_length);
+int chss_hmac_sha256(const EVP_MAC_CTX *keyed, const void *data, size_t length, unsigned char out[32]);
+void chss_hmac_sha256_free(EVP_MAC_CTX *keyed);
 
 #endif

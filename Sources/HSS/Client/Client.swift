@@ -7,9 +7,10 @@ final class HSSClient {
     let configuration: ClientConfiguration
     private let transport: CurlTransport
     private let path: String
-    /// Headers that are the same on every call, built once.
-    private let fixedHeaders: [Signer.Header]
+    /// Header lines that are the same on every call, built once.
     private let fixedHeaderLines: [SecureBuffer]
+    /// Prepared once with the fixed headers; nil with IAM-token auth.
+    private let signer: Signer?
 
     init(_ options: ClientOptions) throws {
         configuration = try ClientConfiguration(options)
@@ -24,14 +25,13 @@ final class HSSClient {
             Signer.Header("X-Project-Id", configuration.projectID),
         ]
         switch configuration.credentials {
-        case .signed(_, _, let token?):
-            headers.append(Signer.Header(name: "X-Security-Token", value: token))
-        case .signed:
-            break
+        case .signed(let accessKey, let secretKey, let token):
+            if let token { headers.append(Signer.Header(name: "X-Security-Token", value: token)) }
+            signer = try Signer(method: "GET", path: path, headers: headers, accessKey: accessKey, secretKey: secretKey)
         case .token(let token):
             headers.append(Signer.Header(name: "X-Auth-Token", value: token))
+            signer = nil
         }
-        fixedHeaders = headers
         // "Accept:" removes libcurl's default, so only the signed headers go out.
         fixedHeaderLines = headers.map(HSSClient.headerLine) + [SecureBuffer("Accept:")]
     }
@@ -51,12 +51,10 @@ final class HSSClient {
 
         let query = request.canonicalQuery()
         var lines = fixedHeaderLines
-        if case .signed(let accessKey, let secretKey, _) = configuration.credentials {
+        if let signer {
             let date = Signer.sdkDate(now)
             let dateHeader = Signer.Header("X-Sdk-Date", date)
-            let authorization = Signer.sign(method: "GET", path: path, query: query,
-                                            headers: fixedHeaders + [dateHeader], date: date,
-                                            accessKey: accessKey, secretKey: secretKey)
+            let authorization = signer.authorization(query: query, date: date, extra: [dateHeader])
             lines.append(HSSClient.headerLine(dateHeader))
             lines.append(HSSClient.headerLine(Signer.Header("Authorization", authorization)))
         }

@@ -31,19 +31,11 @@ struct ImageUploadCommandRequest {
 
     /// The query as signed and sent.
     func canonicalQuery() -> SecureBuffer {
-        var parameters: [(name: SecureBuffer, value: SecureBuffer)] = []
-        func add(_ name: StaticString, _ value: SecureBuffer?) {
-            guard let value else { return }
-            let key = SecureBuffer(capacity: 32)
-            key.append(name)
-            parameters.append((key, value))
-        }
-        add("registry_addr", registryAddr)
-        add("namespace", namespace)
-        add("username", username)
-        add("password", password)
-        add("enterprise_project_id", enterpriseProjectID)
-        return Signer.canonicalQuery(parameters)
+        let parameters: [(name: String, value: SecureBuffer?)] = [
+            ("registry_addr", registryAddr), ("namespace", namespace), ("username", username),
+            ("password", password), ("enterprise_project_id", enterpriseProjectID),
+        ]
+        return Signer.canonicalQuery(parameters.compactMap { name, value in value.map { (name, $0) } })
     }
 }
 
@@ -70,13 +62,14 @@ struct ImageUploadCommand: Decodable {
     static func decode(_ body: SecureBuffer) throws -> ImageUploadCommand {
         let wire: Wire
         do {
-            wire = try JSONDecoder().decode(Wire.self, from: body.data())
+            wire = try decoder.decode(Wire.self, from: body.data())
         } catch {
             throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer is not a JSON object")
         }
         func field(_ value: String?, _ name: String) throws -> String {
             guard let value else { throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer lacks \(name)") }
-            guard !value.utf8.contains(0) else {
+            // C strings end at the first NUL: a value holding one would be cut short.
+            guard value.withCString({ strlen($0) }) == value.utf8.count else {
                 throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer has a NUL character in \(name)")
             }
             return value
@@ -86,6 +79,9 @@ struct ImageUploadCommand: Decodable {
             imagesDownloadURL: try field(wire.images_download_url, "images_download_url"),
             swrImagePullCommand: try field(wire.swr_image_pull_command, "swr_image_pull_command"))
     }
+
+    /// One decoder for all calls: decoding does not change it, and it is thread-safe.
+    fileprivate static let decoder = JSONDecoder()
 
     private struct Wire: Decodable {
         let image_command: String?
@@ -106,7 +102,7 @@ struct ServiceErrorBody: Decodable {
 
     /// Fills code, message and request id of `error` from `body`.
     static func describe(status: Int, body: SecureBuffer, requestID: String, redactor: Redactor) -> HSSError {
-        let parsed = try? JSONDecoder().decode(ServiceErrorBody.self, from: body.data())
+        let parsed = try? ImageUploadCommand.decoder.decode(ServiceErrorBody.self, from: body.data())
         var error = HSSError(status >= 500 ? HSS_E_HTTP_SERVER : HSS_E_HTTP_CLIENT, "")
         error.httpStatus = status
         error.code = parsed?.error_code ?? parsed?.errorCode ?? parsed?.code ?? ""

@@ -1,9 +1,13 @@
 import CHSS
 
 /// Huawei Cloud's SDK-HMAC-SHA256 request signing (shared/docs/api.md),
-/// byte-compatible with the official signers. Every stage is exposed so
-/// the known-answer tests can compare each one.
-enum Signer {
+/// byte-compatible with the official signers.
+///
+/// A Signer is prepared once per client with what never changes (method,
+/// path, the fixed headers, the keyed HMAC); each request then adds only
+/// its query and X-Sdk-Date. Every stage is exposed so the known-answer
+/// tests can compare each one.
+struct Signer {
     static let algorithm = "SDK-HMAC-SHA256"
     /// Hex SHA-256 of an empty body: this API is a GET.
     static let emptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -22,124 +26,155 @@ enum Signer {
         }
     }
 
-    /// The canonical URI: decode the path, encode each segment, and end it
-    /// with "/" (the request line itself keeps no trailing slash).
-    static func canonicalURI(path: String) -> String {
-        let decoded = PercentEncoding.decode(Array(path.utf8))
-        let out = SecureBuffer(capacity: decoded.count * 3 + 1)
-        var segment: [UInt8] = []
-        for byte in decoded {
-            if byte == UInt8(ascii: "/") {
-                PercentEncoding.append(segment[...], to: out)
-                out.append(UInt8(ascii: "/"))
-                segment.removeAll(keepingCapacity: true)
-            } else {
-                segment.append(byte)
-            }
-        }
-        PercentEncoding.append(segment[...], to: out)
-        if out.bytes.last != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
-        return out.string()
+    /// A header as it is signed: lower-case name, trimmed value.
+    struct CanonicalHeader {
+        let name: String
+        let value: SecureBuffer
     }
 
-    /// `name=value` pairs, encoded, sorted by name then value (raw bytes,
-    /// i.e. code point order), joined by "&". This exact string is also the
-    /// query that is sent.
-    static func canonicalQuery(_ parameters: [(name: SecureBuffer, value: SecureBuffer)]) -> SecureBuffer {
-        let sorted = parameters.sorted { lhs, rhs in
-            let byName = compareBytes(lhs.name, rhs.name)
-            return byName != 0 ? byName < 0 : compareBytes(lhs.value, rhs.value) < 0
+    let method: String
+    let canonicalURI: String
+    /// The fixed headers that are signed, sorted by name.
+    let headers: [CanonicalHeader]
+    let accessKey: String
+    private let key: HMACKey
+
+    init(method: String, path: String, headers: [Header], accessKey: String, secretKey: SecureBuffer) throws {
+        guard let key = HMACKey(secretKey) else {
+            throw HSSError(HSS_E_INTERNAL, "OpenSSL could not prepare HMAC-SHA256")
         }
-        let out = SecureBuffer(capacity: 256)
-        for (index, parameter) in sorted.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: "&")) }
-            PercentEncoding.append(parameter.name.bytes[...], to: out)
-            out.append(UInt8(ascii: "="))
-            PercentEncoding.append(parameter.value.bytes[...], to: out)
-        }
-        return out
+        self.method = method.uppercased()
+        self.canonicalURI = Signer.canonicalURI(path: path)
+        self.headers = Signer.canonicalHeaders(headers)
+        self.accessKey = accessKey
+        self.key = key
     }
 
-    static func canonicalRequest(method: String, path: String, query: SecureBuffer,
-                                        headers: [Header], bodyHash: String = emptyBodyHash)
+    /// The Authorization header value for a request with this query and
+    /// the per-request headers `extra` (X-Sdk-Date, dated `date`).
+    func authorization(query: SecureBuffer, date: String, extra: [Header]) -> String {
+        let canonical = canonicalRequest(query: query, extra: extra)
+        let toSign = Signer.stringToSign(date: date, canonicalRequest: canonical.request)
+        return Signer.authorization(accessKey: accessKey, signedHeaders: canonical.signedHeaders,
+                                    signature: signature(stringToSign: toSign))
+    }
+
+    /// METHOD, URI, query, one `name:value` line per signed header (the
+    /// fixed ones merged with `extra` in name order), a blank line, the
+    /// signed header names, the body hash.
+    func canonicalRequest(query: SecureBuffer, extra: [Header] = [], bodyHash: String = emptyBodyHash)
         -> (request: SecureBuffer, signedHeaders: String)
     {
-        // Every header is signed except those whose name contains "_";
-        // names lower-cased and sorted, values trimmed.
-        let signed = headers.compactMap { header -> (name: String, value: SecureBuffer)? in
-            let name = header.name.lowercased()
-            return name.contains("_") ? nil : (name, header.value)
-        }.sorted { $0.name < $1.name }
+        let extras = Signer.canonicalHeaders(extra)
         let out = SecureBuffer(capacity: 512 + query.count)
-        out.append(method.uppercased())
+        out.append(method)
         out.append(UInt8(ascii: "\n"))
-        out.append(canonicalURI(path: path))
+        out.append(canonicalURI)
         out.append(UInt8(ascii: "\n"))
         out.append(query)
         out.append(UInt8(ascii: "\n"))
-        for header in signed {
+        var names: [String] = []
+        names.reserveCapacity(headers.count + extras.count)
+        var fixed = headers[...], added = extras[...]
+        while let header = Signer.nextInOrder(&fixed, &added) {
             out.append(header.name)
             out.append(UInt8(ascii: ":"))
-            out.append(trimmed(header.value.bytes))
+            out.append(header.value)
             out.append(UInt8(ascii: "\n"))
+            names.append(header.name)
         }
         out.append(UInt8(ascii: "\n"))
-        let signedHeaders = signed.map(\.name).joined(separator: ";")
+        let signedHeaders = names.joined(separator: ";")
         out.append(signedHeaders)
         out.append(UInt8(ascii: "\n"))
         out.append(bodyHash)
         return (out, signedHeaders)
     }
 
-    static func stringToSign(date: String, canonicalRequest: SecureBuffer) -> String {
-        "\(algorithm)\n\(date)\n\(Digest.sha256Hex(canonicalRequest.bytes))"
+    func signature(stringToSign: String) -> String {
+        key.hex(stringToSign)
     }
 
-    static func signature(secretKey: SecureBuffer, stringToSign: String) -> String {
-        Digest.hmacSHA256Hex(key: secretKey.bytes, message: stringToSign)
+    static func stringToSign(date: String, canonicalRequest: SecureBuffer) -> String {
+        "\(algorithm)\n\(date)\n\(Digest.sha256Hex(canonicalRequest.bytes))"
     }
 
     static func authorization(accessKey: String, signedHeaders: String, signature: String) -> String {
         "\(algorithm) Access=\(accessKey), SignedHeaders=\(signedHeaders), Signature=\(signature)"
     }
 
-    /// All stages at once, for a request whose headers already include Host
-    /// and X-Sdk-Date.
-    static func sign(method: String, path: String, query: SecureBuffer, headers: [Header],
-                            date: String, accessKey: String, secretKey: SecureBuffer) -> String
-    {
-        let canonical = canonicalRequest(method: method, path: path, query: query, headers: headers)
-        let toSign = stringToSign(date: date, canonicalRequest: canonical.request)
-        return authorization(accessKey: accessKey, signedHeaders: canonical.signedHeaders,
-                             signature: signature(secretKey: secretKey, stringToSign: toSign))
+    /// The canonical URI: decode the path, encode each segment, and end it
+    /// with "/" (the request line itself keeps no trailing slash).
+    static func canonicalURI(path: String) -> String {
+        let decoded = PercentEncoding.decode(Array(path.utf8))
+        let out = SecureBuffer(capacity: decoded.count * 3 + 1)
+        for (index, segment) in decoded.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "/")) }
+            PercentEncoding.append(segment, to: out)
+        }
+        if out.bytes.last != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
+        return out.string()
+    }
+
+    /// `name=value` pairs, encoded, sorted by name then value (raw bytes,
+    /// i.e. code point order), joined by "&". This exact string is also the
+    /// query that is sent. Names are never secret; values may be.
+    static func canonicalQuery(_ parameters: [(name: String, value: SecureBuffer)]) -> SecureBuffer {
+        let sorted = parameters.sorted { lhs, rhs in
+            lhs.name != rhs.name
+                ? lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+                : lhs.value.bytes.lexicographicallyPrecedes(rhs.value.bytes)
+        }
+        let out = SecureBuffer(capacity: 256)
+        for (index, parameter) in sorted.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "&")) }
+            PercentEncoding.append(parameter.name.utf8, to: out)
+            out.append(UInt8(ascii: "="))
+            PercentEncoding.append(parameter.value.bytes, to: out)
+        }
+        return out
+    }
+
+    /// The headers that are signed: all but those whose name contains "_",
+    /// names lower-cased, values trimmed, sorted by name.
+    static func canonicalHeaders(_ headers: [Header]) -> [CanonicalHeader] {
+        headers.compactMap { header -> CanonicalHeader? in
+            let name = header.name.lowercased()
+            guard !name.contains("_") else { return nil }
+            let value = SecureBuffer(capacity: header.value.count)
+            value.append(trimmed(header.value.bytes))
+            return CanonicalHeader(name: name, value: value)
+        }.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
     /// `YYYYMMDDTHHMMSSZ` in UTC.
     static func sdkDate(_ time: time_t) -> String {
         var t = time
         var parts = tm()
-        gmtime_r(&t, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
+        var text = [CChar](repeating: 0, count: 20)
+        guard gmtime_r(&t, &parts) != nil, strftime(&text, text.count, "%Y%m%dT%H%M%SZ", &parts) == 16 else {
+            return "19700101T000000Z"
+        }
+        return String(cString: text)
+    }
+
+    /// Takes the smaller-named head of two sorted lists.
+    private static func nextInOrder(_ a: inout ArraySlice<CanonicalHeader>,
+                                    _ b: inout ArraySlice<CanonicalHeader>) -> CanonicalHeader? {
+        guard let first = a.first else { return b.popFirst() }
+        guard let second = b.first, second.name.utf8.lexicographicallyPrecedes(first.name.utf8) else {
+            return a.popFirst()
+        }
+        return b.popFirst()
     }
 
     private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        // Python's str.strip(): ASCII whitespace at both ends.
+        // Python's str.strip() on the ASCII whitespace a header value may hold.
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
         var start = 0, end = bytes.count
         while start < end, isSpace(bytes[start]) { start += 1 }
         while end > start, isSpace(bytes[end - 1]) { end -= 1 }
         return UnsafeBufferPointer(rebasing: bytes[start..<end])
-    }
-
-    private static func compareBytes(_ a: SecureBuffer, _ b: SecureBuffer) -> Int32 {
-        let common = min(a.count, b.count)
-        if common > 0, let pa = a.bytes.baseAddress, let pb = b.bytes.baseAddress {
-            let order = memcmp(pa, pb, common)
-            if order != 0 { return order }
-        }
-        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 }
 
@@ -205,34 +240,15 @@ enum PercentEncoding {
     }
 }
 
-/// SHA-256 and HMAC-SHA256 through OpenSSL's one-shot functions.
+/// SHA-256 through OpenSSL, with the algorithm fetched once per process.
 enum Digest {
     static func sha256Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        _ = digest.withUnsafeMutableBufferPointer { out in
-            SHA256(bytes.baseAddress ?? emptyInput, bytes.count, out.baseAddress)
-        }
-        return hexString(digest)
+        var digest = [UInt8](repeating: 0, count: 32)
+        let ok = digest.withUnsafeMutableBufferPointer { chss_sha256(bytes.baseAddress, bytes.count, $0.baseAddress) }
+        return ok == 1 ? hex(digest) : ""
     }
 
-    static func hmacSHA256Hex(key: UnsafeBufferPointer<UInt8>, message: String) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        var message = message
-        message.withUTF8 { text in
-            digest.withUnsafeMutableBufferPointer { out in
-                _ = HMAC(EVP_sha256(), key.baseAddress ?? emptyInput, Int32(key.count),
-                         text.baseAddress ?? emptyInput, text.count, out.baseAddress, &length)
-            }
-        }
-        return hexString(digest.prefix(Int(length)))
-    }
-
-    private static var emptyInput: UnsafePointer<UInt8> {
-        UnsafePointer(StaticString("").utf8Start)
-    }
-
-    private static func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var chars: [UInt8] = []
         chars.reserveCapacity(bytes.count * 2)
@@ -241,5 +257,28 @@ enum Digest {
             chars.append(digits[Int(b & 0x0F)])
         }
         return String(decoding: chars, as: UTF8.self)
+    }
+}
+
+/// An HMAC-SHA256 keyed once (the SK's key schedule is done at client
+/// creation); each message works on a copy of the keyed state, so one key
+/// may serve many threads. OpenSSL wipes the key material when freed.
+final class HMACKey {
+    private let keyed: OpaquePointer
+
+    init?(_ key: SecureBuffer) {
+        guard let keyed = chss_hmac_sha256_new(key.bytes.baseAddress, key.count) else { return nil }
+        self.keyed = keyed
+    }
+
+    deinit { chss_hmac_sha256_free(keyed) }
+
+    func hex(_ message: String) -> String {
+        var message = message
+        var digest = [UInt8](repeating: 0, count: 32)
+        let ok = message.withUTF8 { text in
+            digest.withUnsafeMutableBufferPointer { chss_hmac_sha256(keyed, text.baseAddress, text.count, $0.baseAddress) }
+        }
+        return ok == 1 ? Digest.hex(digest) : ""
     }
 }

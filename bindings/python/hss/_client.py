@@ -6,12 +6,16 @@ import math
 import os
 import threading
 from ctypes import byref, c_long, c_void_p, sizeof
-from typing import Any, Optional, Tuple, Union
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
+
+if TYPE_CHECKING:  # annotations only: importing typing at run time costs milliseconds
+    from typing import Any, Optional, Tuple, Union
+
+    PathLike = Union[str, "os.PathLike[str]"]
 
 from . import _native
 from .errors import ClientClosedError, InvalidArgumentError, Status
 
-PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = ["Client", "ImageUploadCommand"]
 

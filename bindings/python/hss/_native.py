@@ -18,7 +18,10 @@ from __future__ import annotations
 import ctypes
 import os
 from ctypes import POINTER, Structure, byref, c_char_p, c_int, c_long, c_uint, c_void_p
-from typing import List, Optional, Tuple
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
+
+if TYPE_CHECKING:  # annotations only: importing typing at run time costs milliseconds
+    from typing import List, Optional, Tuple
 
 from .errors import HSSError, error_class_for
 

@@ -28,7 +28,10 @@ the service's own ``error_msg``.
 from __future__ import annotations
 
 import enum
-from typing import Dict, Optional, Type
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
+
+if TYPE_CHECKING:  # annotations only: importing typing at run time costs milliseconds
+    from typing import Dict, Optional, Type
 
 __all__ = [
     "Status",

@@ -1,0 +1,119 @@
+"""The Python side of `make bench`, one measurement per process (run by bench/driver.py).
+
+    pyclients.py binding  ENDPOINT N   libhss's Python binding (hss.Client), N sequential calls
+    pyclients.py sdk      ENDPOINT N   the official SDK (huaweicloudsdkhss HssClient), N calls
+    pyclients.py sdk-sign N            the official signer alone (Signer.sign over an SdkRequest)
+    pyclients.py sdk-sign check        its Authorization value for the fixed date 20240101T000000Z
+    pyclients.py import MODULE         seconds to import MODULE (hss, huaweicloudsdkhss.v5)
+
+Prints "calls=N errors=E seconds=S cpu_seconds=C" (or signatures=..., import_seconds=...). The inputs are
+those of bench/bench_common.h. The official SDK writes ~/.huaweicloud/application_id on
+import: the driver runs this with HOME pointing at a scratch directory.
+"""
+
+import resource
+import sys
+import time
+
+PROJECT_ID = "0123456789abcdef0123456789abcdef"
+AK = "HPUAEXAMPLEAK0123456"
+SK = "ExampleSecretKey0123456789abcdefghijklmn"
+PARAMS = dict(registry_addr="myharbor.example.com:443", namespace="library", username="admin",
+              password="Harbor12345!")
+SIGN_HOST = "hss.cn-north-4.myhuaweicloud.com"
+RESOURCE = "/v5/%s/image/registries/image-upload-command" % PROJECT_ID
+
+
+def cpu():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed(n, call):
+    """Warm up with n/10 calls, then time n calls; returns (errors, seconds, cpu seconds)."""
+    errors = 0
+    for _ in range(n // 10):
+        call()
+    start, cpu_start = time.perf_counter(), cpu()
+    for _ in range(n):
+        try:
+            call()
+        except Exception as exc:  # counted, and the first one shown
+            if errors == 0:
+                print("first error: %r" % (exc,), file=sys.stderr)
+            errors += 1
+    return errors, time.perf_counter() - start, cpu() - cpu_start
+
+
+def bench_binding(endpoint, n):
+    import hss
+
+    client = hss.Client(endpoint=endpoint, project_id=PROJECT_ID, ak=AK, sk=SK)
+    call = lambda: client.get_image_upload_command(**PARAMS)  # noqa: E731
+    errors, seconds, cpu_seconds = timed(n, call)
+    client.close()
+    print("calls=%d errors=%d seconds=%.6f cpu_seconds=%.6f" % (n, errors, seconds, cpu_seconds))
+
+
+def bench_sdk(endpoint, n):
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkhss.v5 import HssClient, ShowImageUploadCommandRequest
+
+    client = (HssClient.new_builder().with_credentials(BasicCredentials(AK, SK, PROJECT_ID))
+              .with_endpoints([endpoint]).build())
+    call = lambda: client.show_image_upload_command(ShowImageUploadCommandRequest(**PARAMS))  # noqa: E731
+    result = call()
+    if not result.image_command:
+        raise SystemExit("unexpected answer: %r" % (result,))
+    errors, seconds, cpu_seconds = timed(n, call)
+    print("calls=%d errors=%d seconds=%.6f cpu_seconds=%.6f" % (n, errors, seconds, cpu_seconds))
+
+
+def bench_sdk_sign(arg):
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+
+    signer = Signer(BasicCredentials(AK, SK))
+    query = list(PARAMS.items())
+    # The headers the SDK client passes to its signer for this API (it adds Host and
+    # X-Sdk-Date itself); User-Agent as libhss's, so that all signers sign the same bytes.
+    headers = {"Content-Type": "application/json", "User-Agent": "libhss/1.0.0", "X-Project-Id": PROJECT_ID}
+
+    def sign(extra=None):
+        h = dict(headers)
+        if extra:
+            h.update(extra)
+        request = SdkRequest(method="GET", schema="https", host=SIGN_HOST, resource_path=RESOURCE,
+                             query_params=list(query), header_params=h, body=None)
+        return signer.sign(request).header_params["Authorization"]
+
+    if arg == "check":
+        print(sign({"X-Sdk-Date": "20240101T000000Z"}))
+        return
+    n = int(arg)
+    errors, seconds, _ = timed(n, sign)
+    print("signatures=%d errors=%d seconds=%.6f" % (n, errors, seconds))
+
+
+def bench_import(module):
+    start = time.perf_counter()
+    __import__(module)
+    print("import_seconds=%.6f" % (time.perf_counter() - start))
+
+
+def main(argv):
+    if len(argv) == 3 and argv[0] == "binding":
+        bench_binding(argv[1], int(argv[2]))
+    elif len(argv) == 3 and argv[0] == "sdk":
+        bench_sdk(argv[1], int(argv[2]))
+    elif len(argv) == 2 and argv[0] == "sdk-sign":
+        bench_sdk_sign(argv[1])
+    elif len(argv) == 2 and argv[0] == "import":
+        bench_import(argv[1])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
