@@ -47,7 +47,7 @@ final class CStringCopy {
     let pointer: UnsafeMutablePointer<CChar>?
 
     init(_ text: String) {
-        pointer = SecureBuffer(text).mallocCopy()
+        pointer = text.withCString { strdup($0) }
     }
 
     deinit { wipeAndFree(pointer) }

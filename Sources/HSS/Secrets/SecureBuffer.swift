@@ -59,6 +59,15 @@ final class SecureBuffer {
         storage[count] = 0
     }
 
+    /// Lets `write` put at most `maxCount` bytes straight at the end of the
+    /// buffer; it returns how many it wrote. One capacity check for a whole
+    /// run of bytes instead of one per byte.
+    func append(maxCount: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        guard maxCount > 0, reserve(maxCount), let storage else { return }
+        count += min(write(storage + count), maxCount)
+        storage[count] = 0
+    }
+
     func append(_ other: SecureBuffer) {
         append(other.bytes)
     }
@@ -77,24 +86,6 @@ final class SecureBuffer {
     /// Reading it never mutates, so a finished buffer may be shared by threads.
     var cString: UnsafePointer<CChar>? {
         storage.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
-    }
-
-    /// A malloc'd NUL-terminated copy that the caller owns (and must wipe).
-    func mallocCopy() -> UnsafeMutablePointer<CChar>? {
-        guard let copy = malloc(count + 1)?.assumingMemoryBound(to: CChar.self) else { return nil }
-        if let storage, count > 0 {
-            UnsafeMutableRawPointer(copy).copyMemory(from: storage, byteCount: count)
-        }
-        copy[count] = 0
-        return copy
-    }
-
-    func contains(_ byte: UInt8) -> Bool { bytes.contains(byte) }
-
-    func equals(_ other: SecureBuffer) -> Bool {
-        guard count == other.count else { return false }
-        guard count > 0, let mine = storage, let theirs = other.storage else { return true }
-        return memcmp(mine, theirs, count) == 0
     }
 
     /// Lossy UTF-8 text, for values that are not secret (error bodies).

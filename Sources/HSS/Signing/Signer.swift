@@ -181,7 +181,7 @@ struct Signer {
 /// RFC 3986 percent-encoding as the signer needs it: keep A-Z a-z 0-9 - _ . ~,
 /// everything else %XY (upper-case hex) over the UTF-8 bytes.
 enum PercentEncoding {
-    private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+    private static let hex = Array("0123456789ABCDEF".utf8)
 
     static func isUnreserved(_ b: UInt8) -> Bool {
         switch b {
@@ -195,14 +195,20 @@ enum PercentEncoding {
     }
 
     static func append<C: Collection>(_ bytes: C, to out: SecureBuffer) where C.Element == UInt8 {
-        for b in bytes {
-            if isUnreserved(b) {
-                out.append(b)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0x0F)])
+        out.append(maxCount: bytes.count * 3) { end in
+            var written = 0
+            for b in bytes {
+                if isUnreserved(b) {
+                    end[written] = b
+                    written += 1
+                } else {
+                    end[written] = UInt8(ascii: "%")
+                    end[written + 1] = hex[Int(b >> 4)]
+                    end[written + 2] = hex[Int(b & 0x0F)]
+                    written += 3
+                }
             }
+            return written
         }
     }
 
