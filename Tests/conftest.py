@@ -280,6 +280,10 @@ class StubServer(ThreadingHTTPServer):
         X-Request-Id header if request_id is given."""
         self.canned = (status, json.dumps(fields, ensure_ascii=False).encode("utf-8"), request_id)
 
+    def answer_raw(self, body: bytes, status: int, request_id: str | None = None):
+        """Answer `status` with exactly these body bytes (labelled JSON, whatever they are)."""
+        self.canned = (status, body, request_id)
+
     def answer_unknown_api(self, header: bool = True):
         """404 APIGW.0101, as the gateway answers for an unknown API, with body_request_id in
         the body and (header=True) header_request_id in an X-Request-Id header."""

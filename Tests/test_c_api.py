@@ -6,6 +6,7 @@ emulator's own view (the decoded parameters it received, the X-Request-Id it sen
 request/connection counters).
 """
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -337,6 +338,42 @@ def test_request_id_from_body_without_header(hss_c, stub_server):
            **expect_env("HSS_E_HTTP_CLIENT", 404, "APIGW.0101")}
     r = hss_c.run("call", env).check()
     assert r.error["request_id"] == stub_server.body_request_id.encode()
+
+
+# Error answers a hostile or broken gateway could send: whatever the body holds, no form of the
+# password reaches any error string, and the summary stays one line.
+HOSTILE_PASSWORD = "Hostile-PW \"/\u00e9\\ 9c4e"
+_PAD = "x" * 505
+HOSTILE_ERRORS = {
+    # The password in the error code, in the request id, and in a message of several lines.
+    "secret_in_code": json.dumps({"error_code": "X-" + HOSTILE_PASSWORD, "error_msg": "m"}).encode(),
+    "secret_in_request_id": json.dumps({"error_code": "E", "request_id": HOSTILE_PASSWORD + "\n\x1b[2J"}).encode(),
+    # A raw (non-JSON) body whose secret straddles the message length limit.
+    "secret_across_the_cut": (_PAD + HOSTILE_PASSWORD + "y" * 2000).encode(),
+    # A JSON body with a field of an unexpected type, the secret JSON-escaped in another one.
+    "non_string_error_msg": ('{"error_msg": 5, "message": "%s", "code": 7}'
+                             % json.dumps(HOSTILE_PASSWORD)[1:-1]).encode(),
+    "control_characters": json.dumps({"error_code": "E\x07", "error_msg": "a\x1b[31mb\nc"}).encode(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_ERRORS))
+def test_hostile_error_bodies_leak_nothing(hss_c, stub_server, case):
+    env = {"HSS_TEST_ENDPOINT": stub_server.endpoint, "HSS_TEST_PASSWORD": HOSTILE_PASSWORD,
+           **expect_env("HSS_E_HTTP_CLIENT", 400)}
+    if case == "secret_in_request_id":  # no X-Request-Id header, so the body's id is read (and refused)
+        stub_server.answer_raw(HOSTILE_ERRORS[case], 400)
+        env["HSS_TEST_EXPECT_NO_REQUEST_ID"] = "1"
+    else:
+        stub_server.answer_raw(HOSTILE_ERRORS[case], 400, stub_server.header_request_id)
+    r = hss_c.run("call", env).check()
+    output = r.stdout + r.stderr
+    for form in _forms(HOSTILE_PASSWORD) | {json.dumps(HOSTILE_PASSWORD)[1:-1].encode()}:
+        assert form not in output
+    assert b"Hostile-PW" not in output and b"9c4e" not in output
+    assert b"\n" not in r.error["message"] and b"\x1b" not in r.error["message"]
+    assert b"\x1b" not in r.error["msg"] and b"\x07" not in r.error["code"]
+    assert all(0x20 < b < 0x7F for b in r.error["request_id"])
 
 
 # ----------------------------------------------------------------------------- bad responses

@@ -91,34 +91,64 @@ struct ImageUploadCommand: Decodable {
 }
 
 /// The body of a >= 400 answer, read in the official SDKs' fallback order.
+/// Each field is read on its own, so one of an unexpected type does not
+/// send the whole body down the raw-text path.
 struct ServiceErrorBody: Decodable {
-    let error_code: String?
-    let error_msg: String?
-    let errorCode: String?
-    let errorMsg: String?
+    /// Service text is shown whole up to this many characters.
+    static let maxMessageCharacters = 1024
+
     let code: String?
     let message: String?
-    let request_id: String?
+    let requestID: String?
 
-    /// Fills code, message and request id of `error` from `body`.
+    private enum Keys: String, CodingKey {
+        case error_code, error_msg, errorCode, errorMsg, code, message, request_id
+    }
+
+    init(from decoder: Decoder) throws {
+        let fields = try decoder.container(keyedBy: Keys.self)
+        func text(_ key: Keys) -> String? { (try? fields.decodeIfPresent(String.self, forKey: key)) ?? nil }
+        code = text(.error_code) ?? text(.errorCode) ?? text(.code)
+        message = text(.error_msg) ?? text(.errorMsg) ?? text(.message)
+        requestID = text(.request_id)
+    }
+
+    /// The error for a >= 400 answer. Everything taken from the body is
+    /// redacted before it is cut to length or shown.
     static func describe(status: Int, body: SecureBuffer, requestID: String, redactor: Redactor) -> HSSError {
         let parsed = try? ImageUploadCommand.decoder.decode(ServiceErrorBody.self, from: body.data())
         var error = HSSError(status >= 500 ? HSS_E_HTTP_SERVER : HSS_E_HTTP_CLIENT, "")
         error.httpStatus = status
-        error.code = parsed?.error_code ?? parsed?.errorCode ?? parsed?.code ?? ""
-        let text = parsed?.error_msg ?? parsed?.errorMsg ?? parsed?.message
-            ?? (parsed == nil ? String(body.string().prefix(512)) : "")
-        error.serviceMessage = redactor.redact(text)
-        error.requestID = requestID.isEmpty ? (parsed?.request_id ?? "") : requestID
+        error.code = singleLine(String(redactor.redact(parsed?.code ?? "").prefix(128)))
+        let text = parsed.map { $0.message ?? "" } ?? body.string()
+        // Line breaks stay (APIGW.0301 quotes a multi-line request); other controls go.
+        error.serviceMessage = String(redactor.redact(text).prefix(maxMessageCharacters).map {
+            $0.isNewline || $0 == "\t" || !isControl($0) ? $0 : " "
+        })
+        error.requestID = requestID.isEmpty ? requestIDToken((parsed?.requestID ?? "").utf8) : requestID
         var summary = "HSS answered HTTP \(status)"
         if !error.code.isEmpty { summary += " \(error.code)" }
-        if !error.serviceMessage.isEmpty {
-            summary += ": " + error.serviceMessage.split(whereSeparator: \.isNewline).joined(separator: " ")
-        }
+        if !error.serviceMessage.isEmpty { summary += ": " + singleLine(error.serviceMessage) }
         if !error.requestID.isEmpty { summary += " (request id \(error.requestID))" }
         error.message = summary
         return error
     }
+
+    private static func isControl(_ c: Character) -> Bool {
+        c.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    }
+
+    /// Control characters (newlines included) become spaces, runs of them one.
+    private static func singleLine(_ text: String) -> String {
+        text.split(whereSeparator: isControl).joined(separator: " ")
+    }
+}
+
+/// A request id is a short printable-ASCII token; anything else is dropped
+/// rather than cleaned up, so it can be quoted safely.
+func requestIDToken<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    guard bytes.count <= 128, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return "" }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 extension SecureBuffer {

@@ -101,11 +101,7 @@ final class CurlTransport {
         var header: UnsafeMutablePointer<curl_header>?
         guard curl_easy_header(handle, "X-Request-Id", 0, UInt32(CURLH_HEADER), -1, &header) == CURLHE_OK,
               let value = header?.pointee.value else { return "" }
-        // An id is a short token: anything else is dropped, not cleaned up.
-        let length = strlen(value)
-        let bytes = UnsafeRawBufferPointer(start: value, count: length)
-        guard length <= 128, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return "" }
-        return String(decoding: bytes, as: UTF8.self)
+        return requestIDToken(UnsafeRawBufferPointer(start: value, count: strlen(value)))
     }
 
     /// A new handle with the per-client options: secure defaults first.
