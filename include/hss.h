@@ -10,7 +10,8 @@
  *    only on success; on failure *out is left untouched.
  *  - `hss_error **err` may be NULL. When it is not NULL and the call fails,
  *    *err receives a new error object describing the failure (free it with
- *    hss_error_free). On success *err is left untouched.
+ *    hss_error_free); a previous value is overwritten, not freed, so start
+ *    from NULL. On success *err is left untouched.
  *  - A NULL pointer where an object or output is required is reported as
  *    HSS_E_INVALID_ARGUMENT, never a crash.
  *  - Every object the library allocates has its own _free function, and
@@ -18,8 +19,15 @@
  *  - Strings are NUL-terminated UTF-8. Strings returned by accessors belong
  *    to the object and stay valid until the object is freed.
  *  - Secrets (SK, security token, auth token, registry password) are copied
- *    into library-owned memory that is wiped when no longer needed. They
- *    never appear in an error message the library produces.
+ *    into library-owned memory that is wiped when no longer needed, and so
+ *    are the query, canonical request and response body that embed them.
+ *    Not wiped: libcurl's internal copy of the request URL (freed by
+ *    libcurl), and the strings the JSON decoder builds while reading an
+ *    answer. Secrets never appear in an error object: every text taken from
+ *    the service is redacted (raw, percent- and form-encoded forms of each
+ *    secret, and any "password=" value) before it is stored.
+ *  - Result and error objects are independent of the client: they stay
+ *    valid after hss_client_free.
  *
  * Thread safety: an hss_client may be shared by any number of threads that
  * call hss_image_upload_command_get at the same time; the client keeps a pool
@@ -101,20 +109,24 @@ HSS_API const char *hss_status_str(hss_status status);
 
 typedef struct hss_error hss_error;
 
-/* The status this error explains. */
+/* The status this error explains (HSS_OK for a NULL err). */
 HSS_API hss_status hss_error_status(const hss_error *err);
-/* A human-readable, single-line message naming the failing field or step.
- * Never contains a secret. Never NULL (NULL err gives ""). */
+/* A human-readable, single-line message naming the failing field or step
+ * (no control characters). Never contains a secret. Never NULL (NULL err
+ * gives ""); the same holds for every string accessor below. */
 HSS_API const char *hss_error_message(const hss_error *err);
 /* The HTTP status of the service's answer, or 0 when there was none. */
 HSS_API int hss_error_http_status(const hss_error *err);
 /* The service's error code (e.g. "APIGW.0301"), read from error_code,
- * errorCode or code in the body as the official SDKs do; "" when none. */
+ * errorCode or code in the body as the official SDKs do, redacted and cut
+ * to 128 characters; "" when none. */
 HSS_API const char *hss_error_code(const hss_error *err);
 /* The service's error message (error_msg, errorMsg or message; else the raw
- * body text), with any secret redacted as "***"; "" when none. */
+ * body text), with any secret redacted as "***", cut to 1024 characters;
+ * it may span lines (APIGW.0301 quotes the request it saw); "" when none. */
 HSS_API const char *hss_error_msg(const hss_error *err);
-/* The X-Request-Id response header (or request_id in the body); "" when none.
+/* The X-Request-Id response header (or request_id in the body): printable
+ * ASCII without spaces, at most 128 characters, else ""; "" when none.
  * Quote it when contacting Huawei Cloud support. */
 HSS_API const char *hss_error_request_id(const hss_error *err);
 HSS_API void hss_error_free(hss_error *err);
@@ -149,9 +161,10 @@ typedef struct hss_client_options {
     const char *sk;                /* secret access key (secret) */
     const char *security_token;    /* with temporary AK/SK (secret) */
     const char *auth_token;        /* IAM token instead of AK/SK (secret) */
-    long connect_timeout_ms;       /* 0: default 10000 */
-    long timeout_ms;               /* whole call; 0: default 30000 */
-    const char *ca_file;           /* PEM CA bundle; NULL: system store */
+    long connect_timeout_ms;       /* 0: default 10000; 0..3600000 */
+    long timeout_ms;               /* whole call; 0: default 30000; 0..3600000 */
+    const char *ca_file;           /* PEM CA bundle, readable at creation;
+                                      NULL: system store */
     const char *user_agent_suffix; /* appended to "libhss/<version>" */
 } hss_client_options;
 
@@ -165,10 +178,11 @@ HSS_API hss_status hss_client_new(const hss_client_options *options,
 
 /* Create a client from the environment, then apply `overrides` (may be
  * NULL): every non-NULL / non-zero field of `overrides` wins. Location
- * (region, endpoint) and credentials (ak, sk, security_token, auth_token)
- * each replace the environment's as a group: overriding only `region`
- * ignores HUAWEICLOUD_SDK_ENDPOINT, overriding `auth_token` ignores the
- * environment's AK/SK.
+ * (region, endpoint) and credentials (ak, sk, auth_token) each replace the
+ * environment's as a group: overriding only `region` ignores
+ * HUAWEICLOUD_SDK_ENDPOINT, overriding `auth_token` ignores the
+ * environment's AK/SK (and security token). Overriding only
+ * `security_token` keeps the environment's AK/SK: it belongs to them.
  * Variables read:
  *   HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK            (else CLOUD_SDK_AK, CLOUD_SDK_SK)
  *   HUAWEICLOUD_SDK_SECURITY_TOKEN
@@ -223,7 +237,7 @@ HSS_API hss_status hss_image_upload_command_get(hss_client *client,
                                                 hss_error **err);
 
 /* The command that loads the scanner images and pushes them (may contain
- * the password). Never NULL for a non-NULL result. */
+ * the password). Never NULL: a NULL result gives "", as do the two accessors below. */
 HSS_API const char *hss_image_upload_command_image_command(const hss_image_upload_command *result);
 /* Where the image bundle can be downloaded. */
 HSS_API const char *hss_image_upload_command_images_download_url(const hss_image_upload_command *result);

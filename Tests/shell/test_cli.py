@@ -655,3 +655,26 @@ def test_bash_completion(cli, tmp_path):
         assert _complete(option, "p", cwd=tmp_path) == ["pw.txt"]
         assert sorted(_complete(option, "", cwd=tmp_path)) == ["ca.pem", "pw.txt"]
     assert _complete("--region", "") == []
+
+
+def test_ctrl_c_at_the_password_prompt_leaves_the_terminal_echoing(cli):
+    """--password-stdin on a terminal turns echo off; a signal at the prompt must turn it back on."""
+    import pty
+    import signal
+    import termios
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([str(cli.exe), "--password-stdin", *registry_args()], stdin=slave,
+                                stdout=subprocess.DEVNULL, stderr=slave, env=cli.env(), start_new_session=True)
+        prompt = b""
+        deadline = time.monotonic() + 10
+        while b"password" not in prompt.lower() and time.monotonic() < deadline:
+            prompt += os.read(master, 1024)
+        assert not termios.tcgetattr(slave)[3] & termios.ECHO, "echo should be off at the prompt"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == -signal.SIGINT
+        assert termios.tcgetattr(slave)[3] & termios.ECHO, "echo was left off"
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,22 +265,43 @@ static const char *read_secret_line(int fd, size_t max_bytes, struct secret *out
     return NULL;
 }
 
-/* --password-stdin. On a terminal, prompt and do not echo. */
+/* The terminal settings to restore if a signal ends us while echo is off. */
+static struct termios echo_terminal;
+static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static void restore_echo_and_die(int sig)
+{
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &echo_terminal); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* --password-stdin. On a terminal, prompt and do not echo; Ctrl-C at the
+ * prompt still leaves the terminal echoing. */
 static int read_password_stdin(struct secret *out)
 {
-    struct termios saved, quiet;
-    int terminal = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    struct termios quiet;
+    struct sigaction restore, previous[sizeof prompt_signals / sizeof prompt_signals[0]];
+    int terminal = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &echo_terminal) == 0;
     const char *problem;
+    size_t i;
 
     if (terminal) {
+        memset(&restore, 0, sizeof restore);
+        restore.sa_handler = restore_echo_and_die;
+        sigemptyset(&restore.sa_mask);
+        for (i = 0; i < sizeof prompt_signals / sizeof prompt_signals[0]; i++)
+            sigaction(prompt_signals[i], &restore, &previous[i]);
         fputs("Registry password: ", stderr);
-        quiet = saved;
+        quiet = echo_terminal;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
     problem = read_secret_line(STDIN_FILENO, PASSWORD_MAX_BYTES, out);
     if (terminal) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &echo_terminal);
+        for (i = 0; i < sizeof prompt_signals / sizeof prompt_signals[0]; i++)
+            sigaction(prompt_signals[i], &previous[i], NULL);
         fputc('\n', stderr);
     }
     if (problem) {

@@ -112,6 +112,18 @@ def _set_secret(struct: Any, name: str, value: Any) -> None:
     setattr(struct, name, encoded)
 
 
+def _options_with_secrets(sk: Any, security_token: Any, auth_token: Any) -> _native.ClientOptions:
+    """New C options holding the encoded secrets, and no reference to them in this frame."""
+    opts = _native.ClientOptions()
+    try:
+        _set_secret(opts, "sk", sk)
+        _set_secret(opts, "security_token", security_token)
+        _set_secret(opts, "auth_token", auth_token)
+    finally:
+        del sk, security_token, auth_token
+    return opts
+
+
 def _path(name: str, value: Any) -> Optional[bytes]:
     if value is None:
         return None
@@ -210,13 +222,10 @@ class Client:
         timeout: Optional[float] = None,
         user_agent_suffix: Optional[str] = None,
     ) -> None:
-        opts = _native.ClientOptions()
         # Secrets leave this frame first, so no exception raised below can show them in a
         # traceback's locals.
         try:
-            _set_secret(opts, "sk", sk)
-            _set_secret(opts, "security_token", security_token)
-            _set_secret(opts, "auth_token", auth_token)
+            opts = _options_with_secrets(sk, security_token, auth_token)
         finally:
             del sk, security_token, auth_token
         self._create(opts, False, region, endpoint, project_id, ak, ca_file, connect_timeout,
@@ -247,11 +256,8 @@ class Client:
         credentials given here replace the environment's as a whole.
         """
         self = cls.__new__(cls)
-        opts = _native.ClientOptions()
         try:
-            _set_secret(opts, "sk", sk)
-            _set_secret(opts, "security_token", security_token)
-            _set_secret(opts, "auth_token", auth_token)
+            opts = _options_with_secrets(sk, security_token, auth_token)
         finally:
             del sk, security_token, auth_token
         self._create(opts, True, region, endpoint, project_id, ak, ca_file, connect_timeout,
