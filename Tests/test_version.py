@@ -41,3 +41,12 @@ def test_makefile_and_pkg_config_take_the_header_version():
                          capture_output=True, text=True, check=True).stdout.strip()
     assert out == header_version()
     assert "@VERSION@" in (ROOT / "pkgconfig" / "hss.pc.in").read_text()
+
+
+def test_python_binding_accepts_the_header_version():
+    native = (ROOT / "bindings" / "python" / "hss" / "_native.py").read_text()
+    major = int(re.search(r"^REQUIRED_MAJOR = (\d+)", native, re.M).group(1))
+    minimum = int(re.search(r"^MIN_VERSION = (0x[0-9a-fA-F]+)", native, re.M).group(1), 16)
+    numbers = tuple(map(int, header_version().split(".")))
+    assert major == numbers[0]
+    assert minimum <= (numbers[0] << 16 | numbers[1] << 8 | numbers[2])
