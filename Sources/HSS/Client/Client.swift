@@ -36,8 +36,9 @@ final class HSSClient {
         fixedHeaderLines = headers.map(HSSClient.headerLine) + [SecureBuffer("Accept:")]
     }
 
-    func imageUploadCommand(_ request: ImageUploadCommandRequest,
-                                   now: time_t = time(nil)) throws -> ImageUploadCommand {
+    func imageUploadCommand(_ request: ImageUploadCommandRequest, now: time_t = time(nil)) throws
+        -> ImageUploadCommand
+    {
         try request.validate()
         var redactor = Redactor()
         redactor.add(request.password)
