@@ -11,9 +11,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "bench_common.h"
+#include "bench_hss.h"
 
-#include <hss.h>
 
 int main(int argc, char **argv)
 {
@@ -25,23 +24,9 @@ int main(int argc, char **argv)
     long n = bench_count(argv[2], usage);
     long warmup = argc == 4 ? atol(argv[3]) : n / 10;
 
-    hss_client_options options = HSS_CLIENT_OPTIONS_INIT;
-    options.endpoint = argv[1];
-    options.project_id = BENCH_PROJECT_ID;
-    options.ak = BENCH_AK;
-    options.sk = BENCH_SK;
-    hss_client *client = NULL;
-    hss_error *err = NULL;
-    if (hss_client_new(&options, &client, &err) != HSS_OK) {
-        fprintf(stderr, "hss_client_new: %s\n", hss_error_message(err));
-        return 1;
-    }
+    hss_client *client = bench_client(argv[1]);
 
-    hss_image_upload_command_request request = HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT;
-    request.registry_addr = BENCH_REGISTRY_ADDR;
-    request.namespace_name = BENCH_NAMESPACE;
-    request.username = BENCH_USERNAME;
-    request.password = BENCH_PASSWORD;
+    hss_image_upload_command_request request = bench_request();
 
     long errors = 0;
     double start = 0, cpu = 0;

@@ -9,9 +9,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "bench_common.h"
+#include "bench_hss.h"
 
-#include <hss.h>
 
 int main(int argc, char **argv)
 {
@@ -21,18 +20,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: cold_start load | cold_start call http://127.0.0.1:PORT\n");
         return 2;
     }
-    hss_client_options options = HSS_CLIENT_OPTIONS_INIT;
-    options.endpoint = argv[2];
-    options.project_id = BENCH_PROJECT_ID;
-    options.ak = BENCH_AK;
-    options.sk = BENCH_SK;
+    hss_client_options options = bench_options(argv[2]);
     hss_client *client = NULL;
     hss_image_upload_command *result = NULL;
-    hss_image_upload_command_request request = HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT;
-    request.registry_addr = BENCH_REGISTRY_ADDR;
-    request.namespace_name = BENCH_NAMESPACE;
-    request.username = BENCH_USERNAME;
-    request.password = BENCH_PASSWORD;
+    hss_image_upload_command_request request = bench_request();
     hss_status status = hss_client_new(&options, &client, NULL);
     if (status == HSS_OK)
         status = hss_image_upload_command_get(client, &request, &result, NULL);

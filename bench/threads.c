@@ -9,9 +9,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "bench_common.h"
+#include "bench_hss.h"
 
-#include <hss.h>
 #include <pthread.h>
 
 static hss_client *client;
@@ -22,11 +21,7 @@ static long errors;
 
 static long run(long n)
 {
-    hss_image_upload_command_request request = HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT;
-    request.registry_addr = BENCH_REGISTRY_ADDR;
-    request.namespace_name = BENCH_NAMESPACE;
-    request.username = BENCH_USERNAME;
-    request.password = BENCH_PASSWORD;
+    hss_image_upload_command_request request = bench_request();
     long failed = 0;
     for (long i = 0; i < n; i++) {
         hss_image_upload_command *result = NULL;
@@ -69,16 +64,7 @@ int main(int argc, char **argv)
     }
     calls_per_thread = n / threads;
 
-    hss_client_options options = HSS_CLIENT_OPTIONS_INIT;
-    options.endpoint = argv[1];
-    options.project_id = BENCH_PROJECT_ID;
-    options.ak = BENCH_AK;
-    options.sk = BENCH_SK;
-    hss_error *err = NULL;
-    if (hss_client_new(&options, &client, &err) != HSS_OK) {
-        fprintf(stderr, "hss_client_new: %s\n", hss_error_message(err));
-        return 1;
-    }
+    client = bench_client(argv[1]);
 
     pthread_t tid[64];
     pthread_barrier_init(&warm, NULL, (unsigned)threads + 1);

@@ -19,7 +19,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from urllib.parse import quote
@@ -31,23 +30,15 @@ VECTORS = os.path.join(HERE, "..", "vectors", "signing.json")
 sys.path.insert(0, HERE)
 import hss_emulator as emulator  # noqa: E402
 
-# Importing huaweicloudsdkcore.auth writes ~/.huaweicloud/application_id (a tracking id);
-# keep that out of the real home directory.
-_home = os.environ.get("HOME")
-with tempfile.TemporaryDirectory() as _scratch_home:
-    os.environ["HOME"] = _scratch_home
-    try:
-        from huaweicloudsdkcore.auth.credentials import BasicCredentials
-        from huaweicloudsdkcore.exceptions import exceptions as sdk_exc
-        from huaweicloudsdkcore.http.http_config import HttpConfig
-        from huaweicloudsdkcore.sdk_request import SdkRequest
-        from huaweicloudsdkcore.signer.signer import Signer
-        from huaweicloudsdkhss.v5 import HssClient, ShowImageUploadCommandRequest
-    finally:
-        if _home is None:
-            del os.environ["HOME"]
-        else:
-            os.environ["HOME"] = _home
+from official_sdk import scratch_home  # noqa: E402
+
+with scratch_home():
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.exceptions import exceptions as sdk_exc
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+    from huaweicloudsdkhss.v5 import HssClient, ShowImageUploadCommandRequest
 
 AK, SK = "EMULATORAK", "EMULATORSK"
 RESOURCE = "/v5/{project_id}/image/registries/image-upload-command"

@@ -14,23 +14,15 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from urllib.parse import quote
 
-# Importing huaweicloudsdkcore.auth writes a tracking id to ~/.huaweicloud/application_id;
-# point HOME at a scratch dir for the import so the caller's home stays untouched.
-_home = os.environ.get("HOME")
-with tempfile.TemporaryDirectory() as _scratch_home:
-    os.environ["HOME"] = _scratch_home
-    try:
-        from huaweicloudsdkcore.auth.credentials import BasicCredentials
-        from huaweicloudsdkcore.sdk_request import SdkRequest
-        from huaweicloudsdkcore.signer.signer import Signer
-    finally:
-        if _home is None:
-            del os.environ["HOME"]
-        else:
-            os.environ["HOME"] = _home
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "emulator"))
+from official_sdk import scratch_home  # noqa: E402
+
+with scratch_home():
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "signing.json")
 RESOURCE = "/v5/{project_id}/image/registries/image-upload-command"
