@@ -3,7 +3,7 @@
 ShowImageUploadCommand, computed by the OFFICIAL Huawei Cloud Python signer
 (huaweicloudsdkcore==3.1.219), which is used here purely as an oracle.
 
-    /tmp/sdkvenv/bin/python Tests/vectors/generate.py
+    make venv && .venv/bin/python Tests/vectors/generate.py
 
 Deterministic: fixed inputs only, so re-running gives a byte-identical file.
 See Tests/vectors/README.md for the schema.
