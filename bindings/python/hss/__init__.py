@@ -15,42 +15,10 @@ A thin ``ctypes`` layer over the C library, standard library only. The library i
 
 from ._native import library_path, library_version
 from ._client import Client, ImageUploadCommand
-from .errors import (
-    BadResponseError,
-    ClientClosedError,
-    ClientRequestError,
-    HSSError,
-    InternalError,
-    InvalidArgumentError,
-    NetworkError,
-    OutOfMemoryError,
-    RequestTimeoutError,
-    ServerResponseError,
-    ServiceError,
-    Status,
-    TLSError,
-)
+from . import errors
+from .errors import *  # noqa: F401,F403 (the exception classes and Status; listed in errors.__all__)
 
 #: The version of this binding (= HSS_VERSION_STRING of the C header it was written for).
 __version__ = "1.0.0"
 
-__all__ = [
-    "__version__",
-    "library_path",
-    "library_version",
-    "Client",
-    "ImageUploadCommand",
-    "Status",
-    "HSSError",
-    "InvalidArgumentError",
-    "OutOfMemoryError",
-    "NetworkError",
-    "TLSError",
-    "RequestTimeoutError",
-    "ServiceError",
-    "ClientRequestError",
-    "ServerResponseError",
-    "BadResponseError",
-    "InternalError",
-    "ClientClosedError",
-]
+__all__ = ["__version__", "library_path", "library_version", "Client", "ImageUploadCommand", *errors.__all__]
