@@ -20,12 +20,35 @@
  *    to the object and stay valid until the object is freed.
  *  - Secrets (SK, security token, auth token, registry password) are copied
  *    into library-owned memory that is wiped when no longer needed, and so
- *    are the query, canonical request and response body that embed them.
- *    Not wiped: libcurl's internal copy of the request URL (freed by
- *    libcurl), and the strings the JSON decoder builds while reading an
- *    answer. Secrets never appear in an error object: every text taken from
- *    the service is redacted (raw, percent- and form-encoded forms of each
- *    secret, and any "password=" value) before it is stored.
+ *    are everything built from them (query, URL, canonical request, header
+ *    lines) and every answer body, read straight into wiped memory.
+ *    What can remain in freed memory after hss_client_free: libcurl's own
+ *    buffers, which libcurl frees without wiping. They hold the request as
+ *    sent (the URL with the percent-encoded query, registry password
+ *    included, and the header lines, X-Security-Token or X-Auth-Token
+ *    included) and the answer as received (the image command may embed the
+ *    password; an error body may echo the request); over TLS, OpenSSL's
+ *    record buffers likewise. The SK itself never reaches libcurl. An
+ *    application that must leave nothing behind can give libcurl and
+ *    OpenSSL wiping allocators (curl_global_init_mem, CRYPTO_set_mem_functions)
+ *    before anything in the process initialises them.
+ *  - Redaction: every text that comes from the service or the network
+ *    (error code, message or raw body, request ids, libcurl's error text)
+ *    is redacted before it is stored: every secret, in each of these forms,
+ *    anywhere in the text, becomes "***": raw; percent-encoded per byte with
+ *    upper- or lower-case hex in any mix with raw bytes (so RFC 3986, WHATWG,
+ *    Java and Python encoders alike, `~` and `/` escaped or not); "+" for a
+ *    space; JSON string escapes (\/, \", \\, \uXXXX in either case,
+ *    surrogate pairs). Overlapping matches of two secrets merge into one
+ *    "***". A text holding a secret shorter than 4 bytes is withheld whole,
+ *    and any "password=" value is starred whatever its encoding. Base64 and
+ *    other transformations are not recognised.
+ *  - Answers: a body (success or error) is read up to 256 KiB; a larger one
+ *    is HSS_E_BAD_RESPONSE. A JSON answer must be strict RFC 8259 JSON; an
+ *    object with a duplicate key is refused (HSS_E_BAD_RESPONSE for a
+ *    success; an error body with one is shown as raw text).
+ *  - TLS: the system CA store, or only ca_file's. SSLKEYLOGFILE is ignored:
+ *    libhss never writes TLS session keys, whatever the environment says.
  *  - Result and error objects are independent of the client: they stay
  *    valid after hss_client_free.
  *
@@ -35,6 +58,15 @@
  * must not run while another thread still uses the client. Result and error
  * objects belong to the thread that received them. All other functions are
  * thread-safe. libhss initialises libcurl itself, once, thread-safely.
+ *
+ * fork(): a client made before fork() may be used in both processes (in the
+ * child only if the parent was single-threaded when it forked, as POSIX
+ * requires of any library). Each process uses only connections it opened
+ * itself: the child never touches the parent's kept-alive connections (nor
+ * their TLS state), so no process can receive another's answer. The child
+ * leaves its inherited copies alone (they close at exit or exec) and its
+ * first call opens a new connection; hss_client_free in the child frees
+ * only what the child made.
  */
 #ifndef HSS_H
 #define HSS_H
@@ -122,12 +154,14 @@ HSS_API int hss_error_http_status(const hss_error *err);
  * to 128 characters; "" when none. */
 HSS_API const char *hss_error_code(const hss_error *err);
 /* The service's error message (error_msg, errorMsg or message; else the raw
- * body text), with any secret redacted as "***", cut to 1024 characters;
+ * body text), redacted (see Redaction above), cut to 1024 characters;
  * it may span lines (APIGW.0301 quotes the request it saw); "" when none. */
 HSS_API const char *hss_error_msg(const hss_error *err);
-/* The X-Request-Id response header (or request_id in the body): printable
- * ASCII without spaces, at most 128 characters, else ""; "" when none.
- * Quote it when contacting Huawei Cloud support. */
+/* The X-Request-Id response header (or request_id in the body), redacted
+ * like every text from the service (a secret in it becomes "***"), then
+ * kept only if it is printable ASCII without spaces, at most 128
+ * characters; "" otherwise or when none. Quote it when contacting Huawei
+ * Cloud support. */
 HSS_API const char *hss_error_request_id(const hss_error *err);
 HSS_API void hss_error_free(hss_error *err);
 
@@ -163,8 +197,12 @@ typedef struct hss_client_options {
     const char *auth_token;        /* IAM token instead of AK/SK (secret) */
     long connect_timeout_ms;       /* 0: default 10000; 0..3600000 */
     long timeout_ms;               /* whole call; 0: default 30000; 0..3600000 */
-    const char *ca_file;           /* PEM CA bundle, readable at creation;
-                                      NULL: system store */
+    const char *ca_file;           /* PEM CA bundle: a regular file of at
+                                      most 4 MiB with at least one
+                                      certificate, read once at creation
+                                      (a FIFO or device is refused, never
+                                      waited on); only its CAs are trusted.
+                                      NULL: the system store */
     const char *user_agent_suffix; /* appended to "libhss/<version>" */
 } hss_client_options;
 

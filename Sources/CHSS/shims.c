@@ -1,5 +1,9 @@
 #include "CHSS.h"
 
+#include <dlfcn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 
 CURLcode chss_curl_set_long(CURL *curl, CURLoption option, long value)
@@ -23,6 +27,66 @@ CURLcode chss_curl_set_write(CURL *curl, chss_curl_write_fn fn, void *userdata)
 CURLcode chss_curl_get_response_code(CURL *curl, long *code)
 {
     return curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, code);
+}
+
+CURLcode chss_curl_get_long(CURL *curl, CURLINFO info, long *value)
+{
+    return curl_easy_getinfo(curl, info, value);
+}
+
+CURLcode chss_curl_set_blob(CURL *curl, CURLoption option, const void *data, size_t length)
+{
+    struct curl_blob blob = { (void *)data, length, CURL_BLOB_COPY };
+    return curl_easy_setopt(curl, option, &blob);
+}
+
+/* SSL_CTX_set_keylog_callback lives in libssl, which libcurl loads but
+ * libhss does not link (its run-time needs stay libc, libcurl, libcrypto):
+ * it is looked up once in the already loaded library. */
+typedef void (*keylog_setter_fn)(void *ssl_ctx, void *callback);
+static keylog_setter_fn keylog_setter;
+static pthread_once_t keylog_once = PTHREAD_ONCE_INIT;
+
+static void find_keylog_setter(void)
+{
+    void *libssl = dlopen("libssl.so.3", RTLD_LAZY | RTLD_NOLOAD);
+    if (libssl != NULL)
+        *(void **)&keylog_setter = dlsym(libssl, "SSL_CTX_set_keylog_callback");
+}
+
+/* Runs after libcurl has set up the SSL_CTX, keylog callback included. */
+static CURLcode clear_keylog(CURL *curl, void *ssl_ctx, void *userdata)
+{
+    (void)curl;
+    (void)userdata;
+    if (keylog_setter != NULL)
+        keylog_setter(ssl_ctx, NULL);
+    return CURLE_OK;
+}
+
+CURLcode chss_curl_ignore_keylog(CURL *curl)
+{
+    pthread_once(&keylog_once, find_keylog_setter);
+    return curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, clear_keylog);
+}
+
+int chss_open_nonblocking(const char *path)
+{
+    return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+}
+
+int chss_pem_certificate_count(const void *data, size_t length)
+{
+    int count = 0;
+    BIO *bio = BIO_new_mem_buf(data, (int)length);
+    STACK_OF(X509_INFO) *infos = bio != NULL ? PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL) : NULL;
+    for (int i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++)
+        if (sk_X509_INFO_value(infos, i)->x509 != NULL)
+            count++;
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    BIO_free(bio);
+    ERR_clear_error();
+    return count;
 }
 
 /* The version functions live in C so that they return the header's own

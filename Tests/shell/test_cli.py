@@ -264,6 +264,20 @@ USAGE_ERRORS = {
     "huge-timeout": ([*_required(), "--password-stdin", "--timeout", "3601"], "--timeout"),
     "nan-timeout": ([*_required(), "--password-stdin", "--timeout", "nan"], "--timeout"),
     "word-timeout": ([*_required(), "--password-stdin", "--timeout", "5s"], "--timeout"),
+    # decimal only: everything else strtod would take, or an overflow, is refused
+    "hex-timeout": ([*_required(), "--password-stdin", "--timeout", "0x10"], "--timeout"),
+    "plus-timeout": ([*_required(), "--password-stdin", "--timeout", "+5"], "--timeout"),
+    "minus-zero-timeout": ([*_required(), "--password-stdin", "--timeout", "-0"], "--timeout"),
+    "leading-space-timeout": ([*_required(), "--password-stdin", "--timeout", " 5"], "--timeout"),
+    "trailing-space-timeout": ([*_required(), "--password-stdin", "--timeout", "5 "], "--timeout"),
+    "empty-timeout": ([*_required(), "--password-stdin", "--timeout="], "--timeout"),
+    "point-timeout": ([*_required(), "--password-stdin", "--timeout", "."], "--timeout"),
+    "exponent-timeout": ([*_required(), "--password-stdin", "--timeout", "1e3"], "--timeout"),
+    "inf-timeout": ([*_required(), "--password-stdin", "--timeout", "inf"], "--timeout"),
+    "comma-timeout": ([*_required(), "--password-stdin", "--timeout", "0,5"], "--timeout"),
+    "overflow-timeout": ([*_required(), "--password-stdin", "--timeout", "9" * 40], "--timeout"),
+    "just-over-timeout": ([*_required(), "--password-stdin", "--timeout", "3600.0001"], "--timeout"),
+    "zero-fraction-timeout": ([*_required(), "--password-stdin", "--timeout", "0.000"], "--timeout"),
     "no-namespace": ([*_required("--namespace"), "--password-stdin"], "--namespace is required"),
     "no-username": ([*_required("--username"), "--password-stdin"], "--username is required"),
     "positional": ([*_required(), "--password-stdin", "extra"], "unexpected argument"),
@@ -324,6 +338,46 @@ def test_overlong_password_line_exits_2(cli):
     proc = cli.run([*registry_args(), "--password-stdin"], stdin="x" * 5000)
     assert_clean_failure(proc, 2, secrets=("x" * 16,))
     assert b"too long" in proc.stderr
+
+
+@pytest.mark.parametrize("value", ["010", "0030.5", "1.", ".5", "3600", "3600.000"])
+def test_timeout_accepts_decimal(cli, value):
+    """Leading zeros are decimal, not octal; a fraction needs no digit before or after the point."""
+    proc = cli.run([*registry_args(), "--password-stdin", "--timeout", value, "--field", "images_download_url"],
+                   stdin=PASSWORD)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == IMAGES_DOWNLOAD_URL.encode() + b"\n"
+
+
+# A C string would end at the NUL: the secret would silently be a shorter one.
+NUL_LINES = {"inside": b"Nul-Secret-4c1d\0Tail7w\n", "first": b"\0Nul-Secret-4c1d\n",
+             "last": b"Nul-Secret-4c1d\0\r\n"}
+
+
+@pytest.mark.parametrize("line", sorted(NUL_LINES))
+@pytest.mark.parametrize("option", ["--password-stdin", "--password-file", "--auth-token-file"])
+def test_nul_in_secret_line_exits_2(cli, http_emulator, tmp_path, option, line):
+    data = NUL_LINES[line]
+    secret_file = tmp_path / "secret"
+    secret_file.write_bytes(data)
+    if option == "--password-stdin":
+        args, stdin = [option], data
+    elif option == "--password-file":
+        args, stdin = [option, str(secret_file)], None
+    else:
+        args, stdin = ["--password-stdin", option, str(secret_file)], PASSWORD + "\n"
+    before = http_emulator.stats()["requests"]
+    proc = cli.run([*registry_args(), *args], stdin=stdin)
+    assert_clean_failure(proc, 2, secrets=(PASSWORD, SK, "Nul-Secret", "4c1d", "Tail7w"))
+    assert option.encode() in proc.stderr and b"NUL" in proc.stderr
+    assert http_emulator.stats()["requests"] == before
+
+
+def test_nul_after_the_first_line_is_not_the_password(cli):
+    proc = cli.run([*registry_args(), "--password-stdin", "--field", "image_command"],
+                   stdin=PASSWORD.encode() + b"\nsecond\0line\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == emulator_answer()["image_command"].encode() + b"\n"
 
 
 # ----------------------------------------------------------------------------- refused secrets

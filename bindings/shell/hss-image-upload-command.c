@@ -41,7 +41,7 @@ enum {
  * the real limits: 128 characters for the password, 32768 for the token). */
 #define PASSWORD_MAX_BYTES 1024
 #define TOKEN_MAX_BYTES 32768
-#define TIMEOUT_MAX_SECONDS 3600.0
+#define TIMEOUT_MAX_SECONDS 3600L
 
 /* ---------------------------------------------------------------------- */
 /* Options                                                                 */
@@ -258,6 +258,11 @@ static const char *read_secret_line(int fd, size_t max_bytes, struct secret *out
         secret_free(&s);
         return "the line is too long";
     }
+    /* A C string would end at the NUL and silently use a shorter secret. */
+    if (memchr(s.text, '\0', length)) {
+        secret_free(&s);
+        return "the line contains a NUL byte";
+    }
     if (length > 0 && s.text[length - 1] == '\r')
         length--;
     s.text[length] = '\0';
@@ -305,7 +310,7 @@ static int read_password_stdin(struct secret *out)
         fputc('\n', stderr);
     }
     if (problem) {
-        fprintf(stderr, PROGRAM ": cannot read the password from stdin: %s\n", problem);
+        fprintf(stderr, PROGRAM ": cannot read the password from --password-stdin: %s\n", problem);
         return EXIT_USAGE;
     }
     return EXIT_OK;
@@ -448,18 +453,33 @@ struct command {
     const struct field *field;                 /* --field: print only this, raw */
 };
 
-/* Parse --timeout SECONDS (a decimal number, fractions allowed). */
+/* Parse --timeout SECONDS: decimal digits with an optional fraction ("30", "0.5", ".5";
+ * leading zeros are decimal too: "010" is 10). No sign, exponent, hex, inf/nan or spaces,
+ * which strtod would take. Whole milliseconds, rounded up (0.0001 s is 1 ms, not 0),
+ * computed in integers so that no number of digits can overflow. */
 static int parse_timeout(const char *text, long *timeout_ms)
 {
-    char *end;
-    double seconds;
+    const char *p = text;
+    long seconds = 0, ms = 0;
+    int digits = 0, places = 0, round_up = 0;
 
-    errno = 0;
-    seconds = strtod(text, &end);
-    /* The comparisons are false for NaN. */
-    if (errno || end == text || *end != '\0' || !(seconds > 0 && seconds <= TIMEOUT_MAX_SECONDS))
-        return usage_error("--timeout takes a number of seconds, more than 0 and at most 3600", NULL);
-    *timeout_ms = (long)(seconds * 1000.0 + 0.999);  /* round up: 0.0001 s is 1 ms, not 0 */
+    for (; *p >= '0' && *p <= '9'; p++, digits++)
+        if (seconds <= TIMEOUT_MAX_SECONDS)  /* stop growing once too large: no overflow */
+            seconds = seconds * 10 + (*p - '0');
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (places < 3)
+                ms = ms * 10 + (*p - '0'), places++;
+            else if (*p != '0')
+                round_up = 1;
+        }
+    for (; places < 3; places++)
+        ms *= 10;
+    ms += seconds * 1000 + round_up;  /* seconds is at most 36009 here */
+    if (*p != '\0' || digits == 0 || ms == 0 || ms > TIMEOUT_MAX_SECONDS * 1000)
+        return usage_error("--timeout takes a decimal number of seconds, more than 0 and at most 3600 "
+                           "(such as 30 or 0.5)", NULL);
+    *timeout_ms = ms;
     return EXIT_OK;
 }
 

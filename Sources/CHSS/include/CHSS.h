@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 typedef size_t (*chss_curl_write_fn)(char *data, size_t size, size_t nmemb, void *userdata);
 
@@ -20,6 +22,19 @@ CURLcode chss_curl_set_long(CURL *curl, CURLoption option, long value);
 CURLcode chss_curl_set_ptr(CURL *curl, CURLoption option, const void *value);
 CURLcode chss_curl_set_write(CURL *curl, chss_curl_write_fn fn, void *userdata);
 CURLcode chss_curl_get_response_code(CURL *curl, long *code);
+CURLcode chss_curl_get_long(CURL *curl, CURLINFO info, long *value);
+/* CURLOPT_CAINFO_BLOB with CURL_BLOB_COPY. */
+CURLcode chss_curl_set_blob(CURL *curl, CURLoption option, const void *data, size_t length);
+/* Makes the handle's TLS connections ignore SSLKEYLOGFILE: libcurl would
+ * otherwise write every TLS session key to the file that variable names. */
+CURLcode chss_curl_ignore_keylog(CURL *curl);
+
+/* open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY): Swift cannot call
+ * the variadic open(). Non-blocking, so a FIFO cannot stall the caller. */
+int chss_open_nonblocking(const char *path);
+
+/* The number of X.509 certificates in a PEM text (0 for none or garbage). */
+int chss_pem_certificate_count(const void *data, size_t length);
 
 /* SHA-256 and HMAC-SHA256 with the algorithms fetched once per process
  * (OpenSSL 3's one-shot SHA256()/HMAC() fetch them on every call). Return

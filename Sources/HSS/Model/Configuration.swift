@@ -89,7 +89,8 @@ final class ClientConfiguration {
     let credentials: Credentials
     let connectTimeoutMs: Int
     let timeoutMs: Int
-    let caFile: String?
+    /// The PEM text of ca_file, read once at creation; nil: the system store.
+    let caBundle: [UInt8]?
     let userAgent: String
 
     init(_ options: ClientOptions) throws {
@@ -138,11 +139,7 @@ final class ClientConfiguration {
         timeoutMs = try ClientConfiguration.timeout(options.timeoutMs, field: "timeout_ms",
                                                     default: ClientConfiguration.defaultTimeoutMs)
 
-        if let caFile = options.caFile {
-            guard !caFile.isEmpty else { throw HSSError.invalid("ca_file must not be empty") }
-            guard access(caFile, R_OK) == 0 else { throw HSSError.invalid("ca_file cannot be read") }
-        }
-        caFile = options.caFile
+        caBundle = try options.caFile.map(ClientConfiguration.readCABundle)
 
         var agent = "libhss/\(HSS_VERSION_STRING)"
         if let suffix = options.userAgentSuffix {
@@ -151,6 +148,38 @@ final class ClientConfiguration {
             agent += " " + suffix
         }
         userAgent = agent
+    }
+
+    /// A CA bundle may be at most this large (Debian's whole store is ~200 KiB).
+    static let maxCABundleBytes = 4 * 1024 * 1024
+
+    /// Reads ca_file once: a regular file of at most 4 MiB holding at least
+    /// one PEM certificate. Opened non-blocking so that a FIFO or device
+    /// named by mistake is refused at once instead of blocking the caller.
+    static func readCABundle(_ path: String) throws -> [UInt8] {
+        guard !path.isEmpty else { throw HSSError.invalid("ca_file must not be empty") }
+        let fd = chss_open_nonblocking(path)
+        guard fd >= 0 else { throw HSSError.invalid("ca_file cannot be opened") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & UInt32(S_IFMT) == UInt32(S_IFREG) else {
+            throw HSSError.invalid("ca_file must be a regular file")
+        }
+        guard info.st_size <= maxCABundleBytes else {
+            throw HSSError.invalid("ca_file is larger than \(maxCABundleBytes) bytes")
+        }
+        var bundle = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while filled < bundle.count {
+            let n = bundle.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, $0.count - filled) }
+            guard n > 0 else { break }  // a regular file's read is not interrupted by signals
+            filled += n
+        }
+        guard filled == bundle.count else { throw HSSError.invalid("ca_file cannot be read") }
+        guard bundle.withUnsafeBytes({ chss_pem_certificate_count($0.baseAddress, $0.count) }) > 0 else {
+            throw HSSError.invalid("ca_file holds no PEM certificate")
+        }
+        return bundle
     }
 
     private static func timeout(_ value: Int, field: String, default fallback: Int) throws -> Int {

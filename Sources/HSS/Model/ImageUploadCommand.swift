@@ -120,12 +120,13 @@ struct ServiceErrorBody: Decodable {
         var error = HSSError(status >= 500 ? HSS_E_HTTP_SERVER : HSS_E_HTTP_CLIENT, "")
         error.httpStatus = status
         error.code = singleLine(String(redactor.redact(parsed?.code ?? "").prefix(128)))
-        let text = parsed.map { $0.message ?? "" } ?? body.string()
+        // Not a JSON object: the raw body, redacted straight from its wiped buffer.
+        let text = parsed.map { redactor.redact($0.message ?? "") } ?? redactor.redact(body.bytes)
         // Line breaks stay (APIGW.0301 quotes a multi-line request); other controls go.
-        error.serviceMessage = String(redactor.redact(text).prefix(maxMessageCharacters).map {
+        error.serviceMessage = String(text.prefix(maxMessageCharacters).map {
             $0.isNewline || $0 == "\t" || !isControl($0) ? $0 : " "
         })
-        error.requestID = requestID.isEmpty ? requestIDToken((parsed?.requestID ?? "").utf8) : requestID
+        error.requestID = requestID.isEmpty ? RequestID.sanitize(parsed?.requestID ?? "", redactor: redactor) : requestID
         var summary = "HSS answered HTTP \(status)"
         if !error.code.isEmpty { summary += " \(error.code)" }
         if !error.serviceMessage.isEmpty { summary += ": " + singleLine(error.serviceMessage) }
@@ -142,13 +143,6 @@ struct ServiceErrorBody: Decodable {
     private static func singleLine(_ text: String) -> String {
         text.split(whereSeparator: isControl).joined(separator: " ")
     }
-}
-
-/// A request id is a short printable-ASCII token; anything else is dropped
-/// rather than cleaned up, so it can be quoted safely.
-func requestIDToken<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-    guard bytes.count <= 128, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return "" }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 extension SecureBuffer {

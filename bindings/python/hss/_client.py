@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from ctypes import byref, c_long, c_void_p, sizeof
+from ctypes import byref, c_void_p
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
 
 if TYPE_CHECKING:  # annotations only: importing typing at run time costs milliseconds
@@ -19,7 +19,7 @@ from .errors import ClientClosedError, InvalidArgumentError, Status
 
 __all__ = ["Client", "ImageUploadCommand"]
 
-_LONG_MAX = (1 << (8 * sizeof(c_long) - 1)) - 1
+_MAX_SECONDS = 3600  # the C API's limit of 3600000 ms, for timeout and connect_timeout alike
 
 
 class ImageUploadCommand:
@@ -144,17 +144,19 @@ def _path(name: str, value: Any) -> Optional[bytes]:
 
 
 def _ms(name: str, seconds: Optional[float]) -> int:
-    """Seconds (int or float) -> whole milliseconds (rounded up); None -> 0 (library default)."""
+    """Seconds (int or float) -> whole milliseconds (rounded up); None -> 0 (library default).
+
+    The range is checked here, in seconds, so that the message speaks the caller's unit (the
+    library's own would name timeout_ms and milliseconds).
+    """
     if seconds is None:
         return 0
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise TypeError("%s must be a number of seconds, not %s" % (name, type(seconds).__name__))
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise _invalid("%s must be a positive number of seconds" % name)
-    ms = math.ceil(seconds * 1000)
-    if ms > _LONG_MAX:
-        raise _invalid("%s is too large" % name)
-    return ms
+    # Comparisons, not float(): false for NaN, and exact for an int of any size.
+    if not 0 < seconds <= _MAX_SECONDS:
+        raise _invalid("%s must be more than 0 and at most %d seconds" % (name, _MAX_SECONDS))
+    return math.ceil(seconds * 1000)  # <= 3600000: the product rounds monotonically
 
 
 def _fill_public(opts: _native.ClientOptions, region: Optional[str], endpoint: Optional[str],
