@@ -7,15 +7,16 @@ request/connection counters).
 """
 
 import json
-import re
+import os
 import subprocess
 import time
 import socket
 import sys
 from pathlib import Path
-from urllib.parse import quote, quote_plus
 
 import pytest
+
+import secret_forms
 
 EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
 sys.path.insert(0, str(EMULATOR_DIR))
@@ -294,7 +295,7 @@ def test_service_error(hss_c, http_emulator, name):
 
 @pytest.mark.parametrize("password", [
     "Pw with space/+&=%é", "pässwörd 😀 ñ", "&=&=&", "password=x&y", "****", "%2B%20+", "x" * 128, "🔑" * 128,
-    "ab",  # shorter than the library's redaction floor: the whole message is withheld
+    "zq",  # shorter than the redaction floor: the message is withheld (not hex: request ids are)
 ], ids=["mixed", "unicode", "separators", "looks_like_query", "stars", "encoded_looking", "max_ascii",
         "max_emoji", "short"])
 def test_401_does_not_reveal_password_or_sk(hss_c, http_emulator, password):
@@ -306,7 +307,7 @@ def test_401_does_not_reveal_password_or_sk(hss_c, http_emulator, password):
     err = r.error
     secrets = [sk, "sts-token-0815"] + ([password] if len(password) >= 4 else [])
     for secret in secrets:
-        for form in _forms(secret):
+        for form in secret_forms.forms(secret):
             assert form not in r.stderr, form
     if len(password) >= 4:
         assert b"canonicalRequest" in err["msg"]
@@ -314,13 +315,6 @@ def test_401_does_not_reveal_password_or_sk(hss_c, http_emulator, password):
         assert b"registry_addr=myharbor.com%3A443" in err["msg"], "redaction removed more than the secrets"
     else:
         assert b"password=" + password.encode() not in r.stderr
-
-
-def _forms(secret):
-    """The secret raw, percent-encoded (upper- and lower-case hex) and form-encoded."""
-    forms = {secret, quote(secret, safe="-_.~"), quote_plus(secret, safe="-_.~")}
-    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in forms}
-    return {f.encode() for f in forms}
 
 
 def test_404_unknown_api(hss_c, stub_server):
@@ -371,7 +365,7 @@ def test_hostile_error_bodies_leak_nothing(hss_c, stub_server, case):
         stub_server.answer_raw(HOSTILE_ERRORS[case], 400, stub_server.header_request_id)
     r = hss_c.run("call", env).check()
     output = r.stdout + r.stderr
-    for form in _forms(HOSTILE_PASSWORD) | {json.dumps(HOSTILE_PASSWORD)[1:-1].encode()}:
+    for form in secret_forms.forms(HOSTILE_PASSWORD) | {json.dumps(HOSTILE_PASSWORD)[1:-1].encode()}:
         assert form not in output
     assert b"Hostile-PW" not in output and b"9c4e" not in output
     assert b"\n" not in r.error["message"] and b"\x1b" not in r.error["message"]
@@ -421,11 +415,15 @@ def test_tls_wrong_ca_file(hss_c, https_emulator, other_ca):
 
 
 def test_tls_ca_file_not_pem(hss_c, https_emulator, tmp_path):
+    """A ca_file without a PEM certificate is refused when the client is made, not at the call."""
     junk = tmp_path / "junk.pem"
     junk.write_text("this is not a certificate\n")
+    sent = len(https_emulator.records)
     env = {"HSS_TEST_ENDPOINT": https_emulator.endpoint, "HSS_TEST_CA_FILE": str(junk),
-           **expect_env("HSS_E_TLS", 0)}
-    hss_c.run("call", env).check()
+           **expect_env("HSS_E_INVALID_ARGUMENT", 0, message="ca_file holds no PEM certificate")}
+    r = hss_c.run("call", env).check()
+    assert r.error["begin"] == b"client", r.describe()
+    assert len(https_emulator.records) == sent, "a request was sent"
 
 
 def test_tls_hostname_mismatch(hss_c, test_ca, make_emulator, tmp_path):
@@ -631,3 +629,72 @@ def test_from_env_invalid(hss_c, http_emulator, env, field):
                            **expect_env("HSS_E_INVALID_ARGUMENT", 0, message=field)}).check()
     assert http_emulator.stats() == before
     assert r.error["status"] == b"1"
+
+
+# ----------------------------------------------------------------------------- ca_file: regular files only (issue 9)
+
+
+CA_FILE_MAX = 4 * 1024 * 1024  # hss.h: a regular file of at most 4 MiB
+CA_FILE_DEADLINE = 5  # seconds; a ca_file that blocks must fail the test, never hang the suite
+
+
+def padded_ca(ca_file, path, size):
+    """The CA's PEM followed by comment lines, `size` bytes in all (PEM readers skip text
+    outside the BEGIN/END markers, so the bundle stays valid whatever its size)."""
+    data = Path(ca_file).read_bytes()
+    line = b"# padding " + b"x" * 53 + b"\n"
+    data += line * ((size - len(data)) // len(line))
+    path.write_bytes(data + b"#" * (size - len(data) - 1) + b"\n")
+    assert path.stat().st_size == size
+    return path
+
+
+def run_ca_file(hss_c, emu, ca_file, expect):
+    env = {**tls_env(emu), "HSS_TEST_CA_FILE": ca_file, "HSS_TEST_TIMEOUT_MS": 3000, **expect}
+    try:
+        return hss_c.run("call", env, timeout=CA_FILE_DEADLINE)
+    except subprocess.TimeoutExpired:
+        pytest.fail("ca_file %s: the program was still blocked after %d s" % (ca_file, CA_FILE_DEADLINE))
+
+
+def bad_ca_file(kind, ca_file, tmp_path):
+    if kind in ("fifo", "symlink_to_fifo"):  # nobody ever opens the writing end
+        os.mkfifo(tmp_path / "ca.fifo")
+        if kind == "fifo":
+            return tmp_path / "ca.fifo"
+        (tmp_path / "ca.pem").symlink_to(tmp_path / "ca.fifo")
+        return tmp_path / "ca.pem"
+    if kind == "directory":
+        return tmp_path
+    if kind == "over_4mib":
+        return padded_ca(ca_file, tmp_path / "big.pem", CA_FILE_MAX + 1)
+    return "/dev/" + kind.split("_")[1]  # dev_zero, dev_null
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink_to_fifo", "directory", "dev_zero", "dev_null", "over_4mib"])
+def test_ca_file_not_a_small_regular_file(hss_c, https_emulator, tmp_path_factory, kind):
+    """Refused at client creation, at once, naming ca_file; nothing sent. (A FIFO used to
+    block the first call in open() forever, beyond timeout_ms.)"""
+    tmp_path = tmp_path_factory.mktemp("scratch")  # a path without "ca_file" in it, for the message check
+    ca_file = bad_ca_file(kind, https_emulator.ca_file, tmp_path)
+    before = https_emulator.stats()
+    r = run_ca_file(hss_c, https_emulator, ca_file, expect_env("HSS_E_INVALID_ARGUMENT", 0, message="ca_file"))
+    r.check()
+    assert r.error["begin"] == b"client", "refused by the call, not by client creation:\n" + r.describe()
+    assert r.elapsed < 2, r.describe()
+    assert https_emulator.stats() == before
+
+
+@pytest.mark.parametrize("kind", ["regular", "symlink", "exactly_4mib"])
+def test_ca_file_regular_file_works(hss_c, https_emulator, tmp_path, kind):
+    if kind == "regular":
+        ca_file = tmp_path / "ca.pem"
+        ca_file.write_bytes(Path(https_emulator.ca_file).read_bytes())
+    elif kind == "symlink":  # like the entries of /etc/ssl/certs
+        ca_file = tmp_path / "link.pem"
+        ca_file.symlink_to(https_emulator.ca_file)
+    else:
+        ca_file = padded_ca(https_emulator.ca_file, tmp_path / "ca.pem", CA_FILE_MAX)
+    before = len(https_emulator.echoes)
+    run_ca_file(hss_c, https_emulator, ca_file, {}).check()
+    assert len(https_emulator.echoes) == before + 1

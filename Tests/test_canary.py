@@ -1,46 +1,29 @@
 """Secrets never come back out of libhss.
 
 Every failure path runs with distinctive secrets (registry password, SK, security token, auth
-token). The C program prints every field of every error object it receives (message, code,
-service message, request id) to stderr; none of that output may contain a secret: raw,
-percent-encoded with upper- or lower-case hex, or form-encoded ('+' for space). Each secret
-also carries a short marker ("7f3a9"...) that no encoding changes, and the marker must not
-appear either, which also catches a partial redaction.
+token: Tests/secret_forms.py, shared with the Python and shell tests). The C program prints
+every field of every error object it receives (message, code, service message, request id) to
+stderr; none of that output may contain a secret in any form of hss.h's redaction rule (raw,
+percent-encoded as the usual encoders write it with upper-, lower- or mixed-case hex, '+' for
+space, JSON string escapes), nor one of the markers at both ends of every secret, which no
+encoding changes and which also catch a partial redaction.
 
 A successful call legitimately returns the password inside image_command (stdout), so for
 successes only stderr is checked.
 """
 
-import re
-from urllib.parse import quote, quote_plus
+import json
+from types import SimpleNamespace
 
 import pytest
 
+from secret_forms import (AUTH_TOKEN, ENCODINGS, NESTED_ENCODINGS, OVERLAP, OVERLAP_PASSWORD, OVERLAP_SK,
+                          PASSWORD, PASSWORD_WITH_SK, SECRET_VALUES, SECURITY_TOKEN,
+                          SECURITY_TOKEN_WITH_PASSWORD_FORM, SK, SK_WITH_PASSWORD, WRONG_AUTH_TOKEN, WRONG_SK,
+                          assert_clean, distinct_forms, is_token, serve)
 from test_c_api import VALIDATION_CASES, expect_env
 
-PASSWORD = "Canary-PW-7f3a9 & +/="
-SK = "Canary-SK-91b2e"
-WRONG_SK = "Canary-SK-wrong-91b2e"
-SECURITY_TOKEN = "Canary-ST-c4d8e"
-AUTH_TOKEN = "Canary-AT-5e6f1"
-WRONG_AUTH_TOKEN = "Canary-AT-wrong-5e6f1"
 CANARY_AK = "CANARYAK"
-SECRETS = [PASSWORD, SK, WRONG_SK, SECURITY_TOKEN, AUTH_TOKEN, WRONG_AUTH_TOKEN]
-MARKERS = ["7f3a9", "91b2e", "c4d8e", "5e6f1"]
-
-
-def forms(secret: str) -> set:
-    out = {secret, quote(secret, safe="-_.~"), quote_plus(secret, safe="-_.~")}
-    out |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in out}
-    return {f.encode() for f in out}
-
-
-def assert_clean(output: bytes, what: str):
-    for secret in SECRETS:
-        for form in forms(secret):
-            assert form not in output, "%s reveals %r" % (what, form)
-    for marker in MARKERS:
-        assert marker.encode() not in output, "%s reveals the marker %s" % (what, marker)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +141,9 @@ INVALID_SECRETS = {
     "auth_token_non_ascii": lambda e: token(e, HSS_TEST_AUTH_TOKEN=AUTH_TOKEN + "é"),
     "auth_token_too_long": lambda e: token(e, HSS_TEST_AUTH_TOKEN=AUTH_TOKEN + "T" * 32768),
     "auth_token_and_aksk": lambda e: aksk(e, HSS_TEST_AUTH_TOKEN=AUTH_TOKEN),
-    "endpoint_with_sk_as_userinfo": lambda e: aksk(e, HSS_TEST_ENDPOINT="http://u:%s@127.0.0.1:1" % SK),
+    # percent-encoded, as a URL carries it
+    "endpoint_with_sk_as_userinfo": lambda e: aksk(e, HSS_TEST_ENDPOINT="http://u:%s@127.0.0.1:1"
+                                                   % ENCODINGS["rfc3986"](SK)),
 }
 
 
@@ -188,3 +173,98 @@ def test_validation_cases_with_secrets(hss_c, canary_emulator, case):
     assert r.errors
     assert_clean(r.stdout, "stdout")
     assert_clean(r.stderr, "stderr")
+
+
+# ----------------------------------------------------------------------------- secrets in error answers
+
+def stub_env(stub_server, secret_name="password", **extra):
+    """A client of the stub server that holds the named secret (the auth token needs token auth)."""
+    make = token if secret_name == "auth_token" else aksk
+    return make(SimpleNamespace(endpoint=stub_server.endpoint), **extra)
+
+
+def json_inner(text: str) -> str:
+    """text inside a JSON string: as is where that is valid JSON (an escaped form), else escaped."""
+    try:
+        json.loads('"%s"' % text)
+        return text
+    except ValueError:
+        return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+# Where a gateway puts the text: name -> (the body around it, the error field that shows it, what
+# that field must hold). A body that is not a flat JSON object is shown raw, in hss_error_msg.
+CONTAINERS = {
+    "json_array": (lambda t: '[{"error_code": "APIGW.0101", "error_msg": "before %s after"}]' % json_inner(t),
+                   "msg", b"before *** after"),
+    "json_truncated": (lambda t: '{"error_code": "APIGW.0101", "error_msg": "before %s after' % json_inner(t),
+                       "msg", b"before *** after"),
+    "raw_text": (lambda t: "before %s after" % t, "msg", b"before *** after"),
+    "flat_error_msg": (lambda t: '{"error_code": "APIGW.0101", "error_msg": "before %s after"}' % json_inner(t),
+                       "msg", b"before *** after"),
+    "flat_error_code": (lambda t: '{"error_code": "E.%s", "error_msg": "m"}' % json_inner(t), "code", b"E.***"),
+}
+
+
+def stub_failure(hss_c, stub_server, env, body: str, request_id=None):
+    """A 400 with this body (and X-Request-Id, default the stub's 32 hex digits), checked clean."""
+    stub_server.answer_raw(body.encode(), 400, request_id or stub_server.header_request_id)
+    return run_failure(hss_c, {**env, **expect_env("HSS_E_HTTP_CLIENT", 400)})
+
+
+@pytest.mark.parametrize("container", list(CONTAINERS))
+@pytest.mark.parametrize("secret,encoding", distinct_forms())
+def test_secret_in_error_body(hss_c, stub_server, secret, encoding, container):
+    """Each secret, in each form, in each kind of error body, is starred, and only it."""
+    make_body, field_name, expected = CONTAINERS[container]
+    r = stub_failure(hss_c, stub_server, stub_env(stub_server, secret),
+                     make_body(ENCODINGS[encoding](SECRET_VALUES[secret])))
+    if field_name == "code":
+        assert r.error["code"] == expected
+    else:
+        assert expected in r.error[field_name]
+
+
+# One secret containing, or overlapping, another: the matches merge, no fragment survives
+# (run_failure finds no marker).
+NESTED = {
+    "password_contains_sk": {"HSS_TEST_PASSWORD": PASSWORD_WITH_SK},
+    "sk_contains_password": {"HSS_TEST_SK": SK_WITH_PASSWORD},
+    "security_token_contains_password_form": {"HSS_TEST_SECURITY_TOKEN": SECURITY_TOKEN_WITH_PASSWORD_FORM},
+}
+
+
+@pytest.mark.parametrize("encoding", NESTED_ENCODINGS)
+@pytest.mark.parametrize("name", list(NESTED) + ["overlap"])
+def test_nested_secrets(hss_c, stub_server, name, encoding):
+    if name == "overlap":  # the text holds the password's start, the shared middle, the SK's end
+        env = stub_env(stub_server, HSS_TEST_PASSWORD=OVERLAP_PASSWORD, HSS_TEST_SK=OVERLAP_SK)
+        text = OVERLAP_PASSWORD + OVERLAP_SK[len(OVERLAP):]
+    else:
+        env = stub_env(stub_server, **NESTED[name])
+        text = next(iter(NESTED[name].values()))  # the longer secret
+    r = stub_failure(hss_c, stub_server, env, "before %s after" % ENCODINGS[encoding](text))
+    assert b"before *** after" in r.error["msg"]
+
+
+# ----------------------------------------------------------------------------- secrets in request ids
+
+@pytest.mark.parametrize("place", ["header-request-id", "body-request-id"])
+@pytest.mark.parametrize("secret,encoding", [(s, e) for s, e in distinct_forms()
+                                             if is_token("req-%s-end" % ENCODINGS[e](SECRET_VALUES[s]))])
+def test_secret_in_request_id(hss_c, stub_server, secret, encoding, place):
+    """X-Request-Id or the body's request_id (read only when there is no X-Request-Id) holding
+    a secret comes back with *** in its place; test_api.c checks it too."""
+    status, request_id = serve(stub_server, place, ENCODINGS[encoding](SECRET_VALUES[secret]))
+    r = run_failure(hss_c, {**stub_env(stub_server, secret), **expect_env("HSS_E_HTTP_CLIENT", status),
+                            "HSS_TEST_EXPECT_REQUEST_ID": request_id})
+    assert r.error["request_id"] == b"req-***-end"
+    assert b"(request id req-***-end)" in r.error["message"]
+
+
+def test_secret_in_request_id_of_a_bad_response(hss_c, stub_server):
+    """A 2xx answer the library cannot use still reports X-Request-Id: redacted too."""
+    stub_server.answer_raw(b"not json", 200, "req-%s-end" % ENCODINGS["rfc3986"](SK))  # a token
+    r = run_failure(hss_c, {**stub_env(stub_server, "sk"), **expect_env("HSS_E_BAD_RESPONSE", 200),
+                            "HSS_TEST_EXPECT_REQUEST_ID": "req-***-end"})
+    assert r.error["request_id"] == b"req-***-end"

@@ -22,7 +22,9 @@
  *   expect   HSS_TEST_EXPECT (a status name, default HSS_OK),
  *            HSS_TEST_EXPECT_HTTP, HSS_TEST_EXPECT_CODE (exact),
  *            HSS_TEST_EXPECT_MSG (substring of hss_error_msg),
- *            HSS_TEST_EXPECT_MESSAGE (substring of hss_error_message)
+ *            HSS_TEST_EXPECT_MESSAGE (substring of hss_error_message),
+ *            HSS_TEST_EXPECT_REQUEST_ID (exact hss_error_request_id; unset:
+ *            an HTTP error's must be 32 hex digits, like the emulator's)
  *   repeat   HSS_TEST_CALLS, HSS_TEST_THREADS, HSS_TEST_CLIENT_PER_THREAD
  *
  * Every error object the program receives is printed to stderr, all fields,
@@ -250,6 +252,7 @@ typedef struct {
     const char *code;        /* exact hss_error_code, or NULL */
     const char *msg_has;     /* substring of hss_error_msg, or NULL */
     const char *message_has; /* substring of hss_error_message, or NULL */
+    const char *request_id;  /* exact hss_error_request_id, or NULL */
 } expectation;
 
 static expectation expectation_from_env(void)
@@ -269,6 +272,7 @@ static expectation expectation_from_env(void)
     e.code = getenv("HSS_TEST_EXPECT_CODE");
     e.msg_has = getenv("HSS_TEST_EXPECT_MSG");
     e.message_has = getenv("HSS_TEST_EXPECT_MESSAGE");
+    e.request_id = getenv("HSS_TEST_EXPECT_REQUEST_ID");
     return e;
 }
 
@@ -299,6 +303,10 @@ static void check_error(const char *what, hss_status got, const hss_error *err, 
               e->message_has);
     if (getenv("HSS_TEST_EXPECT_NO_REQUEST_ID") != NULL)
         CHECK(hss_error_request_id(err)[0] == '\0', "%s: hss_error_request_id should be empty", what);
+    else if (e->request_id != NULL)
+        CHECK(strcmp(hss_error_request_id(err), e->request_id) == 0,
+              "%s: hss_error_request_id \"%s\", expected \"%s\"", what, hss_error_request_id(err),
+              e->request_id);
     else if (got == HSS_E_HTTP_CLIENT || got == HSS_E_HTTP_SERVER)
         CHECK(is_request_id(hss_error_request_id(err)),
               "%s: hss_error_request_id \"%s\" is not the emulator's 32 hex digits", what,
@@ -314,7 +322,7 @@ static void check_error(const char *what, hss_status got, const hss_error *err, 
  * shows the marker of the offending value. */
 static void check_invalid(const char *what, hss_status got, const hss_error *err, const char *field)
 {
-    expectation e = {HSS_E_INVALID_ARGUMENT, 0, "", NULL, NULL};
+    expectation e = {HSS_E_INVALID_ARGUMENT, 0, "", NULL, NULL, NULL};
     print_error(what, got, err);
     check_error(what, got, err, &e);
     if (err == NULL || err == ERROR_SENTINEL)
@@ -456,7 +464,7 @@ static void case_call(void)
  * connection. */
 static void case_keepalive(void)
 {
-    expectation ok = {HSS_OK, -1, NULL, NULL, NULL};
+    expectation ok = {HSS_OK, -1, NULL, NULL, NULL, NULL};
     hss_image_upload_command_request r, bad;
     hss_image_upload_command *result = NULL;
     hss_error *err = NULL;

@@ -173,6 +173,22 @@ def test_timeouts_are_seconds(make_client):
     assert client.get_image_upload_command(**GOOD)
 
 
+@pytest.mark.parametrize("name", ["timeout", "connect_timeout"])
+@pytest.mark.parametrize("seconds", [3601, 3600.0001, 10 ** 400, float("inf"), 0, -1, -0.5, float("nan")])
+def test_timeout_messages_speak_seconds(http_emulator, name, seconds):
+    """The binding's own messages speak the caller's unit, not the C API's milliseconds."""
+    with pytest.raises(hss.InvalidArgumentError) as info:
+        hss.Client(endpoint=http_emulator.endpoint, project_id="p", ak=AK, sk=SK, **{name: seconds})
+    assert str(info.value) == "%s must be more than 0 and at most 3600 seconds" % name
+    assert "_ms" not in str(info.value) and "3600000" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["timeout", "connect_timeout"])
+def test_timeout_limit_itself_is_accepted(make_client, name):
+    make_client(**{name: 3600}).close()
+    make_client(**{name: 0.0001}).close()  # rounded up to 1 ms, not 0 (the default)
+
+
 @pytest.fixture
 def sdk_env(monkeypatch):
     for name in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "CLOUD_SDK_AK", "CLOUD_SDK_SK",

@@ -24,22 +24,13 @@ final class ErrorBox {
     }
 }
 
-/// hss_image_upload_command: the three strings in malloc'd memory that is
-/// wiped on release, since the command may carry the password.
+/// hss_image_upload_command: the decoded answer itself, whose wiped,
+/// NUL-terminated buffers the accessors hand out; released (and wiped)
+/// with the box, since the command may carry the password.
 final class ResultBox {
-    let imageCommand: CStringCopy
-    let imagesDownloadURL: CStringCopy
-    let swrImagePullCommand: CStringCopy
+    let result: ImageUploadCommand
 
-    init(_ result: ImageUploadCommand) {
-        imageCommand = CStringCopy(result.imageCommand)
-        imagesDownloadURL = CStringCopy(result.imagesDownloadURL)
-        swrImagePullCommand = CStringCopy(result.swrImagePullCommand)
-    }
-
-    var isComplete: Bool {
-        imageCommand.pointer != nil && imagesDownloadURL.pointer != nil && swrImagePullCommand.pointer != nil
-    }
+    init(_ result: ImageUploadCommand) { self.result = result }
 }
 
 /// A NUL-terminated copy owned by a box, wiped and freed with it.
@@ -189,7 +180,6 @@ public func hss_image_upload_command_get(_ client: OpaquePointer?,
         enterpriseProjectID: secret(r.enterprise_project_id))
     do {
         let box = ResultBox(try swiftClient.imageUploadCommand(input))
-        guard box.isComplete else { return fail(HSSError(HSS_E_OUT_OF_MEMORY, "could not copy the result"), err) }
         out.pointee = OpaquePointer(Unmanaged.passRetained(box).toOpaque())
         return HSS_OK
     } catch {
@@ -199,17 +189,17 @@ public func hss_image_upload_command_get(_ client: OpaquePointer?,
 
 @_cdecl("hss_image_upload_command_image_command")
 public func hss_image_upload_command_image_command(_ result: OpaquePointer?) -> UnsafePointer<CChar>? {
-    resultBox(result)?.imageCommand.pointer.map { UnsafePointer($0) } ?? emptyCString
+    resultBox(result)?.result.imageCommand.cString ?? emptyCString
 }
 
 @_cdecl("hss_image_upload_command_images_download_url")
 public func hss_image_upload_command_images_download_url(_ result: OpaquePointer?) -> UnsafePointer<CChar>? {
-    resultBox(result)?.imagesDownloadURL.pointer.map { UnsafePointer($0) } ?? emptyCString
+    resultBox(result)?.result.imagesDownloadURL.cString ?? emptyCString
 }
 
 @_cdecl("hss_image_upload_command_swr_image_pull_command")
 public func hss_image_upload_command_swr_image_pull_command(_ result: OpaquePointer?) -> UnsafePointer<CChar>? {
-    resultBox(result)?.swrImagePullCommand.pointer.map { UnsafePointer($0) } ?? emptyCString
+    resultBox(result)?.result.swrImagePullCommand.cString ?? emptyCString
 }
 
 @_cdecl("hss_image_upload_command_free")
