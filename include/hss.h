@@ -31,7 +31,9 @@
  *    record buffers likewise. The SK itself never reaches libcurl. An
  *    application that must leave nothing behind can give libcurl and
  *    OpenSSL wiping allocators (curl_global_init_mem, CRYPTO_set_mem_functions)
- *    before anything in the process initialises them.
+ *    before anything in the process initialises them. (Bytes the CPU left
+ *    in registers, which the dynamic loader may spill to the stack, are
+ *    beyond any library's reach.)
  *  - Redaction: every text that comes from the service or the network
  *    (error code, message or raw body, request ids, libcurl's error text)
  *    is redacted before it is stored: every secret, in each of these forms,
