@@ -21,10 +21,13 @@ VENV_STAMP := $(VENV)/.installed
 SWIFT_LIB_FLAGS := -c release --product hss --disable-local-rpath \
 	-Xswiftc -static-stdlib \
 	-Xlinker -soname=libhss.so.$(SOVERSION) \
-	-Xlinker --version-script=$(CURDIR)/Sources/HSS/libhss.map \
+	-Xlinker --version-script=$(CURDIR)/Sources/HSSBoundary/libhss.map \
 	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev pkg-config openssl valgrind gcc g++ make python3 python3-venv
+# What building the library needs (besides Swift), and what only the tests,
+# the demo and the packaging need: `make lib` installs only the first list.
+BUILD_PACKAGES := libcurl4-openssl-dev libssl-dev pkg-config gcc make
+TEST_PACKAGES := openssl valgrind g++ python3 python3-venv man-db groff-base clang-format
 SOURCES := $(shell find Sources -type f) include/hss.h Package.swift
 
 CWARN := -std=c99 -Wall -Wextra -Wpedantic -Werror
@@ -46,13 +49,15 @@ PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREF
 DEB_DIR := $(BUILD)/deb
 DEB_PACKAGES := debhelper dh-python lintian build-essential
 
-.PHONY: all deps lib cli venv install uninstall deb bench print-version test test-swift test-integration demo clean
+.PHONY: all deps test-deps lib cli venv install uninstall deb bench print-version test test-swift test-integration lint format demo clean
 
 all: lib cli
 
 # Install missing Debian packages (needs root, as on CI and fresh machines).
-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+deps: APT_WANTED = $(BUILD_PACKAGES)
+test-deps: APT_WANTED = $(BUILD_PACKAGES) $(TEST_PACKAGES)
+deps test-deps:
+	@missing=$$(for p in $(APT_WANTED); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -71,7 +76,7 @@ $(LIB_SONAME): $(LIB_REAL)
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): Tests/requirements.txt | deps
+$(VENV_STAMP): Tests/requirements.txt | test-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
 	touch $@
@@ -87,10 +92,27 @@ $(CLI): bindings/shell/hss-image-upload-command.c include/hss.h $(LIB_SONAME)
 	@mkdir -p $(dir $@)
 	$(CC) $(CWARN) -D_POSIX_C_SOURCE=200809L $(CPPFLAGS) $(CFLAGS) -Iinclude -o $@ $< $(LDFLAGS) -L$(LIBDIR) -lhss
 
-test: test-swift test-integration
+test: lint test-swift test-integration
+
+# Style, checked by `make lint` (part of make test) and applied by `make format`:
+# swift format (.swift-format), clang-format (.clang-format) and ruff (ruff.toml).
+# The public header is laid out by hand (aligned field comments), so clang-format skips it.
+SWIFT_FORMAT_PATHS := Package.swift Sources Tests/HSSTests bench/sign
+C_FORMAT_FILES = $(filter-out include/hss.h,$(shell git ls-files '*.c' '*.h'))
+PY_LINT_PATHS := bindings Tests bench
+
+lint: $(VENV_STAMP) | test-deps
+	$(SWIFT) format lint --strict -r $(SWIFT_FORMAT_PATHS)
+	clang-format --dry-run -Werror --style=file $(C_FORMAT_FILES)
+	$(VENV)/bin/ruff check $(PY_LINT_PATHS)
+
+format: $(VENV_STAMP) | test-deps
+	$(SWIFT) format format -i -r $(SWIFT_FORMAT_PATHS)
+	clang-format -i --style=file $(C_FORMAT_FILES)
+	$(VENV)/bin/ruff check --fix $(PY_LINT_PATHS)
 
 # Signing known-answer vectors and unit tests of the Swift internals.
-test-swift: | deps
+test-swift: | test-deps
 	$(SWIFT) test --disable-swift-testing
 
 # The emulator, C API, ABI, canary, Python binding and shell command tests,
@@ -100,7 +122,7 @@ test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(if $(filter 0,$(shell id 
 	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin HSS_DEB_DIR=$(CURDIR)/$(DEB_DIR) \
 		$(VENV)/bin/python -m pytest -q Tests
 
-demo: $(EXAMPLE) $(CLI) | deps
+demo: $(EXAMPLE) $(CLI) | test-deps
 	@examples/demo.sh $(EXAMPLE)
 
 install: $(LIB_SONAME) $(CLI)
@@ -115,6 +137,8 @@ install: $(LIB_SONAME) $(CLI)
 	install -m 0644 bindings/python/hss/*.py bindings/python/hss/py.typed $(DESTDIR)$(PYTHONDIR)/hss/
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/
 	install -m 0644 bindings/shell/hss-image-upload-command.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(MANDIR)/man3
+	install -m 0644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 bindings/shell/hss-image-upload-command.bash-completion \
 		$(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
@@ -123,10 +147,11 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR_INSTALL)/libhss.so* $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/hss.pc \
 		$(DESTDIR)$(INCLUDEDIR)/hss.h $(DESTDIR)$(BINDIR)/hss-image-upload-command \
 		$(DESTDIR)$(MANDIR)/man1/hss-image-upload-command.1 $(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(wildcard man/man3/*.3)))
 	rm -rf $(DESTDIR)$(PYTHONDIR)/hss
 
 # Debian packages from a copy of the tree, then lintian (0 errors, 0 warnings).
-deb: | deps
+deb: | test-deps
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

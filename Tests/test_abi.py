@@ -1,14 +1,26 @@
-"""The shape of libhss.so.1: exports, dependencies, hardening, and the header as C and C++."""
+"""The shape of libhss.so.1: exports, dependencies, hardening, struct layouts, and the header as
+C and C++.
 
+One ledger of exports: debian/libhss1.symbols lists every public function (dpkg-gensymbols holds
+the built package to it); the header and the library must agree with it.
+"""
+
+import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-INCLUDE = Path(__file__).resolve().parent.parent / "include"
+ROOT = Path(__file__).resolve().parent.parent
+INCLUDE = ROOT / "include"
 HEADER = INCLUDE / "hss.h"
+SYMBOLS = ROOT / "debian" / "libhss1.symbols"
+BINDING_DIR = ROOT / "bindings" / "python"
+SWIFT = Path("/opt/swift/usr/bin/swift")
 CWARN = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
 ALLOWED_NEEDED = re.compile(r"^(libc|libm|libstdc\+\+|libgcc_s|libcurl|libcrypto|libssl|ld-linux[-\w]*)\.so(\.\d+)*$")
 FORBIDDEN_LIBS = re.compile(r"libswift|libFoundation|libdispatch|libBlocksRuntime|lib_FoundationICU|libicu")
@@ -29,9 +41,36 @@ def lib(lib_dir):
     return lib_dir / "libhss.so.1"
 
 
-def header_functions() -> set:
+def header_text() -> str:
+    """hss.h without comments and without HSS_API's own #define."""
     text = re.sub(r"/\*.*?\*/", " ", HEADER.read_text(), flags=re.S)
-    return set(re.findall(r"\bHSS_API\b[^;{]*?\b(hss_\w+)\s*\(", text))
+    return re.sub(r"^#define HSS_API\b.*$", " ", text, flags=re.M)
+
+
+def header_functions() -> list:
+    """The name of every HSS_API declaration in hss.h, in order."""
+    names = []
+    for decl in re.findall(r"\bHSS_API\b([^;]*);", header_text()):
+        m = re.match(r"[^(]*?\b(hss_\w+)\s*\(", decl)
+        assert m, "an HSS_API declaration this test cannot read: %r" % decl
+        names.append(m.group(1))
+    return names
+
+
+def ledger() -> dict:
+    """name -> version of every symbol in debian/libhss1.symbols."""
+    entries = {}
+    lines = SYMBOLS.read_text().splitlines()
+    assert lines[0] == "libhss.so.1 libhss1 #MINVER#", lines[0]
+    for line in lines[1:]:
+        if line.startswith(("*", "#", "|")) or not line.strip():  # fields, comments, alternatives
+            continue
+        m = re.fullmatch(r" (\w+)@Base (\d+\.\d+\.\d+)", line)
+        assert m, "a line of %s this test cannot read: %r" % (SYMBOLS.name, line)
+        assert m.group(1) not in entries, "%s is listed twice" % m.group(1)
+        entries[m.group(1)] = m.group(2)
+    assert entries
+    return entries
 
 
 def dynamic_symbols(lib) -> list:
@@ -48,21 +87,16 @@ def dynamic_section(lib) -> str:
     return tool("readelf", "-d", "-W", str(lib))
 
 
-# The 1.0 API. Functions may be added, never removed.
-API_1_0 = {
-    "hss_version_number", "hss_version_string", "hss_status_str",
-    "hss_error_status", "hss_error_message", "hss_error_http_status", "hss_error_code", "hss_error_msg",
-    "hss_error_request_id", "hss_error_free",
-    "hss_client_new", "hss_client_new_from_env", "hss_client_free",
-    "hss_image_upload_command_get", "hss_image_upload_command_image_command",
-    "hss_image_upload_command_images_download_url", "hss_image_upload_command_swr_image_pull_command",
-    "hss_image_upload_command_free",
-}
-
-
-def test_header_lists_the_api():
-    funcs = header_functions()
-    assert API_1_0 <= funcs, "missing from hss.h: %s" % sorted(API_1_0 - funcs)
+def test_header_and_ledger_agree():
+    """Every HSS_API declaration of hss.h is in debian/libhss1.symbols, and nothing else is."""
+    declared = header_functions()
+    assert len(declared) == len(set(declared)), "declared twice in hss.h: %s" % sorted(
+        n for n in set(declared) if declared.count(n) > 1)
+    listed = set(ledger())
+    assert not set(declared) - listed, "declared in hss.h, missing from %s: %s" % (
+        SYMBOLS.name, sorted(set(declared) - listed))
+    assert not listed - set(declared), "in %s, not declared in hss.h: %s" % (
+        SYMBOLS.name, sorted(listed - set(declared)))
 
 
 def test_only_hss_symbols_exported(lib):
@@ -79,12 +113,125 @@ def test_only_hss_symbols_exported(lib):
     assert all(s[2] == "LOCAL" for s in defined if not s[0].startswith("hss_"))
 
 
-def test_every_header_function_is_exported(lib):
+def test_exports_are_the_ledger(lib):
+    """The library exports exactly the functions of debian/libhss1.symbols."""
     exported = {s[0] for s in dynamic_symbols(lib) if s[3] != "UND" and s[2] == "GLOBAL" and s[1] == "FUNC"}
-    missing = header_functions() - exported
-    assert not missing, "declared in hss.h but not exported: %s" % sorted(missing)
-    extra = {n for n in exported if n.startswith("hss_")} - header_functions()
-    assert not extra, "exported but not in hss.h: %s" % sorted(extra)
+    listed = set(ledger())
+    assert not listed - exported, "in %s but not exported: %s" % (SYMBOLS.name, sorted(listed - exported))
+    extra = {n for n in exported if n.startswith("hss_")} - listed
+    assert not extra, "exported but not in %s: %s" % (SYMBOLS.name, sorted(extra))
+
+
+# ----------------------------------------------------------------------------- header = exports (@c @implementation)
+
+PLANTED = "hss_client_options_init"
+
+
+def test_planted_signature_mismatch_fails_the_build(tmp_path):
+    """Every export is checked by the compiler against its declaration in hss.h (@c
+    @implementation): a copy of the sources whose header declares one parameter differently
+    must not build, and the only error must be the compiler's mismatch naming that function.
+    (@_cdecl builds such a copy silently.)"""
+    # The whole tree, not only Package.swift, Sources/ and include/: SwiftPM refuses a manifest
+    # whose other targets (tests, the signing benchmark) have no folder. Build output left out.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", "build", ".build*", ".venv", "__pycache__", ".pytest_cache"))
+    header = src / "include" / "hss.h"
+    text, n = re.subn(r"(\b%s\(hss_client_options \*options, )unsigned int( version\))" % PLANTED, r"\1long\2",
+                      header.read_text())
+    assert n == 1, "hss.h no longer declares %s(hss_client_options *options, unsigned int version)" % PLANTED
+    header.write_text(text)
+
+    assert SWIFT.exists(), "%s not found: the Swift toolchain is needed" % SWIFT
+    proc = subprocess.run([str(SWIFT), "build", "-c", "release", "--product", "hss",
+                           "--scratch-path", str(tmp_path / ".build")],
+                          cwd=src, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PATH": "%s:%s" % (SWIFT.parent, os.environ.get("PATH", ""))})
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, "a header/export mismatch built without an error:\n" + output[-4000:]
+    errors = [line for line in output.splitlines() if re.search(r"\berror:", line)]
+    planted = re.compile(r"error: global function '%s' of type '.*' does not match type '.*' declared by the header"
+                         % PLANTED)
+    assert errors and all(planted.search(e) for e in errors), "expected only the mismatch of %s:\n%s" % (
+        PLANTED, output[-4000:])
+
+
+# ----------------------------------------------------------------------------- struct layouts
+
+# The ctypes Structure of the Python binding (bindings/python/hss/_native.py) for each public struct.
+BINDING_STRUCTS = {"hss_client_options": "ClientOptions",
+                   "hss_image_upload_command_request": "ImageUploadCommandRequest"}
+
+
+def public_structs() -> dict:
+    """{struct: [its fields, in order]} of every struct hss.h defines (the opaque ones have no body)."""
+    structs = {}
+    for name, body in re.findall(r"typedef struct (hss_\w+) \{(.*?)\} \1;", header_text(), re.S):
+        fields = []
+        for decl in body.split(";")[:-1]:
+            m = re.fullmatch(r"\s*[\w\s]+?[\s*]+(\w+)\s*", decl)
+            assert m, "a field of %s this test cannot read: %r" % (name, decl)
+            fields.append(m.group(1))
+        structs[name] = fields
+    return structs
+
+
+LAYOUT_C = """\
+#include <hss.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define FIELD(s, f) printf("%s %s %zu %zu\\n", #s, #f, offsetof(s, f), sizeof(((s *)0)->f))
+
+int main(void)
+{
+/* FIELDS */
+    return 0;
+}
+"""
+
+LAYOUT_PY = """\
+import ctypes, json, sys
+from hss import _native
+out = {}
+for struct, cls_name in json.loads(sys.argv[1]).items():
+    cls = getattr(_native, cls_name)
+    fields = [(name, getattr(cls, name).offset, getattr(cls, name).size) for name, _ in cls._fields_]
+    out[struct] = {"sizeof": ctypes.sizeof(cls), "fields": fields}
+print(json.dumps(out))
+"""
+
+
+def test_binding_struct_layouts_match_the_compiler(build_c, lib_dir, tmp_path):
+    """For every public struct: the binding's ctypes Structure has the header's fields in the
+    header's order, each at the C compiler's offsetof with its sizeof, and the same sizeof."""
+    structs = public_structs()
+    assert set(structs) == set(BINDING_STRUCTS), "hss.h's structs changed: update BINDING_STRUCTS and the binding"
+    lines = []
+    for struct, fields in structs.items():
+        lines.append('    printf("%s sizeof %%zu 0\\n", sizeof(%s));' % (struct, struct))
+        lines += ["    FIELD(%s, %s);" % (struct, f) for f in fields]
+    source = tmp_path / "layout.c"
+    source.write_text(LAYOUT_C.replace("/* FIELDS */", "\n".join(lines)))
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(lib_dir)}
+    out = subprocess.run([str(build_c(source))], env=env, capture_output=True, text=True, check=True).stdout
+    c = {struct: {"sizeof": None, "fields": []} for struct in structs}
+    for line in out.splitlines():
+        struct, field, offset, size = line.split()
+        if field == "sizeof":
+            c[struct]["sizeof"] = int(offset)
+        else:
+            c[struct]["fields"].append([field, int(offset), int(size)])
+
+    proc = subprocess.run([sys.executable, "-c", LAYOUT_PY, json.dumps(BINDING_STRUCTS)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(BINDING_DIR),
+                                          "HSS_LIBRARY": str(lib_dir / "libhss.so.1")})
+    assert proc.returncode == 0, proc.stderr
+    py = json.loads(proc.stdout)
+    for struct in structs:
+        assert py[struct]["fields"] == c[struct]["fields"], "%s: (field, offset, size) differ" % struct
+        assert py[struct]["sizeof"] == c[struct]["sizeof"], "%s: sizeof differs" % struct
 
 
 def test_no_swift_runtime_dependency(lib):

@@ -8,14 +8,13 @@ request/connection counters).
 
 import json
 import os
-import subprocess
-import time
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-
 import secret_forms
 
 EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
@@ -70,7 +69,8 @@ def call_ok(hss_c, emu, env):
 # ----------------------------------------------------------------------------- the case list
 
 OPTION_CASES = [
-    "options_null", "out_null", "from_env_out_null", "version_0", "version_2",
+    "options_null", "out_null", "from_env_out_null", "version_0", "version_2", "from_env_version_0",
+    "from_env_version_2",
     "endpoint_ftp", "endpoint_no_scheme", "endpoint_empty", "endpoint_no_host", "endpoint_path",
     "endpoint_query", "endpoint_fragment", "endpoint_user", "endpoint_user_password", "endpoint_crlf",
     "endpoint_lf", "endpoint_cr", "endpoint_space", "endpoint_bad_utf8", "endpoint_too_long",
@@ -96,8 +96,8 @@ REQUEST_CASES += ["enterprise_project_id_too_long"] + ["enterprise_project_id" +
 
 VALIDATION_CASES = ["opt:" + n for n in OPTION_CASES] + ["req:" + n for n in REQUEST_CASES]
 
-MISC_CASES = ["free_null", "accessors_null", "status_str", "version", "regions"]
-TRAFFIC_CASES = ["call", "keepalive", "threads", "err_null"]
+MISC_CASES = ["free_null", "accessors_null", "status_str", "version", "regions", "init", "init_refused"]
+TRAFFIC_CASES = ["call", "keepalive", "threads", "err_null", "v1_structs", "gerror"]
 
 
 def test_case_list_matches_the_program(hss_c):
@@ -253,6 +253,51 @@ def test_err_null(hss_c, http_emulator):
     before = http_emulator.stats()
     hss_c.run("err_null").check()
     assert http_emulator.stats()["requests"] == before["requests"] + 1  # only the good call
+
+
+# ----------------------------------------------------------------------------- versioned structs, GError rule
+
+# (Version 0 and HSS_CLIENT_OPTIONS_VERSION + 1 refused by hss_client_new, hss_client_new_from_env
+# and hss_image_upload_command_get, nothing sent: the opt:*version_* and req:version_* validation
+# cases above. By the _init functions: init_refused, a no-traffic case.)
+
+def valgrind_clean(r):
+    """The run passed under valgrind (exit 99 marks a memory error or a definite leak)."""
+    r.check()
+    assert "Memcheck" in r.valgrind_log, "valgrind did not run:\n" + r.describe()
+    return r
+
+
+def test_init_under_valgrind(hss_c):
+    """The _init functions write a version-1 struct in a block of exactly that size and no
+    more (valgrind would report an invalid write)."""
+    valgrind_clean(hss_c.run("init", valgrind=True))
+
+
+def test_v1_structs(hss_c, http_emulator):
+    """Options and a request of version 1, laid out by hand as a program built against the
+    1.0.0 header lays them out, work with hss_client_new and as hss_client_new_from_env's
+    overrides; under valgrind, so that a read beyond version 1's fields is an error."""
+    before = len(http_emulator.echoes)
+    r = valgrind_clean(hss_c.run("v1_structs", valgrind=True))
+    assert r.results["image_command"] == image_command("myharbor.com:443", "library", "admin", "s3cret-PW")
+    echoes = http_emulator.echoes[before:]
+    assert len(echoes) == 2, r.describe()
+    for echo in echoes:
+        assert (echo["registry_addr"], echo["namespace"], echo["username"], echo["password"]) == \
+            ("myharbor.com:443", "library", "admin", "s3cret-PW")
+        assert echo["enterprise_project_id"] is None and echo["project_id"] == hss_c.project_id
+        assert echo["auth"] == "aksk"
+
+
+def test_gerror_rule(hss_c, http_emulator):
+    """A non-NULL *err on entry: every function with an err parameter returns
+    HSS_E_INVALID_ARGUMENT, keeps *err and that error object as they were, sends nothing, and
+    (valgrind) neither leaks nor touches freed memory."""
+    before = http_emulator.stats()
+    r = valgrind_clean(hss_c.run("gerror", valgrind=True))
+    assert http_emulator.stats() == before, "a call with a non-NULL *err sent something"
+    assert r.error["begin"] == b"first" and r.error["status"] == b"1", r.describe()
 
 
 # ----------------------------------------------------------------------------- service errors

@@ -16,11 +16,27 @@ import json
 from types import SimpleNamespace
 
 import pytest
-
-from secret_forms import (AUTH_TOKEN, ENCODINGS, NESTED_ENCODINGS, OVERLAP, OVERLAP_PASSWORD, OVERLAP_SK,
-                          PASSWORD, PASSWORD_WITH_SK, SECRET_VALUES, SECURITY_TOKEN,
-                          SECURITY_TOKEN_WITH_PASSWORD_FORM, SK, SK_WITH_PASSWORD, WRONG_AUTH_TOKEN, WRONG_SK,
-                          assert_clean, distinct_forms, is_token, serve)
+from secret_forms import (
+    AUTH_TOKEN,
+    ENCODINGS,
+    NESTED_ENCODINGS,
+    OVERLAP,
+    OVERLAP_PASSWORD,
+    OVERLAP_SK,
+    PASSWORD,
+    PASSWORD_WITH_SK,
+    SECRET_VALUES,
+    SECURITY_TOKEN,
+    SECURITY_TOKEN_WITH_PASSWORD_FORM,
+    SK,
+    SK_WITH_PASSWORD,
+    WRONG_AUTH_TOKEN,
+    WRONG_SK,
+    assert_clean,
+    distinct_forms,
+    is_token,
+    serve,
+)
 from test_c_api import VALIDATION_CASES, expect_env
 
 CANARY_AK = "CANARYAK"
@@ -193,7 +209,8 @@ def json_inner(text: str) -> str:
 
 
 # Where a gateway puts the text: name -> (the body around it, the error field that shows it, what
-# that field must hold). A body that is not a flat JSON object is shown raw, in hss_error_msg.
+# that field must hold). A body that is not a flat JSON object is shown raw, in
+# hss_error_service_message.
 CONTAINERS = {
     "json_array": (lambda t: '[{"error_code": "APIGW.0101", "error_msg": "before %s after"}]' % json_inner(t),
                    "msg", b"before *** after"),

@@ -120,6 +120,21 @@ def test_installed_shell_command(installed, clean_env):
     assert run(["man", "-w", "hss-image-upload-command"], env, work).returncode == 0
 
 
+def test_installed_manual_pages(installed, clean_env):
+    # libhss-dev ships every section-3 page of man/man3, and man finds and renders them.
+    env, work = clean_env
+    dev = run(["dpkg", "-L", "libhss-dev"], env, work, text=True).stdout.split()
+    shipped = sorted(Path(f).name for f in dev if f.startswith("/usr/share/man/man3/"))
+    assert shipped == sorted(p.name + ".gz" for p in (ROOT / "man" / "man3").glob("*.3"))
+    where = run(["man", "-w", "hss_image_upload_command_get"], env, work, text=True)
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.strip() == "/usr/share/man/man3/hss_image_upload_command_get.3.gz"
+    page = run(["man", "--warnings", "-l", where.stdout.strip()], env, work, text=True)
+    assert page.returncode == 0 and page.stderr == "", page.stderr
+    assert "hss_image_upload_command_get(3)" in page.stdout and "RETURN VALUE" in page.stdout
+    assert run(["man", "-w", "3", "hss"], env, work).returncode == 0
+
+
 def test_installed_library_needs_no_swift_runtime(installed, clean_env):
     env, work = clean_env
     lib = next(f for f in installed if f.endswith("/libhss.so.1"))

@@ -12,7 +12,6 @@ import struct
 import threading
 
 import pytest
-
 from test_c_api import expect_env
 
 # A valid success body, so that in the cases below only the named fault is wrong.

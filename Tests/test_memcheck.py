@@ -13,7 +13,6 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from test_c_api import EMULATOR_TOKEN, expect_env
 
 pytestmark = pytest.mark.skipif(shutil.which("valgrind", path="/usr/bin:/bin") is None,

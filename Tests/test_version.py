@@ -50,3 +50,14 @@ def test_python_binding_accepts_the_header_version():
     numbers = tuple(map(int, header_version().split(".")))
     assert major == numbers[0]
     assert minimum <= (numbers[0] << 16 | numbers[1] << 8 | numbers[2])
+
+
+def test_python_binding_struct_versions_are_the_headers():
+    """The binding's ctypes Structures describe the header's struct versions (their layout is
+    checked by Tests/test_abi.py), and it asks the _init functions for exactly those."""
+    header = (ROOT / "include" / "hss.h").read_text()
+    native = (ROOT / "bindings" / "python" / "hss" / "_native.py").read_text()
+    for binding_name, header_name in (("CLIENT_OPTIONS_VERSION", "HSS_CLIENT_OPTIONS_VERSION"),
+                                      ("REQUEST_VERSION", "HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION")):
+        binding = re.search(r"^%s = (\d+)$" % binding_name, native, re.M).group(1)
+        assert binding == re.search(r"^#define %s (\d+)$" % header_name, header, re.M).group(1), binding_name

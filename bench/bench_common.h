@@ -21,8 +21,7 @@
 #define BENCH_USERNAME "admin"
 #define BENCH_PASSWORD "Harbor12345!"
 /* The canonical query libhss builds from the four values above. */
-#define BENCH_QUERY \
-    "namespace=library&password=Harbor12345%21&registry_addr=myharbor.example.com%3A443&username=admin"
+#define BENCH_QUERY "namespace=library&password=Harbor12345%21&registry_addr=myharbor.example.com%3A443&username=admin"
 #define BENCH_PATH "/v5/" BENCH_PROJECT_ID "/image/registries/image-upload-command"
 
 static inline double bench_now(void)
@@ -37,8 +36,8 @@ static inline double bench_cpu(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6
-        + (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* A positive count from argv, or exit with usage. */

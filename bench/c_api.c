@@ -13,7 +13,6 @@
 
 #include "bench_hss.h"
 
-
 int main(int argc, char **argv)
 {
     const char *usage = "usage: c_api http://127.0.0.1:PORT N [WARMUP]";

@@ -11,7 +11,6 @@
 
 #include "bench_hss.h"
 
-
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "load") == 0)

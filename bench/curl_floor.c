@@ -37,8 +37,7 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 int main(int argc, char **argv)
 {
     const char *usage = "usage: curl_floor http://127.0.0.1:PORT N [WARMUP] | curl_floor load";
-    if (argc == 2 && strcmp(argv[1], "load") == 0)
-    {
+    if (argc == 2 && strcmp(argv[1], "load") == 0) {
         curl_free(NULL); /* a libcurl symbol, so that nothing is optimised away; no work */
         return 0;
     }
@@ -70,10 +69,9 @@ int main(int argc, char **argv)
     headers = curl_slist_append(headers, "X-Project-Id: " BENCH_PROJECT_ID);
     headers = curl_slist_append(headers, "Accept:");
     headers = curl_slist_append(headers, "X-Sdk-Date: 20240101T000000Z");
-    headers = curl_slist_append(headers,
-        "Authorization: SDK-HMAC-SHA256 Access=" BENCH_AK ", "
-        "SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, "
-        "Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    headers = curl_slist_append(headers, "Authorization: SDK-HMAC-SHA256 Access=" BENCH_AK ", "
+                                         "SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, "
+                                         "Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
     if (headers == NULL)
         return 1;
 
@@ -95,9 +93,8 @@ int main(int argc, char **argv)
         }
         body.len = 0;
         long status = 0;
-        if (curl_easy_perform(curl) != CURLE_OK
-            || curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK
-            || status != 200 || body.len == 0)
+        if (curl_easy_perform(curl) != CURLE_OK ||
+            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status != 200 || body.len == 0)
             errors++;
     }
     double seconds = bench_now() - start;

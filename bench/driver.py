@@ -299,7 +299,7 @@ def profile_tables(p):
         e = merged.setdefault(func, {"ir": 0, "files": set(), "obj": obj})
         e["ir"] = max(e["ir"], ir)
         if _own(where):
-            e["files"].add(os.path.relpath(where, ROOT).replace("Sources/HSS/", ""))
+            e["files"].add(os.path.relpath(where, ROOT).replace("Sources/", ""))
     skip = ("main", "(below main)", "__libc_start_main", "hss_image_upload_command_get")
     own, lib = [], []
     for func, e in sorted(merged.items(), key=lambda kv: -kv[1]["ir"]):
@@ -310,9 +310,9 @@ def profile_tables(p):
         else:
             lib.append((e["ir"], func, e["obj"]))
     by_object = {}
-    for ir, func, where, obj in p["self"]:
+    for ir, _func, where, obj in p["self"]:
         if obj == "libhss.so.1":
-            obj = ("libhss.so.1: libhss's own code (Sources/HSS, with what the compiler inlined and "
+            obj = ("libhss.so.1: libhss's own code (Sources/HSS*, with what the compiler inlined and "
                    "specialised into it)" if _own(where) or where.startswith("//<compiler-generated>")
                    else "libhss.so.1: Swift runtime, stdlib and Foundation (linked in statically)")
         by_object[obj] = by_object.get(obj, 0) + ir
@@ -482,7 +482,8 @@ def report(args, r):
          "ratio", True),
         ("signing ≥ 30× the official signer", sign_hss / sign_sdk, TARGETS["signing_vs_official"], "ratio", True),
         ("`import hss` ≤ 30 ms", import_hss_ms, TARGETS["import_hss_ms"], "ms", False),
-        ("RSS growth over %s calls < 1 MiB" % (fmt_int(mem_rows[-1][0]) if mem_rows else "?"), growth, TARGETS["rss_growth_kib"], "KiB", False),
+        ("RSS growth over %s calls < 1 MiB" % (fmt_int(mem_rows[-1][0]) if mem_rows else "?"), growth,
+         TARGETS["rss_growth_kib"], "KiB", False),
     ]
     r["targets_missed"] = []
     w("## Targets (reported, not asserted)")
@@ -630,7 +631,7 @@ def report(args, r):
         w("")
         w("| instructions/call | % of the call | function | object |")
         w("|---:|---:|---|---|")
-        for ir, func, where, obj in p["self"][:20]:
+        for ir, func, _where, obj in p["self"][:20]:
             w("| %s | %.1f%% | `%s` | %s |" % (fmt_int(ir / n), ir / p["c_api_ir"] * 100,
                                              func.replace("|", "\\|")[:150], obj))
         w("")
@@ -644,7 +645,8 @@ def report(args, r):
     w("## How to reproduce")
     w("")
     w("```sh")
-    w("make bench        # as root on Debian 12: installs nginx-light etc. if missing; ~3 min on 2 cores after the first run")
+    w("make bench        # as root on Debian 12: installs nginx-light etc. if missing; "
+      "~3 min on 2 cores after the first run")
     w("```")
     w("")
     w("See `bench/README.md` for what each figure measures. Total run time of this run: %.0f s." %

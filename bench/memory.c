@@ -12,7 +12,6 @@
 
 #include "bench_hss.h"
 
-
 int main(int argc, char **argv)
 {
     const char *usage = "usage: memory http://127.0.0.1:PORT [FIRST [TOTAL]]";

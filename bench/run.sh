@@ -71,29 +71,12 @@ done
 $CC $CFLAGS -o "$BIN/curl_floor" bench/curl_floor.c $CURL_FLAGS
 $CC $CFLAGS -o "$BIN/sign_floor" bench/sign_floor.c $CRYPTO_FLAGS
 
-# --- 5. libhss's signer alone: the HSS module's own sources + bench/sign/main.swift, ---
-# compiled as one module with SwiftPM's release settings (see bench/README.md).
-swift_sources=$(find Sources/HSS -name '*.swift' | LC_ALL=C sort)
-if [ ! -x "$BIN/hss-sign-bench" ] || [ -n "$(find Sources/HSS Sources/CHSS bench/sign -newer "$BIN/hss-sign-bench" -type f)" ]; then
-    log "building hss-sign-bench (swiftc -O -wmo, the HSS module's sources)"
-    cat > "$OUT/sign/module.modulemap" <<EOF
-module CHSS {
-    header "$ROOT/Sources/CHSS/include/CHSS.h"
-    link "curl"
-    link "crypto"
-    export *
-}
-EOF
-    $CC -O2 -fPIC -c -ISources/CHSS/include -o "$OUT/sign/shims.o" Sources/CHSS/shims.c
-    # shellcheck disable=SC2086
-    if ! "$SWIFTC" -O -wmo -swift-version 5 -parse-as-library -static-stdlib -DSWIFT_PACKAGE -module-name HSS \
-            -I "$OUT/sign" -module-cache-path "$OUT/sign/module-cache" \
-            $swift_sources bench/sign/main.swift "$OUT/sign/shims.o" \
-            -o "$BIN/hss-sign-bench" > "$OUT/sign/build.log" 2>&1; then
-        cat "$OUT/sign/build.log" >&2
-        die "could not build hss-sign-bench"
-    fi
-fi
+# --- 5. libhss's signer alone: bench/sign, an executable target of the package that ---
+# uses the library's own modules, built by SwiftPM in release mode (see bench/README.md).
+log "building hss-sign-bench (swift build -c release)"
+"$SWIFT" build -c release --product hss-sign-bench > "$OUT/sign/build.log" 2>&1 \
+    || { cat "$OUT/sign/build.log" >&2; die "could not build hss-sign-bench"; }
+cp .build/release/hss-sign-bench "$BIN/hss-sign-bench"
 
 # --- 6. A private nginx on a free loopback port. ---
 mkdir -p "$NGX/tmp"

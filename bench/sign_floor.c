@@ -27,15 +27,14 @@
 #define DATE "20240101T000000Z"
 #define SIGNED_HEADERS "content-type;host;user-agent;x-project-id;x-sdk-date"
 
-static const char canonical[] =
-    "GET\n" BENCH_PATH "/\n" BENCH_QUERY "\n"
-    "content-type:application/json\n"
-    "host:" HOST "\n"
-    "user-agent:libhss/1.0.0\n"
-    "x-project-id:" BENCH_PROJECT_ID "\n"
-    "x-sdk-date:" DATE "\n"
-    "\n" SIGNED_HEADERS "\n"
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+static const char canonical[] = "GET\n" BENCH_PATH "/\n" BENCH_QUERY "\n"
+                                "content-type:application/json\n"
+                                "host:" HOST "\n"
+                                "user-agent:libhss/1.0.0\n"
+                                "x-project-id:" BENCH_PROJECT_ID "\n"
+                                "x-sdk-date:" DATE "\n"
+                                "\n" SIGNED_HEADERS "\n"
+                                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 static const char prefix[] = "SDK-HMAC-SHA256\n" DATE "\n";
 
@@ -57,8 +56,7 @@ static void sign(char *sig)
     memcpy(to_sign, prefix, sizeof prefix - 1);
     SHA256((const unsigned char *)canonical, sizeof canonical - 1, digest);
     hex(digest, 32, to_sign + sizeof prefix - 1);
-    HMAC(EVP_sha256(), BENCH_SK, (int)strlen(BENCH_SK), (const unsigned char *)to_sign, sizeof to_sign,
-         digest, &len);
+    HMAC(EVP_sha256(), BENCH_SK, (int)strlen(BENCH_SK), (const unsigned char *)to_sign, sizeof to_sign, digest, &len);
     hex(digest, len, sig);
 }
 
@@ -77,8 +75,8 @@ static void prepare(void)
     sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     md_ctx = EVP_MD_CTX_new();
     mac_ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
-    if (sha256 == NULL || md_ctx == NULL || mac_ctx == NULL
-        || !EVP_MAC_init(mac_ctx, (const unsigned char *)BENCH_SK, strlen(BENCH_SK), params)) {
+    if (sha256 == NULL || md_ctx == NULL || mac_ctx == NULL ||
+        !EVP_MAC_init(mac_ctx, (const unsigned char *)BENCH_SK, strlen(BENCH_SK), params)) {
         fprintf(stderr, "sign_floor: OpenSSL setup failed\n");
         exit(1);
     }

@@ -8,12 +8,20 @@
  *  - Every fallible function returns an hss_status. HSS_OK is 0.
  *  - The object comes first, inputs next, outputs last. Outputs are written
  *    only on success; on failure *out is left untouched.
- *  - `hss_error **err` may be NULL. When it is not NULL and the call fails,
+ *  - `hss_error **err` may be NULL. When it is not NULL, *err must be NULL
+ *    on entry (as with GLib's GError): a non-NULL *err is a caller bug, and
+ *    the call does nothing but return HSS_E_INVALID_ARGUMENT, leaving *err
+ *    as it was (it is neither freed nor overwritten). When the call fails,
  *    *err receives a new error object describing the failure (free it with
- *    hss_error_free); a previous value is overwritten, not freed, so start
- *    from NULL. On success *err is left untouched.
+ *    hss_error_free). On success *err is left NULL.
  *  - A NULL pointer where an object or output is required is reported as
  *    HSS_E_INVALID_ARGUMENT, never a crash.
+ *  - Versioned structs (hss_client_options, hss_image_upload_command_request)
+ *    start with `version`. Fill one with its _init function (or the _INIT
+ *    macro) for the version you compiled against; the library accepts every
+ *    version from 1 to its own, reads only that version's fields and gives
+ *    later fields their defaults. Version 0 or a version newer than the
+ *    library is HSS_E_INVALID_ARGUMENT.
  *  - Every object the library allocates has its own _free function, and
  *    _free(NULL) is a no-op. Never release library memory with free().
  *  - Strings are NUL-terminated UTF-8. Strings returned by accessors belong
@@ -98,10 +106,12 @@ extern "C" {
 #define HSS_AT_LEAST_VERSION(major, minor, patch) \
     (HSS_VERSION_NUM >= (((major) << 16) | ((minor) << 8) | (patch)))
 
-/* The version of the library actually loaded, as HSS_VERSION_NUM and as
- * HSS_VERSION_STRING (a constant string). Compare with the macros to detect
- * a header/library mismatch. */
+/* The version of the library actually loaded, as HSS_VERSION_NUM.
+ * Compare with the macro to detect a header/library mismatch.
+ * Returns: the version number; never fails. */
 HSS_API unsigned int hss_version_number(void);
+/* The same as a constant string such as "1.0.0".
+ * Returns: a static string; never NULL. */
 HSS_API const char *hss_version_string(void);
 
 /* ---------------------------------------------------------------------- */
@@ -134,7 +144,8 @@ typedef enum hss_status {
 } hss_status;
 
 /* A constant, static English description of a status ("invalid argument").
- * Unknown values give "unknown status". Never NULL. */
+ * Returns: a static string; "unknown status" for an unknown value; never
+ * NULL. */
 HSS_API const char *hss_status_str(hss_status status);
 
 /* ---------------------------------------------------------------------- */
@@ -143,28 +154,37 @@ HSS_API const char *hss_status_str(hss_status status);
 
 typedef struct hss_error hss_error;
 
-/* The status this error explains (HSS_OK for a NULL err). */
+/* The status this error explains.
+ * Returns: the status; HSS_OK for a NULL err. */
 HSS_API hss_status hss_error_status(const hss_error *err);
 /* A human-readable, single-line message naming the failing field or step
- * (no control characters). Never contains a secret. Never NULL (NULL err
- * gives ""); the same holds for every string accessor below. */
+ * (no control characters). Never contains a secret.
+ * Returns: a string owned by err; never NULL ("" for a NULL err). The same
+ * holds for every string accessor below. */
 HSS_API const char *hss_error_message(const hss_error *err);
-/* The HTTP status of the service's answer, or 0 when there was none. */
+/* The HTTP status of the service's answer.
+ * Returns: the status, or 0 when there was no answer (or err is NULL). */
 HSS_API int hss_error_http_status(const hss_error *err);
 /* The service's error code (e.g. "APIGW.0301"), read from error_code,
- * errorCode or code in the body as the official SDKs do, redacted and cut
- * to 128 characters; "" when none. */
+ * errorCode or code (else error.code) in the body as the official SDKs do,
+ * redacted and cut to 128 characters.
+ * Returns: a string owned by err; "" when none. */
 HSS_API const char *hss_error_code(const hss_error *err);
-/* The service's error message (error_msg, errorMsg or message; else the raw
- * body text), redacted (see Redaction above), cut to 1024 characters;
- * it may span lines (APIGW.0301 quotes the request it saw); "" when none. */
-HSS_API const char *hss_error_msg(const hss_error *err);
+/* The service's own error message (error_msg, errorMsg or message, else
+ * error.message; the raw body text when the body is not a JSON object),
+ * redacted (see Redaction above), cut to 1024 characters. It may span
+ * lines (APIGW.0301 quotes the request it saw). Not to be confused with
+ * hss_error_message, libhss's one-line summary.
+ * Returns: a string owned by err; "" when none. */
+HSS_API const char *hss_error_service_message(const hss_error *err);
 /* The X-Request-Id response header (or request_id in the body), redacted
  * like every text from the service (a secret in it becomes "***"), then
  * kept only if it is printable ASCII without spaces, at most 128
  * characters; "" otherwise or when none. Quote it when contacting Huawei
- * Cloud support. */
+ * Cloud support.
+ * Returns: a string owned by err; "" when none. */
 HSS_API const char *hss_error_request_id(const hss_error *err);
+/* Free an error object. NULL is a no-op. Returns: nothing. */
 HSS_API void hss_error_free(hss_error *err);
 
 /* ---------------------------------------------------------------------- */
@@ -175,9 +195,10 @@ typedef struct hss_client hss_client;
 
 #define HSS_CLIENT_OPTIONS_VERSION 1
 
-/* Client configuration. Initialise with HSS_CLIENT_OPTIONS_INIT so that
- * fields added in later versions get their defaults. NULL or 0 means "not
- * set". All strings are copied; the caller may free them after the call.
+/* Client configuration. Initialise with hss_client_options_init or
+ * HSS_CLIENT_OPTIONS_INIT so that fields added in later versions get their
+ * defaults. NULL or 0 means "not set". All strings are copied; the caller
+ * may free them after the call.
  *
  * Endpoint: `endpoint` ("https://host[:port]", http or https, no path,
  * query or credentials) wins over `region`; `region` alone selects
@@ -211,8 +232,18 @@ typedef struct hss_client_options {
 #define HSS_CLIENT_OPTIONS_INIT \
     { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
 
+/* Set every field of `options` for `version` to its default (NULL or 0)
+ * and options->version to `version` (pass HSS_CLIENT_OPTIONS_VERSION).
+ * Only the fields that `version` has are written.
+ * Returns: HSS_OK; HSS_E_INVALID_ARGUMENT for a NULL options, version 0 or
+ * a version newer than the library (nothing is written then). */
+HSS_API hss_status hss_client_options_init(hss_client_options *options, unsigned int version);
+
 /* Create a client from explicit options. `options` must not be NULL.
- * Validates every option (nothing is sent) and returns the client in *out. */
+ * Validates every option (nothing is sent) and returns the client in *out.
+ * Returns: HSS_OK; HSS_E_INVALID_ARGUMENT for a NULL or invalid argument or
+ * option (the message names it); HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL when
+ * libcurl or OpenSSL cannot be initialised. */
 HSS_API hss_status hss_client_new(const hss_client_options *options,
                                   hss_client **out, hss_error **err);
 
@@ -232,11 +263,13 @@ HSS_API hss_status hss_client_new(const hss_client_options *options,
  *   HUAWEICLOUD_SDK_ENDPOINT     (libhss's own; overrides the region)
  *   HUAWEICLOUD_SDK_AUTH_TOKEN   (libhss's own; an IAM token, used only
  *                                 when no AK/SK is set)
- * Not thread-safe against concurrent setenv(), like getenv() itself. */
+ * Not thread-safe against concurrent setenv(), like getenv() itself.
+ * Returns: as hss_client_new. */
 HSS_API hss_status hss_client_new_from_env(const hss_client_options *overrides,
                                            hss_client **out, hss_error **err);
 
-/* Free the client, close its connections and wipe its secrets. */
+/* Free the client, close its connections and wipe its secrets. NULL is a
+ * no-op. Returns: nothing. */
 HSS_API void hss_client_free(hss_client *client);
 
 /* ---------------------------------------------------------------------- */
@@ -262,6 +295,13 @@ typedef struct hss_image_upload_command_request {
 #define HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT \
     { HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION, NULL, NULL, NULL, NULL, NULL }
 
+/* As hss_client_options_init, for a request (pass
+ * HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION).
+ * Returns: HSS_OK; HSS_E_INVALID_ARGUMENT for a NULL request, version 0 or
+ * a version newer than the library. */
+HSS_API hss_status hss_image_upload_command_request_init(hss_image_upload_command_request *request,
+                                                         unsigned int version);
+
 /* The answer. It may embed the registry password: treat it as a secret.
  * hss_image_upload_command_free wipes it. The strings are the service's
  * text as is (valid UTF-8, no NUL): they may contain newlines or other
@@ -270,20 +310,27 @@ typedef struct hss_image_upload_command hss_image_upload_command;
 
 /* GET /v5/{project_id}/image/registries/image-upload-command.
  * Validates `request` before any traffic; on success *out receives the
- * result. Thread-safe on a shared client (see the top of this file). */
+ * result. Thread-safe on a shared client (see the top of this file).
+ * Returns: HSS_OK; HSS_E_INVALID_ARGUMENT (a NULL or invalid argument,
+ * nothing sent); HSS_E_NETWORK, HSS_E_TLS, HSS_E_TIMEOUT (no usable
+ * answer); HSS_E_HTTP_CLIENT or HSS_E_HTTP_SERVER (the service answered
+ * 4xx or 5xx: see the error object); HSS_E_BAD_RESPONSE (an answer libhss
+ * cannot use); HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL. */
 HSS_API hss_status hss_image_upload_command_get(hss_client *client,
                                                 const hss_image_upload_command_request *request,
                                                 hss_image_upload_command **out,
                                                 hss_error **err);
 
 /* The command that loads the scanner images and pushes them (may contain
- * the password). Never NULL: a NULL result gives "", as do the two accessors below. */
+ * the password).
+ * Returns: a string owned by result; never NULL ("" for a NULL result, as
+ * with the two accessors below). */
 HSS_API const char *hss_image_upload_command_image_command(const hss_image_upload_command *result);
-/* Where the image bundle can be downloaded. */
+/* Where the image bundle can be downloaded. Returns: as above. */
 HSS_API const char *hss_image_upload_command_images_download_url(const hss_image_upload_command *result);
-/* The command that pulls the images from SWR. */
+/* The command that pulls the images from SWR. Returns: as above. */
 HSS_API const char *hss_image_upload_command_swr_image_pull_command(const hss_image_upload_command *result);
-/* Wipe and free the result. */
+/* Wipe and free the result. NULL is a no-op. Returns: nothing. */
 HSS_API void hss_image_upload_command_free(hss_image_upload_command *result);
 
 #ifdef __cplusplus

@@ -36,7 +36,7 @@ CURLcode chss_curl_get_long(CURL *curl, CURLINFO info, long *value)
 
 CURLcode chss_curl_set_blob(CURL *curl, CURLoption option, const void *data, size_t length)
 {
-    struct curl_blob blob = { (void *)data, length, CURL_BLOB_COPY };
+    struct curl_blob blob = {(void *)data, length, CURL_BLOB_COPY};
     return curl_easy_setopt(curl, option, &blob);
 }
 
@@ -89,18 +89,6 @@ int chss_pem_certificate_count(const void *data, size_t length)
     return count;
 }
 
-/* The version functions live in C so that they return the header's own
- * macros: the header is the single source of truth for the version. */
-unsigned int hss_version_number(void)
-{
-    return HSS_VERSION_NUM;
-}
-
-const char *hss_version_string(void)
-{
-    return HSS_VERSION_STRING;
-}
-
 static EVP_MD *sha256_md;
 static EVP_MAC *hmac_mac;
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
@@ -115,8 +103,8 @@ int chss_sha256(const void *data, size_t length, unsigned char out[32])
 {
     unsigned int written = 0;
     pthread_once(&fetch_once, fetch_algorithms);
-    return sha256_md != NULL && EVP_Digest(data ? data : "", length, out, &written, sha256_md, NULL) == 1
-        && written == 32;
+    return sha256_md != NULL && EVP_Digest(data ? data : "", length, out, &written, sha256_md, NULL) == 1 &&
+           written == 32;
 }
 
 EVP_MAC_CTX *chss_hmac_sha256_new(const void *key, size_t key_length)
@@ -140,8 +128,8 @@ int chss_hmac_sha256(const EVP_MAC_CTX *keyed, const void *data, size_t length, 
 {
     size_t written = 0;
     EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(keyed);
-    int ok = ctx != NULL && EVP_MAC_update(ctx, data ? data : "", length) == 1
-        && EVP_MAC_final(ctx, out, &written, 32) == 1 && written == 32;
+    int ok = ctx != NULL && EVP_MAC_update(ctx, data ? data : "", length) == 1 &&
+             EVP_MAC_final(ctx, out, &written, 32) == 1 && written == 32;
     EVP_MAC_CTX_free(ctx);
     return ok;
 }

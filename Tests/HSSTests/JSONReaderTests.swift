@@ -1,7 +1,6 @@
 import Glibc
+import HSSBase
 import XCTest
-
-@testable import HSS
 
 /// The strict JSON reader: JSONTestSuite, unescaping into SecureBuffers,
 /// key-path lookups, depth and duplicate-key limits, and random mutations.
@@ -10,8 +9,10 @@ final class JSONReaderTests: XCTestCase {
 
     /// Parses `bytes` and hands the document to `body`; the verdict is the error, nil when accepted.
     @discardableResult
-    private func parse(_ bytes: [UInt8], maxDepth: Int = 64, allowDuplicateKeys: Bool = false,
-                       _ body: (JSONDocument) -> Void = { _ in }) -> JSONError? {
+    private func parse(
+        _ bytes: [UInt8], maxDepth: Int = 64, allowDuplicateKeys: Bool = false,
+        _ body: (JSONDocument) -> Void = { _ in }
+    ) -> JSONError? {
         bytes.withUnsafeBufferPointer { buffer in
             do throws(JSONError) {
                 body(try JSONDocument(buffer, maxDepth: maxDepth, allowDuplicateKeys: allowDuplicateKeys))
@@ -23,8 +24,10 @@ final class JSONReaderTests: XCTestCase {
     }
 
     @discardableResult
-    private func parse(_ text: String, allowDuplicateKeys: Bool = false,
-                       _ body: (JSONDocument) -> Void = { _ in }) -> JSONError? {
+    private func parse(
+        _ text: String, allowDuplicateKeys: Bool = false,
+        _ body: (JSONDocument) -> Void = { _ in }
+    ) -> JSONError? {
         parse(Array(text.utf8), allowDuplicateKeys: allowDuplicateKeys, body)
     }
 
@@ -79,8 +82,10 @@ final class JSONReaderTests: XCTestCase {
             counts[prefix, default: (0, 0)].accepted += verdict == nil ? 1 : 0
             counts[prefix, default: (0, 0)].rejected += verdict == nil ? 0 : 1
         }
-        print("JSONTestSuite: " + counts.keys.sorted().map { "\($0) \(counts[$0]!.accepted) accepted/\(counts[$0]!.rejected) rejected" }
-            .joined(separator: ", "))
+        print(
+            "JSONTestSuite: "
+                + counts.keys.sorted().map { "\($0) \(counts[$0]!.accepted) accepted/\(counts[$0]!.rejected) rejected" }
+                .joined(separator: ", "))
     }
 
     func testDuplicatedKeysOfTheSuiteAreRefusedByDefault() {
@@ -110,15 +115,21 @@ final class JSONReaderTests: XCTestCase {
     }
 
     func testLoneSurrogatesAndBadEscapesAreRefused() {
-        for bad in [#""\ud800""#, #""\udc00""#, #""\ud800\u0041""#, #""\ud800x""#, #""\ud800\ud800""#,
-                    #""\uDFFF\uD800""#, #""\u12""#, #""\u12G4""#, #""\x41""#, #""\'""#, #""\"#, #""\u"#] {
+        for bad in [
+            #""\ud800""#, #""\udc00""#, #""\ud800\u0041""#, #""\ud800x""#, #""\ud800\ud800""#,
+            #""\uDFFF\uD800""#, #""\u12""#, #""\u12G4""#, #""\x41""#, #""\'""#, #""\"#, #""\u"#,
+        ] {
             XCTAssertNotNil(parse(bad), bad)
         }
-        for bad: [UInt8] in [[0x22, 0xC0, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
-                             [0x22, 0xE0, 0x9F, 0xBF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xFF, 0x22], [0x22, 0xE2, 0x82]] {
+        for bad: [UInt8] in [
+            [0x22, 0xC0, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
+            [0x22, 0xE0, 0x9F, 0xBF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xFF, 0x22], [0x22, 0xE2, 0x82],
+        ] {
             XCTAssertNotNil(parse(bad), "\(bad)")
         }
-        for good: [UInt8] in [[0x22, 0xF4, 0x8F, 0xBF, 0xBF, 0x22], [0x22, 0xEF, 0xBF, 0xBF, 0x22], [0x22, 0xED, 0x9F, 0xBF, 0x22]] {
+        for good: [UInt8] in [
+            [0x22, 0xF4, 0x8F, 0xBF, 0xBF, 0x22], [0x22, 0xEF, 0xBF, 0xBF, 0x22], [0x22, 0xED, 0x9F, 0xBF, 0x22],
+        ] {
             XCTAssertNil(parse(good), "\(good)")
         }
     }
@@ -128,7 +139,8 @@ final class JSONReaderTests: XCTestCase {
     func testEveryByteAtEveryPositionOfAString() {
         for position in 0..<17 {
             for byte in 0...255 {
-                let text = [0x22] + Array(repeating: UInt8(ascii: "a"), count: position) + [UInt8(byte)]
+                let text =
+                    [0x22] + Array(repeating: UInt8(ascii: "a"), count: position) + [UInt8(byte)]
                     + Array(repeating: UInt8(ascii: "a"), count: 20 - position) + [0x22]
                 let plain = byte >= 0x20 && byte < 0x80 && byte != 0x22 && byte != 0x5C
                 XCTAssertEqual(parse(text) == nil, plain, "byte \(byte) at \(position)")
@@ -141,18 +153,20 @@ final class JSONReaderTests: XCTestCase {
     func testEveryEscapeDecodesToUTF8() {
         let text = #"{"s":"\"\\\/\b\f\n\r\t\u00e9\u00E9\u20ac\u20AC\ud83d\ude00\uD83D\uDE00\u0000x","plain":"é€😀"}"#
         parse(text) { document in
-            let expected: [UInt8] = [0x22, 0x5C, 0x2F, 0x08, 0x0C, 0x0A, 0x0D, 0x09, 0xC3, 0xA9, 0xC3, 0xA9,
-                                     0xE2, 0x82, 0xAC, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0xF0, 0x9F, 0x98, 0x80,
-                                     0x00, 0x78]
+            let expected: [UInt8] = [
+                0x22, 0x5C, 0x2F, 0x08, 0x0C, 0x0A, 0x0D, 0x09, 0xC3, 0xA9, 0xC3, 0xA9,
+                0xE2, 0x82, 0xAC, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0xF0, 0x9F, 0x98, 0x80,
+                0x00, 0x78,
+            ]
             XCTAssertEqual(self.bytes(document.string(at: ["s"])), expected)
             XCTAssertEqual(self.bytes(document.string(at: ["plain"])), Array("é€😀".utf8))
         }
         parse(#"["","\u0041"]"#) { XCTAssertEqual($0.rootKind, .array) }
         parse(#"{"e":"","n":"\u0000"}"#) { document in
             XCTAssertEqual(self.bytes(document.string(at: ["e"])), [])
-            XCTAssertEqual(self.bytes(document.string(at: ["n"])), [0])     // the caller refuses NULs
+            XCTAssertEqual(self.bytes(document.string(at: ["n"])), [0])  // the caller refuses NULs
         }
-        parse(#""\u0041b""#) { XCTAssertNil($0.string(at: ["x"])) }        // a root string has no members
+        parse(#""\u0041b""#) { XCTAssertNil($0.string(at: ["x"])) }  // a root string has no members
         parse(#""\u0041b""#) { XCTAssertEqual(self.bytes($0.string(at: [])), Array("Ab".utf8)) }
     }
 
@@ -165,35 +179,36 @@ final class JSONReaderTests: XCTestCase {
               "count": -1.5e3, "ok": true, "no": false, "list": [], "obj": {},
               "pass\u0077ord": "pw", "": "empty name" }
             """#
-        XCTAssertNil(parse(text) { d in
-            XCTAssertEqual(d.rootKind, .object)
-            XCTAssertEqual(self.bytes(d.string(at: ["image_command"])), Array("docker login -u x -p s3cret".utf8))
-            XCTAssertEqual(self.bytes(d.string(at: ["error", "code"])), Array("HSS.0001".utf8))
-            XCTAssertEqual(self.bytes(d.string(at: ["password"])), Array("pw".utf8))
-            XCTAssertEqual(self.bytes(d.string(at: [""])), Array("empty name".utf8))
-            XCTAssertEqual(d.kind(at: []), .object)
-            XCTAssertEqual(d.kind(at: ["error"]), .object)
-            XCTAssertEqual(d.kind(at: ["error", "msg", "nested"]), .array)
-            XCTAssertEqual(d.kind(at: ["error", "n"]), .null)
-            XCTAssertEqual(d.kind(at: ["count"]), .number)
-            XCTAssertEqual(d.kind(at: ["ok"]), .bool)
-            XCTAssertEqual(d.kind(at: ["no"]), .bool)
-            XCTAssertEqual(d.kind(at: ["list"]), .array)
-            XCTAssertEqual(d.kind(at: ["obj"]), .object)
-            // Absent, wrong kinds, and paths through non-objects.
-            XCTAssertNil(d.kind(at: ["absent"]))
-            XCTAssertNil(d.kind(at: ["pass"]))
-            XCTAssertNil(d.kind(at: ["passwordx"]))
-            XCTAssertNil(d.kind(at: ["error", "absent"]))
-            XCTAssertNil(d.kind(at: ["code"]))                         // only nested
-            XCTAssertNil(d.kind(at: ["image_command", "x"]))
-            XCTAssertNil(d.kind(at: ["error", "msg", "nested", "code"]))  // arrays have no names
-            XCTAssertNil(d.kind(at: ["obj", "x"]))
-            XCTAssertNil(d.string(at: ["count"]))
-            XCTAssertNil(d.string(at: ["error"]))
-            XCTAssertNil(d.string(at: ["error", "n"]))
-            XCTAssertNil(d.string(at: ["password\u{0}"]))
-        })
+        XCTAssertNil(
+            parse(text) { d in
+                XCTAssertEqual(d.rootKind, .object)
+                XCTAssertEqual(self.bytes(d.string(at: ["image_command"])), Array("docker login -u x -p s3cret".utf8))
+                XCTAssertEqual(self.bytes(d.string(at: ["error", "code"])), Array("HSS.0001".utf8))
+                XCTAssertEqual(self.bytes(d.string(at: ["password"])), Array("pw".utf8))
+                XCTAssertEqual(self.bytes(d.string(at: [""])), Array("empty name".utf8))
+                XCTAssertEqual(d.kind(at: []), .object)
+                XCTAssertEqual(d.kind(at: ["error"]), .object)
+                XCTAssertEqual(d.kind(at: ["error", "msg", "nested"]), .array)
+                XCTAssertEqual(d.kind(at: ["error", "n"]), .null)
+                XCTAssertEqual(d.kind(at: ["count"]), .number)
+                XCTAssertEqual(d.kind(at: ["ok"]), .bool)
+                XCTAssertEqual(d.kind(at: ["no"]), .bool)
+                XCTAssertEqual(d.kind(at: ["list"]), .array)
+                XCTAssertEqual(d.kind(at: ["obj"]), .object)
+                // Absent, wrong kinds, and paths through non-objects.
+                XCTAssertNil(d.kind(at: ["absent"]))
+                XCTAssertNil(d.kind(at: ["pass"]))
+                XCTAssertNil(d.kind(at: ["passwordx"]))
+                XCTAssertNil(d.kind(at: ["error", "absent"]))
+                XCTAssertNil(d.kind(at: ["code"]))  // only nested
+                XCTAssertNil(d.kind(at: ["image_command", "x"]))
+                XCTAssertNil(d.kind(at: ["error", "msg", "nested", "code"]))  // arrays have no names
+                XCTAssertNil(d.kind(at: ["obj", "x"]))
+                XCTAssertNil(d.string(at: ["count"]))
+                XCTAssertNil(d.string(at: ["error"]))
+                XCTAssertNil(d.string(at: ["error", "n"]))
+                XCTAssertNil(d.string(at: ["password\u{0}"]))
+            })
         // Not an object at the root: no members.
         parse("[1]") { XCTAssertNil($0.kind(at: ["0"])) }
         parse(" 7 ") {
@@ -208,16 +223,19 @@ final class JSONReaderTests: XCTestCase {
                           {"x": {"id": "nested"}, "id": "p\u0032"}, {}],
              "data": {"projects": [{"id": "d1"}]}, "empty": [], "object": {"id": "o"}}
             """#
-        XCTAssertNil(parse(text) { d in
-            XCTAssertEqual(d.strings(inEachOf: ["projects"], key: "id")?.map { Array($0.bytes) },
-                           [Array("p1".utf8), Array("p2".utf8)])
-            XCTAssertEqual(d.strings(inEachOf: ["data", "projects"], key: "id")?.map { Array($0.bytes) }, [Array("d1".utf8)])
-            XCTAssertEqual(d.strings(inEachOf: ["projects"], key: "absent")?.count, 0)
-            XCTAssertEqual(d.strings(inEachOf: ["empty"], key: "id")?.count, 0)
-            XCTAssertNil(d.strings(inEachOf: ["object"], key: "id"))
-            XCTAssertNil(d.strings(inEachOf: ["absent"], key: "id"))
-            XCTAssertNil(d.strings(inEachOf: [], key: "id"))
-        })
+        XCTAssertNil(
+            parse(text) { d in
+                XCTAssertEqual(
+                    d.strings(inEachOf: ["projects"], key: "id")?.map { Array($0.bytes) },
+                    [Array("p1".utf8), Array("p2".utf8)])
+                XCTAssertEqual(
+                    d.strings(inEachOf: ["data", "projects"], key: "id")?.map { Array($0.bytes) }, [Array("d1".utf8)])
+                XCTAssertEqual(d.strings(inEachOf: ["projects"], key: "absent")?.count, 0)
+                XCTAssertEqual(d.strings(inEachOf: ["empty"], key: "id")?.count, 0)
+                XCTAssertNil(d.strings(inEachOf: ["object"], key: "id"))
+                XCTAssertNil(d.strings(inEachOf: ["absent"], key: "id"))
+                XCTAssertNil(d.strings(inEachOf: [], key: "id"))
+            })
         parse(#" [ {"id":"a"} , {"id":"b"} ] "#) { d in
             XCTAssertEqual(d.strings(inEachOf: [], key: "id")?.map { Array($0.bytes) }, [[0x61], [0x62]])
         }
@@ -238,22 +256,27 @@ final class JSONReaderTests: XCTestCase {
     }
 
     func testDuplicateKeys() {
-        for duplicated in [#"{"a":1,"a":2}"#, #"{"a":1,"\u0061":2}"#, #"{"é":1,"\u00e9":2}"#, #"{"😀":1,"\ud83d\ude00":2}"#,
-                           #"{"x":{"k":1,"j":2,"k":3}}"#, #"[{"a":[]},{"b":1,"b":1}]"#, #"{"":1,"":2}"#] {
+        for duplicated in [
+            #"{"a":1,"a":2}"#, #"{"a":1,"\u0061":2}"#, #"{"é":1,"\u00e9":2}"#, #"{"😀":1,"\ud83d\ude00":2}"#,
+            #"{"x":{"k":1,"j":2,"k":3}}"#, #"[{"a":[]},{"b":1,"b":1}]"#, #"{"":1,"":2}"#,
+        ] {
             guard case .duplicateKey = parse(duplicated) else { return XCTFail(duplicated) }
             XCTAssertNil(parse(duplicated, allowDuplicateKeys: true), duplicated)
         }
-        for distinct in [#"{"a":1,"ab":2,"b":3,"\u0062a":4}"#, #"{"x":{"a":1,"b":{"a":2}},"a":3}"#,
-                         #"{"x":[{"a":1},{"a":1}]}"#, #"{"a":{"a":{"a":1}}}"#, #"{"\n":1,"n":2}"#] {
+        for distinct in [
+            #"{"a":1,"ab":2,"b":3,"\u0062a":4}"#, #"{"x":{"a":1,"b":{"a":2}},"a":3}"#,
+            #"{"x":[{"a":1},{"a":1}]}"#, #"{"a":{"a":{"a":1}}}"#, #"{"\n":1,"n":2}"#,
+        ] {
             XCTAssertNil(parse(distinct), distinct)
         }
         // Large objects take the sorting path.
         let names = (0..<200).map { "\"key\($0)\":\($0)" }
-        XCTAssertNil(parse("{" + names.joined(separator: ",") + "}") { d in
-            XCTAssertEqual(d.kind(at: ["key0"]), .number)
-            XCTAssertEqual(d.kind(at: ["key199"]), .number)
-            XCTAssertNil(d.kind(at: ["key200"]))
-        })
+        XCTAssertNil(
+            parse("{" + names.joined(separator: ",") + "}") { d in
+                XCTAssertEqual(d.kind(at: ["key0"]), .number)
+                XCTAssertEqual(d.kind(at: ["key199"]), .number)
+                XCTAssertNil(d.kind(at: ["key200"]))
+            })
         let repeated = "{" + names.joined(separator: ",") + #","k\u0065y17":0}"#
         XCTAssertEqual(parse(repeated), .duplicateKey(offset: repeated.utf8.count - 15))
         XCTAssertNil(parse(repeated, allowDuplicateKeys: true))
@@ -296,15 +319,19 @@ final class JSONReaderTests: XCTestCase {
     /// Prints the time per parse and lookup of a ~1 KB answer; not asserted
     /// (a debug build of the tests is far slower than the library).
     func testTimePerParseOfAOneKilobyteAnswer() {
-        let projects = (0..<10).map { #"{"id": "0123456789abcdef0123456789ab\#($0)", "name": "project-\#($0)", "enabled": true}"# }
+        let projects = (0..<10).map {
+            #"{"id": "0123456789abcdef0123456789ab\#($0)", "name": "project-\#($0)", "enabled": true}"#
+        }
         let command = "docker login -u cn-north-4@AKEXAMPLE -p 0123456789abcdef swr.example.com"
-        let text = #"{"error": {"code": "HSS.0000", "message": "ok, \u00e9"}, "total_num": 10, "#
+        let text =
+            #"{"error": {"code": "HSS.0000", "message": "ok, \u00e9"}, "total_num": 10, "#
             + #""image_command": "\#(command)", "#
             + #""projects": [\#(projects.joined(separator: ", "))]}"#
         let bytes = Array(text.utf8)
         XCTAssertGreaterThan(bytes.count, 900)
         let rounds = 20_000
-        var start = timespec(), end = timespec()
+        var start = timespec()
+        var end = timespec()
         clock_gettime(CLOCK_MONOTONIC, &start)
         var found = 0
         for _ in 0..<rounds {

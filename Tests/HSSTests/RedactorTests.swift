@@ -1,5 +1,6 @@
 import CHSS
-@testable import HSS
+import HSSBase
+import HSSTransport
 import XCTest
 
 /// The redaction rule of include/hss.h: every secret, in each encoding a
@@ -14,13 +15,13 @@ final class RedactorTests: XCTestCase {
     func testEveryPercentEncodingVariant() {
         let r = redactor("a~b/c d+é")
         for form in [
-            "a~b/c d+é",                            // raw
-            "a~b%2Fc%20d%2B%C3%A9",                 // RFC 3986, upper-case hex
-            "a~b%2fc%20d%2b%c3%a9",                 // lower-case hex
-            "a%7Eb%2Fc+d%2B%C3%A9",                 // WHATWG / Java URLEncoder: ~ escaped, + for space
-            "a~b/c%20d%2B%C3%A9",                   // Python quote(): / kept
-            "a~b%2Fc+d%2B%C3%A9",                   // quote_plus
-            "a%7eb/c+d%2b%c3%A9",                   // any mix
+            "a~b/c d+é",  // raw
+            "a~b%2Fc%20d%2B%C3%A9",  // RFC 3986, upper-case hex
+            "a~b%2fc%20d%2b%c3%a9",  // lower-case hex
+            "a%7Eb%2Fc+d%2B%C3%A9",  // WHATWG / Java URLEncoder: ~ escaped, + for space
+            "a~b/c%20d%2B%C3%A9",  // Python quote(): / kept
+            "a~b%2Fc+d%2B%C3%A9",  // quote_plus
+            "a%7eb/c+d%2b%c3%A9",  // any mix
         ] {
             XCTAssertEqual(r.redact("x=" + form + "&y"), "x=***&y", form)
         }
@@ -29,8 +30,8 @@ final class RedactorTests: XCTestCase {
     func testJSONEscapes() {
         let r = redactor("p/\"w\\ä😀")
         for form in [
-            #"p\/\"w\\ä😀"#,                        // the JSON escapes a writer must use, \/ too
-            #"p/\"w\\\u00e4\ud83d\ude00"#,           // \u for non-ASCII, lower-case hex, surrogate pair
+            #"p\/\"w\\ä😀"#,  // the JSON escapes a writer must use, \/ too
+            #"p/\"w\\\u00e4\ud83d\ude00"#,  // \u for non-ASCII, lower-case hex, surrogate pair
             #"\u0070\u002F\u0022w\u005c\u00E4\uD83D\uDE00"#,  // everything escaped, upper-case hex
         ] {
             XCTAssertEqual(r.redact("[\"" + form + "\"]"), "[\"***\"]", form)

@@ -1,7 +1,7 @@
 import CHSS
+import HSSBase
+import HSSPipeline
 import XCTest
-
-@testable import HSS
 
 /// Input rules and secret redaction, below the C boundary.
 final class ValidationTests: XCTestCase {
@@ -18,10 +18,12 @@ final class ValidationTests: XCTestCase {
     }
 
     func testTextLimitsCountCharactersNotBytes() {
-        let maxLength = String(repeating: "é", count: 128) // 256 bytes, 128 characters
-        XCTAssertNil(message { try Validation.checkText(SecureBuffer(maxLength), field: "namespace", maxCharacters: 128) })
-        XCTAssertEqual(message { try Validation.checkText(SecureBuffer(maxLength + "x"), field: "namespace", maxCharacters: 128) },
-                       "namespace is longer than 128 characters")
+        let maxLength = String(repeating: "é", count: 128)  // 256 bytes, 128 characters
+        XCTAssertNil(
+            message { try Validation.checkText(SecureBuffer(maxLength), field: "namespace", maxCharacters: 128) })
+        XCTAssertEqual(
+            message { try Validation.checkText(SecureBuffer(maxLength + "x"), field: "namespace", maxCharacters: 128) },
+            "namespace is longer than 128 characters")
     }
 
     func testTextRejectsControlsInvalidUTF8AndEmpty() {
@@ -31,21 +33,27 @@ final class ValidationTests: XCTestCase {
         }
         let invalid = SecureBuffer()
         invalid.append(UnsafeBufferPointer(start: [0xC3, 0x28] as [UInt8], count: 2))
-        XCTAssertEqual(message { try Validation.checkText(invalid, field: "username", maxCharacters: 128) },
-                       "username is not valid UTF-8")
-        XCTAssertEqual(message { try Validation.checkText(SecureBuffer(""), field: "username", maxCharacters: 128) },
-                       "username must not be empty")
-        XCTAssertEqual(message { try Validation.checkText(nil, field: "username", maxCharacters: 128) },
-                       "username is required")
+        XCTAssertEqual(
+            message { try Validation.checkText(invalid, field: "username", maxCharacters: 128) },
+            "username is not valid UTF-8")
+        XCTAssertEqual(
+            message { try Validation.checkText(SecureBuffer(""), field: "username", maxCharacters: 128) },
+            "username must not be empty")
+        XCTAssertEqual(
+            message { try Validation.checkText(nil, field: "username", maxCharacters: 128) },
+            "username is required")
     }
 
     func testEndpointParsing() throws {
-        XCTAssertEqual(try ClientConfiguration.parseEndpoint("https://hss.example.com/").baseURL, "https://hss.example.com")
+        XCTAssertEqual(
+            try ClientConfiguration.parseEndpoint("https://hss.example.com/").baseURL, "https://hss.example.com")
         XCTAssertEqual(try ClientConfiguration.parseEndpoint("http://127.0.0.1:8080").host, "127.0.0.1:8080")
         XCTAssertEqual(try ClientConfiguration.parseEndpoint("https://[::1]:8443").host, "[::1]:8443")
-        let bad = ["ftp://x", "x.com", "https://", "https://a/b", "https://u@h", "https://h?q", "https://h\r\nX: y",
-                   "http://127.0.0.1:99999", "http://h:abc", "http://a:b:c", "http://:80", "http://[::1", "http://[zz]:80",
-                   "http://..:80", "http://-a:80", "http://h:", "http://[::1]x"]
+        let bad = [
+            "ftp://x", "x.com", "https://", "https://a/b", "https://u@h", "https://h?q", "https://h\r\nX: y",
+            "http://127.0.0.1:99999", "http://h:abc", "http://a:b:c", "http://:80", "http://[::1", "http://[zz]:80",
+            "http://..:80", "http://-a:80", "http://h:", "http://[::1]x",
+        ]
         for bad in bad {
             XCTAssertNotNil(message { _ = try ClientConfiguration.parseEndpoint(bad) }, bad)
         }

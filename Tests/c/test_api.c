@@ -21,7 +21,7 @@
  *            none for HSS_TEST_EPID)
  *   expect   HSS_TEST_EXPECT (a status name, default HSS_OK),
  *            HSS_TEST_EXPECT_HTTP, HSS_TEST_EXPECT_CODE (exact),
- *            HSS_TEST_EXPECT_MSG (substring of hss_error_msg),
+ *            HSS_TEST_EXPECT_MSG (substring of hss_error_service_message),
  *            HSS_TEST_EXPECT_MESSAGE (substring of hss_error_message),
  *            HSS_TEST_EXPECT_REQUEST_ID (exact hss_error_request_id; unset:
  *            an HTTP error's must be 32 hex digits, like the emulator's)
@@ -41,6 +41,7 @@
 
 #include <hss.h>
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,10 +72,10 @@ static void failf(int line, const char *fmt, ...)
     pthread_mutex_unlock(&report_lock);
 }
 
-#define CHECK(cond, ...)                      \
-    do {                                      \
-        if (!(cond))                          \
-            failf(__LINE__, __VA_ARGS__);     \
+#define CHECK(cond, ...) \
+    do { \
+        if (!(cond)) \
+            failf(__LINE__, __VA_ARGS__); \
     } while (0)
 
 /* Print every field of an error object (or its absence) to stderr. */
@@ -90,7 +91,7 @@ static void print_error(const char *what, hss_status returned, const hss_error *
         fprintf(stderr, "hss_error.request_id=%s\n", hss_error_request_id(err));
         fprintf(stderr, "hss_error.message=%s\n", hss_error_message(err));
         /* Last: the service's message may span lines. */
-        fprintf(stderr, "hss_error.msg=%s\n", hss_error_msg(err));
+        fprintf(stderr, "hss_error.msg=%s\n", hss_error_service_message(err));
     } else {
         fprintf(stderr, "hss_error.none\n");
     }
@@ -144,8 +145,8 @@ static char *percent_encode(const char *in, int lower, int plus_for_space)
         exit(2);
     for (; *in != '\0'; in++) {
         unsigned char c = (unsigned char)*in;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+            c == '.' || c == '~') {
             *p++ = (char)c;
         } else if (c == ' ' && plus_for_space) {
             *p++ = '+';
@@ -176,28 +177,33 @@ static int leaks_secret(const char *text, const char *secret)
 
 /* Every secret the program may have handed to the library. */
 static const char *const secret_vars[] = {
-    "HSS_TEST_SK", "HSS_TEST_SECURITY_TOKEN", "HSS_TEST_AUTH_TOKEN", "HSS_TEST_PASSWORD",
-    "HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "HSS_TEST_SK",
+    "HSS_TEST_SECURITY_TOKEN",
+    "HSS_TEST_AUTH_TOKEN",
+    "HSS_TEST_PASSWORD",
+    "HUAWEICLOUD_SDK_SK",
+    "CLOUD_SDK_SK",
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
     "HUAWEICLOUD_SDK_AUTH_TOKEN",
 };
 
 static void check_no_secrets(const char *what, const hss_error *err)
 {
     const char *fields[4];
-    const char *names[4] = {"message", "code", "msg", "request_id"};
+    const char *names[4] = {"message", "code", "service_message", "request_id"};
     size_t s;
     int f;
     fields[0] = hss_error_message(err);
     fields[1] = hss_error_code(err);
-    fields[2] = hss_error_msg(err);
+    fields[2] = hss_error_service_message(err);
     fields[3] = hss_error_request_id(err);
     for (s = 0; s < sizeof secret_vars / sizeof secret_vars[0]; s++) {
         const char *secret = getenv(secret_vars[s]);
         if (secret == NULL || strlen(secret) < 4) /* too short to tell from text */
             continue;
         for (f = 0; f < 4; f++)
-            CHECK(!leaks_secret(fields[f], secret), "%s: hss_error_%s reveals the value of %s",
-                  what, names[f], secret_vars[s]);
+            CHECK(!leaks_secret(fields[f], secret), "%s: hss_error_%s reveals the value of %s", what, names[f],
+                  secret_vars[s]);
     }
 }
 
@@ -210,11 +216,11 @@ static int is_request_id(const char *s)
     return s[32] == '\0';
 }
 
-/* Sentinels prove that *out / *err are left untouched where hss.h says so. */
-static char sentinel_storage[2];
+/* Sentinels prove that *out is left untouched where hss.h says so. (*err
+ * must be NULL on entry: case_gerror checks what a non-NULL one does.) */
+static char sentinel_storage[1];
 #define CLIENT_SENTINEL ((hss_client *)(void *)&sentinel_storage[0])
 #define RESULT_SENTINEL ((hss_image_upload_command *)(void *)&sentinel_storage[0])
-#define ERROR_SENTINEL ((hss_error *)(void *)&sentinel_storage[1])
 
 /* ------------------------------------------------------------------------ */
 /* Status names and expectations                                             */
@@ -250,7 +256,7 @@ typedef struct {
     hss_status status;
     int http;                /* -1: do not check */
     const char *code;        /* exact hss_error_code, or NULL */
-    const char *msg_has;     /* substring of hss_error_msg, or NULL */
+    const char *msg_has;     /* substring of hss_error_service_message, or NULL */
     const char *message_has; /* substring of hss_error_message, or NULL */
     const char *request_id;  /* exact hss_error_request_id, or NULL */
 } expectation;
@@ -281,8 +287,8 @@ static void check_error(const char *what, hss_status got, const hss_error *err, 
 {
     const char *message;
     CHECK(got == e->status, "%s: expected %s, got %s", what, status_name(e->status), status_name(got));
-    CHECK(err != NULL && err != ERROR_SENTINEL, "%s: no error object for a failure", what);
-    if (err == NULL || err == ERROR_SENTINEL)
+    CHECK(err != NULL, "%s: no error object for a failure", what);
+    if (err == NULL)
         return;
     message = hss_error_message(err);
     CHECK(hss_error_status(err) == got, "%s: hss_error_status %d differs from the returned %d", what,
@@ -296,24 +302,21 @@ static void check_error(const char *what, hss_status got, const hss_error *err, 
         CHECK(strcmp(hss_error_code(err), e->code) == 0, "%s: hss_error_code \"%s\", expected \"%s\"", what,
               hss_error_code(err), e->code);
     if (e->msg_has != NULL)
-        CHECK(strstr(hss_error_msg(err), e->msg_has) != NULL, "%s: hss_error_msg lacks \"%s\"", what,
-              e->msg_has);
+        CHECK(strstr(hss_error_service_message(err), e->msg_has) != NULL, "%s: hss_error_service_message lacks \"%s\"",
+              what, e->msg_has);
     if (e->message_has != NULL)
-        CHECK(strstr(message, e->message_has) != NULL, "%s: hss_error_message lacks \"%s\"", what,
-              e->message_has);
+        CHECK(strstr(message, e->message_has) != NULL, "%s: hss_error_message lacks \"%s\"", what, e->message_has);
     if (getenv("HSS_TEST_EXPECT_NO_REQUEST_ID") != NULL)
         CHECK(hss_error_request_id(err)[0] == '\0', "%s: hss_error_request_id should be empty", what);
     else if (e->request_id != NULL)
-        CHECK(strcmp(hss_error_request_id(err), e->request_id) == 0,
-              "%s: hss_error_request_id \"%s\", expected \"%s\"", what, hss_error_request_id(err),
-              e->request_id);
+        CHECK(strcmp(hss_error_request_id(err), e->request_id) == 0, "%s: hss_error_request_id \"%s\", expected \"%s\"",
+              what, hss_error_request_id(err), e->request_id);
     else if (got == HSS_E_HTTP_CLIENT || got == HSS_E_HTTP_SERVER)
         CHECK(is_request_id(hss_error_request_id(err)),
-              "%s: hss_error_request_id \"%s\" is not the emulator's 32 hex digits", what,
-              hss_error_request_id(err));
+              "%s: hss_error_request_id \"%s\" is not the emulator's 32 hex digits", what, hss_error_request_id(err));
     if (got == HSS_E_INVALID_ARGUMENT)
         CHECK(hss_error_http_status(err) == 0 && hss_error_code(err)[0] == '\0' &&
-                  hss_error_msg(err)[0] == '\0' && hss_error_request_id(err)[0] == '\0',
+                  hss_error_service_message(err)[0] == '\0' && hss_error_request_id(err)[0] == '\0',
               "%s: a validation error carries service fields", what);
     check_no_secrets(what, err);
 }
@@ -325,10 +328,10 @@ static void check_invalid(const char *what, hss_status got, const hss_error *err
     expectation e = {HSS_E_INVALID_ARGUMENT, 0, "", NULL, NULL, NULL};
     print_error(what, got, err);
     check_error(what, got, err, &e);
-    if (err == NULL || err == ERROR_SENTINEL)
+    if (err == NULL)
         return;
-    CHECK(contains(hss_error_message(err), field), "%s: message \"%s\" does not name %s", what,
-          hss_error_message(err), field);
+    CHECK(contains(hss_error_message(err), field), "%s: message \"%s\" does not name %s", what, hss_error_message(err),
+          field);
     CHECK(!contains(hss_error_message(err), MARKER), "%s: message \"%s\" echoes the offending value", what,
           hss_error_message(err));
 }
@@ -395,15 +398,15 @@ static void request_from_env(hss_image_upload_command_request *r)
 
 /* One call, checked against `e`; prints the result when `print` is set.
  * Returns 1 when it succeeded. */
-static int one_call(hss_client *client, const hss_image_upload_command_request *r, const expectation *e,
-                    int print, const char *what)
+static int one_call(hss_client *client, const hss_image_upload_command_request *r, const expectation *e, int print,
+                    const char *what)
 {
     hss_image_upload_command *result = RESULT_SENTINEL;
-    hss_error *err = ERROR_SENTINEL;
+    hss_error *err = NULL;
     hss_status st = hss_image_upload_command_get(client, r, &result, &err);
     if (st == HSS_OK) {
         CHECK(e->status == HSS_OK, "%s: expected %s, got HSS_OK", what, status_name(e->status));
-        CHECK(err == ERROR_SENTINEL, "%s: *err was written on success", what);
+        CHECK(err == NULL, "%s: *err was written on success", what);
         CHECK(result != NULL && result != RESULT_SENTINEL, "%s: no result on success", what);
         if (result == NULL || result == RESULT_SENTINEL)
             return 0;
@@ -420,11 +423,10 @@ static int one_call(hss_client *client, const hss_image_upload_command_request *
         hss_image_upload_command_free(result);
         return 1;
     }
-    print_error(what, st, err == ERROR_SENTINEL ? NULL : err);
+    print_error(what, st, err);
     check_error(what, st, err, e);
     CHECK(result == RESULT_SENTINEL, "%s: *out was written on failure", what);
-    if (err != ERROR_SENTINEL)
-        hss_error_free(err);
+    hss_error_free(err);
     return 0;
 }
 
@@ -439,20 +441,19 @@ static void case_call(void)
 {
     expectation e = expectation_from_env();
     hss_client *client = CLIENT_SENTINEL;
-    hss_error *err = ERROR_SENTINEL;
+    hss_error *err = NULL;
     hss_image_upload_command_request r;
     long i, calls = env_long("HSS_TEST_CALLS", 1);
     hss_status st = client_from_env(&client, &err);
 
     if (st != HSS_OK) {
-        print_error("client", st, err == ERROR_SENTINEL ? NULL : err);
+        print_error("client", st, err);
         check_error("client", st, err, &e);
         CHECK(client == CLIENT_SENTINEL, "client: *out was written on failure");
-        if (err != ERROR_SENTINEL)
-            hss_error_free(err);
+        hss_error_free(err);
         return;
     }
-    CHECK(err == ERROR_SENTINEL, "client: *err was written on success");
+    CHECK(err == NULL, "client: *err was written on success");
     request_from_env(&r);
     for (i = 0; i < calls; i++)
         one_call(client, &r, &e, i == 0, "call");
@@ -598,11 +599,13 @@ static void init_long_values(void)
 
 typedef enum {
     NORMAL = 0,
-    OPTIONS_NULL,      /* hss_client_new(NULL, ...) */
-    OUT_NULL,          /* hss_client_new(&o, NULL, ...) */
-    FROM_ENV_OUT_NULL, /* hss_client_new_from_env(NULL, NULL, ...) */
-    VERSION_0,
-    VERSION_2,
+    OPTIONS_NULL,       /* hss_client_new(NULL, ...) */
+    OUT_NULL,           /* hss_client_new(&o, NULL, ...) */
+    FROM_ENV_OUT_NULL,  /* hss_client_new_from_env(NULL, NULL, ...) */
+    VERSION_0,          /* options.version = 0 */
+    VERSION_2,          /* options.version = HSS_CLIENT_OPTIONS_VERSION + 1 */
+    FROM_ENV_VERSION_0, /* the same, as hss_client_new_from_env's overrides */
+    FROM_ENV_VERSION_2,
     BASE_TOKEN /* start from auth_token instead of ak/sk */
 } option_special;
 
@@ -627,6 +630,8 @@ static const option_case option_cases[] = {
     {.name = "from_env_out_null", .field = "out", .special = FROM_ENV_OUT_NULL},
     {.name = "version_0", .field = "version", .special = VERSION_0},
     {.name = "version_2", .field = "version", .special = VERSION_2},
+    {.name = "from_env_version_0", .field = "version", .special = FROM_ENV_VERSION_0},
+    {.name = "from_env_version_2", .field = "version", .special = FROM_ENV_VERSION_2},
     /* endpoint */
     {.name = "endpoint_ftp", .field = "endpoint", .set = {{OPT(endpoint), "ftp://" MARKER ".example"}}},
     {.name = "endpoint_no_scheme", .field = "endpoint", .set = {{OPT(endpoint), MARKER ".example:8080"}}},
@@ -636,7 +641,8 @@ static const option_case option_cases[] = {
     {.name = "endpoint_query", .field = "endpoint", .set = {{OPT(endpoint), "http://127.0.0.1:1?" MARKER}}},
     {.name = "endpoint_fragment", .field = "endpoint", .set = {{OPT(endpoint), "http://127.0.0.1:1#" MARKER}}},
     {.name = "endpoint_user", .field = "endpoint", .set = {{OPT(endpoint), "http://" MARKER "@127.0.0.1:1"}}},
-    {.name = "endpoint_user_password", .field = "endpoint",
+    {.name = "endpoint_user_password",
+     .field = "endpoint",
      .set = {{OPT(endpoint), "https://user:" MARKER "@127.0.0.1:1"}}},
     {.name = "endpoint_crlf", .field = "endpoint", .set = {{OPT(endpoint), "http://127.0.0.1:1\r\n" MARKER ": x"}}},
     {.name = "endpoint_lf", .field = "endpoint", .set = {{OPT(endpoint), "http://127.0.0.1:1\n" MARKER}}},
@@ -652,8 +658,7 @@ static const option_case option_cases[] = {
     {.name = "endpoint_unbalanced_bracket", .field = "endpoint", .set = {{OPT(endpoint), "http://[::1"}}},
     {.name = "endpoint_bad_ipv6", .field = "endpoint", .set = {{OPT(endpoint), "http://[" MARKER "]:80"}}},
     /* region */
-    {.name = "region_unknown", .field = "region",
-     .set = {{OPT(endpoint), NULL}, {OPT(region), MARKER "-nowhere-1"}}},
+    {.name = "region_unknown", .field = "region", .set = {{OPT(endpoint), NULL}, {OPT(region), MARKER "-nowhere-1"}}},
     {.name = "region_empty", .field = "region", .set = {{OPT(endpoint), NULL}, {OPT(region), ""}}},
     {.name = "region_crlf", .field = "region", .set = {{OPT(endpoint), NULL}, {OPT(region), "cn-north-4\r\n" MARKER}}},
     {.name = "no_region_no_endpoint", .field = "region", .set = {{OPT(endpoint), NULL}, {OPT(region), NULL}}},
@@ -682,16 +687,21 @@ static const option_case option_cases[] = {
     {.name = "ak_too_long", .field = "ak", .set = {{OPT(ak), ak_257}}},
     {.name = "sk_empty", .field = "sk", .set = {{OPT(sk), ""}}},
     {.name = "sk_too_long", .field = "sk", .set = {{OPT(sk), sk_1025}}},
-    {.name = "security_token_crlf", .field = "security_token",
-     .set = {{OPT(security_token), MARKER "\r\nX-Evil: 1"}}},
+    {.name = "security_token_crlf", .field = "security_token", .set = {{OPT(security_token), MARKER "\r\nX-Evil: 1"}}},
     {.name = "security_token_empty", .field = "security_token", .set = {{OPT(security_token), ""}}},
-    {.name = "auth_token_crlf", .field = "auth_token", .set = {{OPT(auth_token), MARKER "\r\nX-Evil: 1"}},
+    {.name = "auth_token_crlf",
+     .field = "auth_token",
+     .set = {{OPT(auth_token), MARKER "\r\nX-Evil: 1"}},
      .special = BASE_TOKEN},
     {.name = "auth_token_empty", .field = "auth_token", .set = {{OPT(auth_token), ""}}, .special = BASE_TOKEN},
-    {.name = "auth_token_too_long", .field = "auth_token", .set = {{OPT(auth_token), auth_token_32769}},
+    {.name = "auth_token_too_long",
+     .field = "auth_token",
+     .set = {{OPT(auth_token), auth_token_32769}},
      .special = BASE_TOKEN},
-    {.name = "auth_token_with_security_token", .field = "security_token",
-     .set = {{OPT(security_token), MARKER "-sts"}}, .special = BASE_TOKEN},
+    {.name = "auth_token_with_security_token",
+     .field = "security_token",
+     .set = {{OPT(security_token), MARKER "-sts"}},
+     .special = BASE_TOKEN},
     /* timeouts */
     {.name = "connect_timeout_negative", .field = "connect_timeout_ms", .connect_timeout_ms = -1},
     {.name = "timeout_negative", .field = "timeout_ms", .timeout_ms = -5},
@@ -700,9 +710,11 @@ static const option_case option_cases[] = {
     /* ca_file, user agent */
     {.name = "ca_file_unreadable", .field = "ca_file", .set = {{OPT(ca_file), "/nonexistent-" MARKER "/ca.pem"}}},
     {.name = "ca_file_empty", .field = "ca_file", .set = {{OPT(ca_file), ""}}},
-    {.name = "user_agent_suffix_crlf", .field = "user_agent_suffix",
+    {.name = "user_agent_suffix_crlf",
+     .field = "user_agent_suffix",
      .set = {{OPT(user_agent_suffix), MARKER "\r\nX-Evil: 1"}}},
-    {.name = "user_agent_suffix_non_ascii", .field = "user_agent_suffix",
+    {.name = "user_agent_suffix_non_ascii",
+     .field = "user_agent_suffix",
      .set = {{OPT(user_agent_suffix), MARKER "\xc3\xa9"}}},
 };
 #define N_OPTION_CASES (sizeof option_cases / sizeof option_cases[0])
@@ -744,6 +756,12 @@ static void run_option_case(const option_case *c)
         o.version = c->special == VERSION_0 ? 0u : HSS_CLIENT_OPTIONS_VERSION + 1u;
         st = hss_client_new(&o, &client, &err);
         break;
+    case FROM_ENV_VERSION_0:
+    case FROM_ENV_VERSION_2:
+        /* Complete overrides: only the version is wrong. */
+        o.version = c->special == FROM_ENV_VERSION_0 ? 0u : HSS_CLIENT_OPTIONS_VERSION + 1u;
+        st = hss_client_new_from_env(&o, &client, &err);
+        break;
     default:
         st = hss_client_new(&o, &client, &err);
         break;
@@ -772,18 +790,23 @@ typedef struct {
 } request_case;
 
 /* The malformed values every text field is tried with. */
-#define TEXT_CASES(field, member)                                                          \
-    {field "_empty", field, REQ(member), "", R_NORMAL},                                    \
-    {field "_bad_utf8", field, REQ(member), MARKER "\xff", R_NORMAL},                      \
-    {field "_truncated_utf8", field, REQ(member), MARKER "\xe4\xb8", R_NORMAL},            \
-    {field "_overlong_utf8", field, REQ(member), MARKER "\xc0\xaf", R_NORMAL},             \
-    {field "_surrogate_utf8", field, REQ(member), MARKER "\xed\xa0\x80", R_NORMAL},        \
-    {field "_cr", field, REQ(member), MARKER "\rx", R_NORMAL},                             \
-    {field "_lf", field, REQ(member), MARKER "\nx", R_NORMAL},                             \
-    {field "_crlf_header", field, REQ(member), MARKER "\r\nX-Evil: 1", R_NORMAL},          \
-    {field "_tab", field, REQ(member), MARKER "\tx", R_NORMAL},                            \
-    {field "_del", field, REQ(member), MARKER "\x7f" "x", R_NORMAL},                       \
-    {field "_esc", field, REQ(member), MARKER "\x1b[31m", R_NORMAL}
+#define TEXT_CASES(field, member) \
+    {field "_empty", field, REQ(member), "", R_NORMAL}, \
+        {field "_bad_utf8", field, REQ(member), MARKER "\xff", R_NORMAL}, \
+        {field "_truncated_utf8", field, REQ(member), MARKER "\xe4\xb8", R_NORMAL}, \
+        {field "_overlong_utf8", field, REQ(member), MARKER "\xc0\xaf", R_NORMAL}, \
+        {field "_surrogate_utf8", field, REQ(member), MARKER "\xed\xa0\x80", R_NORMAL}, \
+        {field "_cr", field, REQ(member), MARKER "\rx", R_NORMAL}, \
+        {field "_lf", field, REQ(member), MARKER "\nx", R_NORMAL}, \
+        {field "_crlf_header", field, REQ(member), MARKER "\r\nX-Evil: 1", R_NORMAL}, \
+        {field "_tab", field, REQ(member), MARKER "\tx", R_NORMAL}, \
+        {field "_del", field, REQ(member), \
+         MARKER "\x7f" \
+                "x", \
+         R_NORMAL}, \
+    { \
+        field "_esc", field, REQ(member), MARKER "\x1b[31m", R_NORMAL \
+    }
 
 static const request_case request_cases[] = {
     {"client_null", "client", 0, NULL, R_CLIENT_NULL},
@@ -865,9 +888,9 @@ static void case_accessors_null(void)
     CHECK(hss_error_message(NULL) != NULL && hss_error_message(NULL)[0] == '\0', "hss_error_message(NULL)");
     CHECK(hss_error_http_status(NULL) == 0, "hss_error_http_status(NULL)");
     CHECK(hss_error_code(NULL) != NULL && hss_error_code(NULL)[0] == '\0', "hss_error_code(NULL)");
-    CHECK(hss_error_msg(NULL) != NULL && hss_error_msg(NULL)[0] == '\0', "hss_error_msg(NULL)");
-    CHECK(hss_error_request_id(NULL) != NULL && hss_error_request_id(NULL)[0] == '\0',
-          "hss_error_request_id(NULL)");
+    CHECK(hss_error_service_message(NULL) != NULL && hss_error_service_message(NULL)[0] == '\0',
+          "hss_error_service_message(NULL)");
+    CHECK(hss_error_request_id(NULL) != NULL && hss_error_request_id(NULL)[0] == '\0', "hss_error_request_id(NULL)");
     CHECK(hss_image_upload_command_image_command(NULL) != NULL &&
               hss_image_upload_command_image_command(NULL)[0] == '\0',
           "hss_image_upload_command_image_command(NULL)");
@@ -955,12 +978,12 @@ static void case_err_null(void)
 static void case_regions(void)
 {
     static const char *const regions[] = {
-        "cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11", "cn-north-12",
-        "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5", "cn-south-1", "cn-south-2", "cn-south-4",
-        "cn-southwest-2", "cn-southwest-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-        "ap-southeast-4", "ap-southeast-5", "na-mexico-1", "af-south-1", "af-north-1", "sa-brazil-1",
-        "la-south-2", "la-north-2", "tr-west-1", "ae-ad-1", "me-east-1", "my-kualalumpur-1",
-        "eu-west-101", "ru-moscow-1",
+        "cn-north-1",     "cn-north-2",     "cn-north-4",     "cn-north-9",     "cn-north-11",    "cn-north-12",
+        "cn-east-2",      "cn-east-3",      "cn-east-4",      "cn-east-5",      "cn-south-1",     "cn-south-2",
+        "cn-south-4",     "cn-southwest-2", "cn-southwest-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+        "ap-southeast-4", "ap-southeast-5", "na-mexico-1",    "af-south-1",     "af-north-1",     "sa-brazil-1",
+        "la-south-2",     "la-north-2",     "tr-west-1",      "ae-ad-1",        "me-east-1",      "my-kualalumpur-1",
+        "eu-west-101",    "ru-moscow-1",
     };
     size_t i;
     for (i = 0; i < sizeof regions / sizeof regions[0]; i++) {
@@ -982,6 +1005,261 @@ static void case_regions(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Cases: versioned structs                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Version 1 of the versioned structs, frozen: what a program built against
+ * the 1.0.0 header passes, whatever the current header adds. The cases
+ * below put them in malloc'd blocks of exactly this size, so that valgrind
+ * reports any access beyond version 1's fields. */
+struct v1_client_options {
+    unsigned int version;
+    const char *region, *endpoint, *project_id, *ak, *sk, *security_token, *auth_token;
+    long connect_timeout_ms, timeout_ms;
+    const char *ca_file, *user_agent_suffix;
+};
+
+struct v1_request {
+    unsigned int version;
+    const char *registry_addr, *namespace_name, *username, *password, *enterprise_project_id;
+};
+
+#define SAME_OFFSET(v1, current, f) \
+    CHECK(offsetof(v1, f) == offsetof(current, f), "version 1's " #f " moved in " #current)
+
+/* The header's structs still start with version 1's fields, where they were. */
+static void check_v1_prefix(void)
+{
+    SAME_OFFSET(struct v1_client_options, hss_client_options, version);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, region);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, endpoint);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, project_id);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, ak);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, sk);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, security_token);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, auth_token);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, connect_timeout_ms);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, timeout_ms);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, ca_file);
+    SAME_OFFSET(struct v1_client_options, hss_client_options, user_agent_suffix);
+    SAME_OFFSET(struct v1_request, hss_image_upload_command_request, version);
+    SAME_OFFSET(struct v1_request, hss_image_upload_command_request, registry_addr);
+    SAME_OFFSET(struct v1_request, hss_image_upload_command_request, namespace_name);
+    SAME_OFFSET(struct v1_request, hss_image_upload_command_request, username);
+    SAME_OFFSET(struct v1_request, hss_image_upload_command_request, password);
+    SAME_OFFSET(struct v1_request, hss_image_upload_command_request, enterprise_project_id);
+}
+
+static void *must_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (p == NULL)
+        exit(2);
+    return p;
+}
+
+/* Every version 1 field holds its default; works on both struct types. */
+#define CHECK_V1_OPTIONS_DEFAULT(what, o, v) \
+    CHECK((o)->version == (v) && (o)->region == NULL && (o)->endpoint == NULL && (o)->project_id == NULL && \
+              (o)->ak == NULL && (o)->sk == NULL && (o)->security_token == NULL && (o)->auth_token == NULL && \
+              (o)->connect_timeout_ms == 0 && (o)->timeout_ms == 0 && (o)->ca_file == NULL && \
+              (o)->user_agent_suffix == NULL, \
+          "%s: a field is not its default (or version is not %u)", what, (unsigned)(v))
+#define CHECK_V1_REQUEST_DEFAULT(what, r, v) \
+    CHECK((r)->version == (v) && (r)->registry_addr == NULL && (r)->namespace_name == NULL && (r)->username == NULL && \
+              (r)->password == NULL && (r)->enterprise_project_id == NULL, \
+          "%s: a field is not its default (or version is not %u)", what, (unsigned)(v))
+
+/* The _init functions set every field to its default and version to the
+ * version asked for: on the current structs, and on version 1's (nothing
+ * written beyond them). NULL is refused. */
+static void case_init(void)
+{
+    hss_client_options o;
+    hss_image_upload_command_request r;
+    struct v1_client_options *o1 = must_malloc(sizeof *o1);
+    struct v1_request *r1 = must_malloc(sizeof *r1);
+
+    check_v1_prefix();
+    /* A tripwire: the current structs are version 1's. When a version adds
+     * fields, check them below, and add their version-1 default case. */
+    CHECK(HSS_CLIENT_OPTIONS_VERSION == 1 && sizeof o == sizeof *o1,
+          "hss_client_options has grown: check its new fields in case_init");
+    CHECK(HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION == 1 && sizeof r == sizeof *r1,
+          "hss_image_upload_command_request has grown: check its new fields in case_init");
+
+    memset(&o, 0xA5, sizeof o); /* garbage, as in an uninitialised variable */
+    CHECK(hss_client_options_init(&o, HSS_CLIENT_OPTIONS_VERSION) == HSS_OK, "hss_client_options_init");
+    CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init", &o, HSS_CLIENT_OPTIONS_VERSION);
+    memset(o1, 0xA5, sizeof *o1);
+    CHECK(hss_client_options_init((hss_client_options *)(void *)o1, 1) == HSS_OK, "hss_client_options_init(v1)");
+    CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init(v1)", o1, 1u);
+
+    memset(&r, 0xA5, sizeof r);
+    CHECK(hss_image_upload_command_request_init(&r, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION) == HSS_OK,
+          "hss_image_upload_command_request_init");
+    CHECK_V1_REQUEST_DEFAULT("hss_image_upload_command_request_init", &r, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION);
+    memset(r1, 0xA5, sizeof *r1);
+    CHECK(hss_image_upload_command_request_init((hss_image_upload_command_request *)(void *)r1, 1) == HSS_OK,
+          "hss_image_upload_command_request_init(v1)");
+    CHECK_V1_REQUEST_DEFAULT("hss_image_upload_command_request_init(v1)", r1, 1u);
+
+    CHECK(hss_client_options_init(NULL, HSS_CLIENT_OPTIONS_VERSION) == HSS_E_INVALID_ARGUMENT,
+          "hss_client_options_init(NULL) is not HSS_E_INVALID_ARGUMENT");
+    CHECK(hss_image_upload_command_request_init(NULL, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION) ==
+              HSS_E_INVALID_ARGUMENT,
+          "hss_image_upload_command_request_init(NULL) is not HSS_E_INVALID_ARGUMENT");
+    free(o1);
+    free(r1);
+}
+
+/* The _init functions refuse version 0 and any version newer than the
+ * library's, writing nothing. */
+static void case_init_refused(void)
+{
+    const unsigned int options_bad[] = {0u, HSS_CLIENT_OPTIONS_VERSION + 1u, UINT_MAX};
+    const unsigned int request_bad[] = {0u, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION + 1u, UINT_MAX};
+    hss_client_options o, o_before;
+    hss_image_upload_command_request r, r_before;
+    size_t i;
+
+    memset(&o_before, 0xA5, sizeof o_before);
+    memset(&r_before, 0xA5, sizeof r_before);
+    for (i = 0; i < 3; i++) {
+        memcpy(&o, &o_before, sizeof o);
+        CHECK(hss_client_options_init(&o, options_bad[i]) == HSS_E_INVALID_ARGUMENT,
+              "hss_client_options_init(version %u) is not HSS_E_INVALID_ARGUMENT", options_bad[i]);
+        CHECK(memcmp(&o, &o_before, sizeof o) == 0, "hss_client_options_init(version %u) wrote", options_bad[i]);
+        memcpy(&r, &r_before, sizeof r);
+        CHECK(hss_image_upload_command_request_init(&r, request_bad[i]) == HSS_E_INVALID_ARGUMENT,
+              "hss_image_upload_command_request_init(version %u) is not HSS_E_INVALID_ARGUMENT", request_bad[i]);
+        CHECK(memcmp(&r, &r_before, sizeof r) == 0, "hss_image_upload_command_request_init(version %u) wrote",
+              request_bad[i]);
+        CHECK(hss_client_options_init(NULL, options_bad[i]) == HSS_E_INVALID_ARGUMENT,
+              "hss_client_options_init(NULL, %u)", options_bad[i]);
+        CHECK(hss_image_upload_command_request_init(NULL, request_bad[i]) == HSS_E_INVALID_ARGUMENT,
+              "hss_image_upload_command_request_init(NULL, %u)", request_bad[i]);
+    }
+}
+
+/* A program built against the 1.0.0 header: version 1 options (for
+ * hss_client_new and as hss_client_new_from_env's overrides) and a version
+ * 1 request work. Two calls; the first one's result is printed. */
+static void case_v1_structs(void)
+{
+    expectation ok = {HSS_OK, -1, NULL, NULL, NULL, NULL};
+    struct v1_client_options *o1 = must_malloc(sizeof *o1);
+    struct v1_request *r1 = must_malloc(sizeof *r1);
+    hss_client *client;
+    hss_error *err;
+    hss_status st;
+    int from_env;
+
+    check_v1_prefix();
+    memset(r1, 0, sizeof *r1); /* by hand, as such a program's _INIT macro did */
+    r1->version = 1;
+    r1->registry_addr = env_or("HSS_TEST_REGISTRY_ADDR", "myharbor.com:443");
+    r1->namespace_name = env_or("HSS_TEST_NAMESPACE", "library");
+    r1->username = env_or("HSS_TEST_USERNAME", "admin");
+    r1->password = env_or("HSS_TEST_PASSWORD", "s3cret-PW");
+    for (from_env = 0; from_env <= 1; from_env++) {
+        const char *what = from_env ? "hss_client_new_from_env(v1 overrides)" : "hss_client_new(v1 options)";
+        memset(o1, 0, sizeof *o1);
+        o1->version = 1;
+        o1->endpoint = getenv("HSS_TEST_ENDPOINT");
+        o1->project_id = getenv("HSS_TEST_PROJECT_ID");
+        o1->ak = getenv("HSS_TEST_AK");
+        o1->sk = getenv("HSS_TEST_SK");
+        client = NULL;
+        err = NULL;
+        st = from_env ? hss_client_new_from_env((const hss_client_options *)(void *)o1, &client, &err)
+                      : hss_client_new((const hss_client_options *)(void *)o1, &client, &err);
+        if (st != HSS_OK) {
+            print_error(what, st, err);
+            CHECK(0, "%s: %s", what, hss_error_message(err));
+            hss_error_free(err);
+            continue;
+        }
+        one_call(client, (const hss_image_upload_command_request *)(void *)r1, &ok, !from_env,
+                 from_env ? "call(v1 request, from_env client)" : "call(v1 request)");
+        hss_client_free(client);
+    }
+    free(o1);
+    free(r1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Cases: the error out-parameter                                            */
+/* ------------------------------------------------------------------------ */
+
+/* A call made with *err already holding `first` must refuse (nothing
+ * done), leave *err as it was, and leave `first` intact. */
+static void check_refused_err(const char *what, hss_status st, const hss_error *err, const hss_error *first,
+                              const char *first_message)
+{
+    CHECK(st == HSS_E_INVALID_ARGUMENT, "%s with a non-NULL *err: expected HSS_E_INVALID_ARGUMENT, got %s", what,
+          status_name(st));
+    CHECK(err == first, "%s with a non-NULL *err replaced it", what);
+    CHECK(hss_error_status(first) == HSS_E_INVALID_ARGUMENT && strcmp(hss_error_message(first), first_message) == 0,
+          "%s with a non-NULL *err changed that error object", what);
+}
+
+/* GError's rule: *err must be NULL on entry. Every function with an err
+ * parameter is called with an error object from an earlier failure in
+ * *err and arguments that would otherwise succeed (from_env with NULL
+ * overrides would fail: it must not write *err either). Nothing is sent;
+ * run under valgrind, nothing leaks. */
+static void case_gerror(void)
+{
+    hss_client_options o;
+    hss_image_upload_command_request r;
+    hss_client *client = must_client(), *out;
+    hss_image_upload_command *result = RESULT_SENTINEL;
+    hss_error *first = NULL, *err;
+    char message[1024];
+    hss_status st;
+
+    if (client == NULL)
+        return;
+    options_from_env(&o);
+    request_from_env(&r);
+    r.password = ""; /* a real error object, without traffic */
+    st = hss_image_upload_command_get(client, &r, &result, &first);
+    print_error("first", st, first);
+    CHECK(st == HSS_E_INVALID_ARGUMENT && first != NULL, "the empty password was not refused");
+    if (first == NULL) {
+        hss_client_free(client);
+        return;
+    }
+    snprintf(message, sizeof message, "%s", hss_error_message(first));
+    request_from_env(&r);
+
+    out = CLIENT_SENTINEL;
+    err = first;
+    st = hss_client_new(&o, &out, &err);
+    check_refused_err("hss_client_new", st, err, first, message);
+    CHECK(out == CLIENT_SENTINEL, "hss_client_new with a non-NULL *err wrote *out");
+
+    err = first;
+    st = hss_client_new_from_env(&o, &out, &err);
+    check_refused_err("hss_client_new_from_env", st, err, first, message);
+    CHECK(out == CLIENT_SENTINEL, "hss_client_new_from_env with a non-NULL *err wrote *out");
+
+    err = first;
+    st = hss_client_new_from_env(NULL, &out, &err);
+    check_refused_err("hss_client_new_from_env(NULL)", st, err, first, message);
+    CHECK(out == CLIENT_SENTINEL, "hss_client_new_from_env(NULL) with a non-NULL *err wrote *out");
+
+    err = first;
+    st = hss_image_upload_command_get(client, &r, &result, &err);
+    check_refused_err("hss_image_upload_command_get", st, err, first, message);
+    CHECK(result == RESULT_SENTINEL, "hss_image_upload_command_get with a non-NULL *err wrote *out");
+
+    hss_error_free(first);
+    hss_client_free(client);
+}
+
+/* ------------------------------------------------------------------------ */
 /* The case table                                                            */
 /* ------------------------------------------------------------------------ */
 
@@ -998,6 +1276,10 @@ static const struct {
     {"version", case_version},
     {"err_null", case_err_null},
     {"regions", case_regions},
+    {"init", case_init},
+    {"init_refused", case_init_refused},
+    {"v1_structs", case_v1_structs},
+    {"gerror", case_gerror},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 

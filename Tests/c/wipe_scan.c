@@ -83,10 +83,22 @@ static void *wiping_realloc(void *p, size_t n)
     return q;
 }
 
-static void *curl_malloc_cb(size_t n) { return malloc(n); }
-static void curl_free_cb(void *p) { wiping_free(p); }
-static void *curl_realloc_cb(void *p, size_t n) { return wiping_realloc(p, n); }
-static void *curl_calloc_cb(size_t count, size_t n) { return calloc(count, n); }
+static void *curl_malloc_cb(size_t n)
+{
+    return malloc(n);
+}
+static void curl_free_cb(void *p)
+{
+    wiping_free(p);
+}
+static void *curl_realloc_cb(void *p, size_t n)
+{
+    return wiping_realloc(p, n);
+}
+static void *curl_calloc_cb(size_t count, size_t n)
+{
+    return calloc(count, n);
+}
 static char *curl_strdup_cb(const char *s)
 {
     size_t n = strlen(s) + 1;

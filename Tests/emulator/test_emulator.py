@@ -29,7 +29,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VECTORS = os.path.join(HERE, "..", "vectors", "signing.json")
 sys.path.insert(0, HERE)
 import hss_emulator as emulator  # noqa: E402
-
 from official_sdk import scratch_home  # noqa: E402
 
 with scratch_home():

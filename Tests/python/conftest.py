@@ -1,9 +1,8 @@
 """Fixtures of the Python binding tests (Tests/python): hss.Client factories against the
 shared http_emulator (Tests/conftest.py); helpers live in hss_testsupport."""
 
-import pytest
-
 import hss_testsupport as support  # sets HSS_LIBRARY and sys.path before anything imports hss
+import pytest
 
 
 @pytest.fixture

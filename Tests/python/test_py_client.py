@@ -8,9 +8,9 @@ import threading
 import time
 
 import pytest
+from hss_testsupport import AK, GOOD, SK, TOKEN, expected_image_command
 
 import hss
-from hss_testsupport import AK, GOOD, SK, TOKEN, expected_image_command
 
 HOSTILE = [
     pytest.param({"registry_addr": "myharbor.com:443", "namespace": "ns 1~/é", "username": "admin",

@@ -5,10 +5,10 @@ import re
 import time
 
 import pytest
+from hss_testsupport import AK, GOOD, SK, TOKEN, header_statuses
 
 import hss
 from hss import errors
-from hss_testsupport import AK, GOOD, SK, TOKEN, header_statuses
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from hss_testsupport import BINDING_DIR, LIB_DIR, LIBRARY, clean_env, run_python
 
 CC = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")

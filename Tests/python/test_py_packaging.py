@@ -12,9 +12,9 @@ import subprocess
 import sys
 
 import pytest
+from hss_testsupport import AK, BINDING_DIR, GOOD, LIBRARY, SK, clean_env, expected_image_command, header_define
 
 import hss
-from hss_testsupport import AK, BINDING_DIR, GOOD, LIBRARY, SK, clean_env, expected_image_command, header_define
 
 try:
     import tomllib

@@ -19,12 +19,27 @@ import os
 import traceback
 
 import pytest
+from hss_testsupport import GOOD
+from secret_forms import (
+    AUTH_TOKEN,
+    BODIES,
+    ENCODINGS,
+    NESTED_ENCODINGS,
+    NESTED_PLACES,
+    PASSWORD,
+    PASSWORD_IN_TOKEN,
+    PASSWORD_WITH_SK,
+    SECRET_VALUES,
+    SECURITY_TOKEN,
+    SK,
+    TOKEN_WITH_PASSWORD,
+    assert_clean,
+    cases,
+    distinct_forms,
+    serve,
+)
 
 import hss
-from hss_testsupport import GOOD
-from secret_forms import (AUTH_TOKEN, BODIES, ENCODINGS, NESTED_ENCODINGS, NESTED_PLACES, PASSWORD,
-                          PASSWORD_IN_TOKEN, PASSWORD_WITH_SK, SECRET_VALUES, SECURITY_TOKEN, SK,
-                          TOKEN_WITH_PASSWORD, assert_clean, cases, distinct_forms, serve)
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(hss.__file__)) + os.sep
 

@@ -11,9 +11,9 @@ import traceback
 import urllib.parse
 
 import pytest
+from hss_testsupport import GOOD
 
 import hss
-from hss_testsupport import GOOD
 
 CANARY_AK = "CanaryAK"
 SK_C = "SkCanary7Q2wX9"

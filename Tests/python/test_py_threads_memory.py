@@ -8,9 +8,9 @@ import time
 import tracemalloc
 
 import pytest
+from hss_testsupport import AK, GOOD, SK, expected_image_command
 
 import hss
-from hss_testsupport import AK, GOOD, SK, expected_image_command
 
 THREADS, CALLS = 8, 200
 

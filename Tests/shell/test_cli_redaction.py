@@ -20,10 +20,24 @@ in Tests/python/test_py_redaction.py.
 from __future__ import annotations
 
 import pytest
-
-from secret_forms import (AUTH_TOKEN, BODIES, ENCODINGS, NESTED_ENCODINGS, NESTED_PLACES, PASSWORD,
-                          PASSWORD_IN_TOKEN, PASSWORD_WITH_SK, SECRET_VALUES, SECURITY_TOKEN, SK,
-                          TOKEN_WITH_PASSWORD, assert_clean, cases, distinct_forms, serve)
+from secret_forms import (
+    AUTH_TOKEN,
+    BODIES,
+    ENCODINGS,
+    NESTED_ENCODINGS,
+    NESTED_PLACES,
+    PASSWORD,
+    PASSWORD_IN_TOKEN,
+    PASSWORD_WITH_SK,
+    SECRET_VALUES,
+    SECURITY_TOKEN,
+    SK,
+    TOKEN_WITH_PASSWORD,
+    assert_clean,
+    cases,
+    distinct_forms,
+    serve,
+)
 
 PREFIX = b"hss-image-upload-command: "
 EXIT_STATUS = {400: 3, 502: 5}  # HTTP status -> the command's (see its man page)

@@ -1,21 +1,22 @@
-// Signing alone, in process: libhss's own signer (HSS.Signer), exactly the
-// per-call signing work of HSSClient.imageUploadCommand for this API —
-// the canonical query from the 4 request parameters, the X-Sdk-Date of the
-// current time, the canonical request over 5 headers, SHA-256, HMAC-SHA256
-// with the SK, the Authorization value.
+// Signing alone, in process: libhss's own signer, exactly the per-call
+// signing work of HSSClient.send for ShowImageUploadCommand — the canonical
+// query from the 4 request parameters, the X-Sdk-Date of the current time,
+// the canonical request over 5 headers, SHA-256, HMAC-SHA256 with the SK,
+// the Authorization value.
 //
-// Signer is internal to the HSS module (and the shipped library is built
-// without -enable-testing), so bench/run.sh compiles this file INTO the HSS
-// module: the very same Sources/HSS/**/*.swift, the same compiler and the
-// same optimisation flags as SwiftPM's release build of libhss (-O, whole
-// module, Swift 5 mode, -parse-as-library, static Swift runtime). See
-// bench/README.md. Nothing here is part of the library.
+// An executable target of the package (Package.swift), so it uses the
+// library's own modules through their package-level API, built by SwiftPM
+// with the same release settings as libhss. Nothing here is in the library.
 //
 //   hss-sign-bench N        prints "signatures=N seconds=S"
 //   hss-sign-bench check    prints the Authorization value for the fixed
 //                           date 20240101T000000Z (compared by the driver
 //                           with the official signer's and the C floor's)
 import Glibc
+import HSSBase
+import HSSOperations
+import HSSPipeline
+import HSSSigning
 
 @main
 enum SignBench {
@@ -24,30 +25,32 @@ enum SignBench {
     static let secretKey = SecureBuffer("ExampleSecretKey0123456789abcdefghijklmn")
     static let host = "hss.cn-north-4.myhuaweicloud.com"
     static let path = "/v5/\(projectID)/image/registries/image-upload-command"
-    static let request = ImageUploadCommandRequest(
+    static let operation = ShowImageUploadCommand(
         registryAddr: SecureBuffer("myharbor.example.com:443"), namespace: SecureBuffer("library"),
         username: SecureBuffer("admin"), password: SecureBuffer("Harbor12345!"))
+    static let canonicalURI = Signer.canonicalURI(path: path)
     // Prepared once per client by HSSClient.init, as here.
+    static let fixedHeaders = CanonicalHeaders([
+        Header("Content-Type", "application/json"),
+        Header("Host", host),
+        Header("User-Agent", "libhss/1.0.0"),
+        Header("X-Project-Id", projectID),
+    ])
     static let signer: Signer = {
-        let fixedHeaders = [
-            Signer.Header("Content-Type", "application/json"),
-            Signer.Header("Host", host),
-            Signer.Header("User-Agent", "libhss/1.0.0"),
-            Signer.Header("X-Project-Id", projectID),
-        ]
-        guard let signer = try? Signer(method: "GET", path: path, headers: fixedHeaders,
-                                       accessKey: accessKey, secretKey: secretKey) else {
+        guard let signer = try? Signer(accessKey: accessKey, secretKey: secretKey) else {
             fputs("cannot prepare the signer\n", stderr)
             exit(1)
         }
         return signer
     }()
 
-    /// What HSSClient.imageUploadCommand does to sign one call.
+    /// What HSSClient.send does to sign one call.
     @inline(never)
     static func signOnce(date: String) -> String {
-        let query = request.canonicalQuery()
-        return signer.authorization(query: query, date: date, extra: [Signer.Header("X-Sdk-Date", date)])
+        let query = Signer.canonicalQuery(operation.request().query.map { ($0.name, $0.value) })
+        return signer.authorization(
+            method: "GET", canonicalURI: canonicalURI, query: query,
+            headers: fixedHeaders.merging([Header("X-Sdk-Date", date)]), date: date)
     }
 
     static func now() -> Double {

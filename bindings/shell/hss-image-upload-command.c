@@ -30,11 +30,11 @@
 /* Exit status. Keep in sync with usage() and the man page. */
 enum {
     EXIT_OK = 0,
-    EXIT_OTHER = 1,      /* bad response, internal error, out of memory, output */
-    EXIT_USAGE = 2,      /* usage or invalid input */
-    EXIT_CLIENT = 3,     /* authentication or other 4xx from the service */
-    EXIT_NETWORK = 4,    /* network, TLS or timeout */
-    EXIT_SERVER = 5      /* 5xx from the service */
+    EXIT_OTHER = 1,   /* bad response, internal error, out of memory, output */
+    EXIT_USAGE = 2,   /* usage or invalid input */
+    EXIT_CLIENT = 3,  /* authentication or other 4xx from the service */
+    EXIT_NETWORK = 4, /* network, TLS or timeout */
+    EXIT_SERVER = 5   /* 5xx from the service */
 };
 
 /* Longest accepted line, in bytes, for each secret (the library then checks
@@ -48,7 +48,7 @@ enum {
 /* ---------------------------------------------------------------------- */
 
 enum option_id {
-    OPT_REGION = 256,     /* above every char: getopt's optopt tells long from short */
+    OPT_REGION = 256, /* above every char: getopt's optopt tells long from short */
     OPT_ENDPOINT,
     OPT_PROJECT_ID,
     OPT_REGISTRY_ADDR,
@@ -64,90 +64,89 @@ enum option_id {
     OPT_FIELD,
     OPT_HELP,
     OPT_VERSION,
-    OPT_PASSWORD,        /* refused: a secret on the command line */
-    OPT_AUTH_TOKEN       /* refused: a secret on the command line */
+    OPT_PASSWORD,  /* refused: a secret on the command line */
+    OPT_AUTH_TOKEN /* refused: a secret on the command line */
 };
 
 static const struct option long_options[] = {
-    {"region",                required_argument, NULL, OPT_REGION},
-    {"endpoint",              required_argument, NULL, OPT_ENDPOINT},
-    {"project-id",            required_argument, NULL, OPT_PROJECT_ID},
-    {"registry-addr",         required_argument, NULL, OPT_REGISTRY_ADDR},
-    {"namespace",             required_argument, NULL, OPT_NAMESPACE},
-    {"username",              required_argument, NULL, OPT_USERNAME},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+    {"project-id", required_argument, NULL, OPT_PROJECT_ID},
+    {"registry-addr", required_argument, NULL, OPT_REGISTRY_ADDR},
+    {"namespace", required_argument, NULL, OPT_NAMESPACE},
+    {"username", required_argument, NULL, OPT_USERNAME},
     {"enterprise-project-id", required_argument, NULL, OPT_ENTERPRISE_PROJECT_ID},
-    {"password-stdin",        no_argument,       NULL, OPT_PASSWORD_STDIN},
-    {"password-file",         required_argument, NULL, OPT_PASSWORD_FILE},
-    {"auth-token-file",       required_argument, NULL, OPT_AUTH_TOKEN_FILE},
-    {"ca-file",               required_argument, NULL, OPT_CA_FILE},
-    {"timeout",               required_argument, NULL, OPT_TIMEOUT},
-    {"output",                required_argument, NULL, OPT_OUTPUT},
-    {"field",                 required_argument, NULL, OPT_FIELD},
-    {"help",                  no_argument,       NULL, OPT_HELP},
-    {"version",               no_argument,       NULL, OPT_VERSION},
-    {"password",              optional_argument, NULL, OPT_PASSWORD},
-    {"auth-token",            optional_argument, NULL, OPT_AUTH_TOKEN},
-    {NULL, 0, NULL, 0}
-};
+    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+    {"auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"field", required_argument, NULL, OPT_FIELD},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"password", optional_argument, NULL, OPT_PASSWORD},
+    {"auth-token", optional_argument, NULL, OPT_AUTH_TOKEN},
+    {NULL, 0, NULL, 0}};
 
 static void usage(FILE *out)
 {
-    fputs(
-"Usage: " PROGRAM " [OPTIONS] --registry-addr ADDR --namespace NAME --username USER\n"
-"           (--password-stdin | --password-file FILE | HSS_REGISTRY_PASSWORD=...)\n"
-"\n"
-"Ask Huawei Cloud HSS (ShowImageUploadCommand) for the commands that push its\n"
-"scanner images into your private registry, and print them.\n"
-"\n"
-"Registry:\n"
-"  --registry-addr ADDR          registry host or host:port (required)\n"
-"  --namespace NAME              registry project the images go into (required)\n"
-"  --username USER               registry login user (required)\n"
-"  --password-stdin              read the registry password from the first line of stdin\n"
-"  --password-file FILE          read the registry password from the first line of FILE\n"
-"  --enterprise-project-id ID    e.g. all_granted_eps\n"
-"\n"
-"Service (override the environment, see below):\n"
-"  --region REGION               e.g. cn-north-4\n"
-"  --endpoint URL                https://host[:port]; wins over --region\n"
-"  --project-id ID               Huawei Cloud project id\n"
-"  --auth-token-file FILE        use the IAM token in FILE instead of AK/SK\n"
-"  --ca-file FILE                PEM CA bundle to trust instead of the system store\n"
-"  --timeout SECONDS             limit for the whole call (default 30, at most 3600)\n"
-"\n"
-"Output:\n"
-"  --output text|json|env        text for people (default), one JSON object, or\n"
-"                                HSS_IMAGE_COMMAND=... lines for eval \"$(...)\"\n"
-"  --field NAME                  print one field raw: image_command,\n"
-"                                images_download_url or swr_image_pull_command\n"
-"  --help                        print this help and exit\n"
-"  --version                     print the version and exit\n"
-"\n"
-"Secrets are never taken from the command line: --password and --auth-token are\n"
-"refused. The answer itself embeds the registry password: treat it as a secret.\n"
-"\n"
-"Environment:\n"
-"  HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK   AK/SK (else CLOUD_SDK_AK, CLOUD_SDK_SK)\n"
-"  HUAWEICLOUD_SDK_SECURITY_TOKEN           with temporary AK/SK\n"
-"  HUAWEICLOUD_SDK_AUTH_TOKEN               IAM token, used when no AK/SK is set\n"
-"  HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_ENDPOINT\n"
-"  HSS_REGISTRY_PASSWORD                    registry password, when neither\n"
-"                                           --password-stdin nor --password-file is given\n"
-"\n"
-"Exit status:\n"
-"  0  success\n"
-"  1  any other error (unusable answer, internal error, out of memory, output)\n"
-"  2  usage error or invalid input (nothing was sent)\n"
-"  3  authentication failure or other 4xx answer from the service\n"
-"  4  network, TLS or timeout failure\n"
-"  5  5xx answer from the service\n"
-"\n"
-"Example:\n"
-"  printf '%s\\n' \"$pw\" | " PROGRAM " --region cn-north-4 --project-id \"$pid\" \\\n"
-"      --registry-addr harbor.example.com:443 --namespace library --username admin \\\n"
-"      --password-stdin --output env\n"
-"\n"
-"See " PROGRAM "(1).\n", out);
+    fputs("Usage: " PROGRAM " [OPTIONS] --registry-addr ADDR --namespace NAME --username USER\n"
+          "           (--password-stdin | --password-file FILE | HSS_REGISTRY_PASSWORD=...)\n"
+          "\n"
+          "Ask Huawei Cloud HSS (ShowImageUploadCommand) for the commands that push its\n"
+          "scanner images into your private registry, and print them.\n"
+          "\n"
+          "Registry:\n"
+          "  --registry-addr ADDR          registry host or host:port (required)\n"
+          "  --namespace NAME              registry project the images go into (required)\n"
+          "  --username USER               registry login user (required)\n"
+          "  --password-stdin              read the registry password from the first line of stdin\n"
+          "  --password-file FILE          read the registry password from the first line of FILE\n"
+          "  --enterprise-project-id ID    e.g. all_granted_eps\n"
+          "\n"
+          "Service (override the environment, see below):\n"
+          "  --region REGION               e.g. cn-north-4\n"
+          "  --endpoint URL                https://host[:port]; wins over --region\n"
+          "  --project-id ID               Huawei Cloud project id\n"
+          "  --auth-token-file FILE        use the IAM token in FILE instead of AK/SK\n"
+          "  --ca-file FILE                PEM CA bundle to trust instead of the system store\n"
+          "  --timeout SECONDS             limit for the whole call (default 30, at most 3600)\n"
+          "\n"
+          "Output:\n"
+          "  --output text|json|env        text for people (default), one JSON object, or\n"
+          "                                HSS_IMAGE_COMMAND=... lines for eval \"$(...)\"\n"
+          "  --field NAME                  print one field raw: image_command,\n"
+          "                                images_download_url or swr_image_pull_command\n"
+          "  --help                        print this help and exit\n"
+          "  --version                     print the version and exit\n"
+          "\n"
+          "Secrets are never taken from the command line: --password and --auth-token are\n"
+          "refused. The answer itself embeds the registry password: treat it as a secret.\n"
+          "\n"
+          "Environment:\n"
+          "  HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK   AK/SK (else CLOUD_SDK_AK, CLOUD_SDK_SK)\n"
+          "  HUAWEICLOUD_SDK_SECURITY_TOKEN           with temporary AK/SK\n"
+          "  HUAWEICLOUD_SDK_AUTH_TOKEN               IAM token, used when no AK/SK is set\n"
+          "  HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_ENDPOINT\n"
+          "  HSS_REGISTRY_PASSWORD                    registry password, when neither\n"
+          "                                           --password-stdin nor --password-file is given\n"
+          "\n"
+          "Exit status:\n"
+          "  0  success\n"
+          "  1  any other error (unusable answer, internal error, out of memory, output)\n"
+          "  2  usage error or invalid input (nothing was sent)\n"
+          "  3  authentication failure or other 4xx answer from the service\n"
+          "  4  network, TLS or timeout failure\n"
+          "  5  5xx answer from the service\n"
+          "\n"
+          "Example:\n"
+          "  printf '%s\\n' \"$pw\" | " PROGRAM " --region cn-north-4 --project-id \"$pid\" \\\n"
+          "      --registry-addr harbor.example.com:443 --namespace library --username admin \\\n"
+          "      --password-stdin --output env\n"
+          "\n"
+          "See " PROGRAM "(1).\n",
+          out);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -172,14 +171,20 @@ static int usage_error(const char *message, const char *detail)
 static int exit_code_for(hss_status status)
 {
     switch (status) {
-    case HSS_OK:                 return EXIT_OK;
-    case HSS_E_INVALID_ARGUMENT: return EXIT_USAGE;
-    case HSS_E_HTTP_CLIENT:      return EXIT_CLIENT;
+    case HSS_OK:
+        return EXIT_OK;
+    case HSS_E_INVALID_ARGUMENT:
+        return EXIT_USAGE;
+    case HSS_E_HTTP_CLIENT:
+        return EXIT_CLIENT;
     case HSS_E_NETWORK:
     case HSS_E_TLS:
-    case HSS_E_TIMEOUT:          return EXIT_NETWORK;
-    case HSS_E_HTTP_SERVER:      return EXIT_SERVER;
-    default:                     return EXIT_OTHER;
+    case HSS_E_TIMEOUT:
+        return EXIT_NETWORK;
+    case HSS_E_HTTP_SERVER:
+        return EXIT_SERVER;
+    default:
+        return EXIT_OTHER;
     }
 }
 
@@ -317,8 +322,7 @@ static int read_password_stdin(struct secret *out)
 }
 
 /* The first line of a file, for --password-file and --auth-token-file. */
-static int read_secret_file(const char *option, const char *path, size_t max_bytes,
-                            struct secret *out)
+static int read_secret_file(const char *option, const char *path, size_t max_bytes, struct secret *out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     const char *problem = fd < 0 ? strerror(errno) : read_secret_line(fd, max_bytes, out);
@@ -337,12 +341,12 @@ static int read_secret_file(const char *option, const char *path, size_t max_byt
 /* ---------------------------------------------------------------------- */
 
 static const struct field {
-    const char *name;       /* as in the API and for --field */
-    const char *variable;   /* for --output env */
+    const char *name;     /* as in the API and for --field */
+    const char *variable; /* for --output env */
     const char *(*get)(const hss_image_upload_command *);
 } fields[] = {
-    {"image_command",          "HSS_IMAGE_COMMAND",          hss_image_upload_command_image_command},
-    {"images_download_url",    "HSS_IMAGES_DOWNLOAD_URL",    hss_image_upload_command_images_download_url},
+    {"image_command", "HSS_IMAGE_COMMAND", hss_image_upload_command_image_command},
+    {"images_download_url", "HSS_IMAGES_DOWNLOAD_URL", hss_image_upload_command_images_download_url},
     {"swr_image_pull_command", "HSS_SWR_IMAGE_PULL_COMMAND", hss_image_upload_command_swr_image_pull_command},
 };
 #define FIELD_COUNT (sizeof fields / sizeof fields[0])
@@ -428,7 +432,7 @@ static const struct format {
 } formats[] = {
     {"text", print_text},
     {"json", print_json},
-    {"env",  print_env},
+    {"env", print_env},
 };
 
 static const struct format *find_format(const char *name)
@@ -444,13 +448,13 @@ static const struct format *find_format(const char *name)
 /* ---------------------------------------------------------------------- */
 
 struct command {
-    hss_client_options client;                 /* overrides for the environment */
+    hss_client_options client; /* overrides for the environment */
     hss_image_upload_command_request request;
     int password_stdin;
     const char *password_file;
     const char *auth_token_file;
     const struct format *format;
-    const struct field *field;                 /* --field: print only this, raw */
+    const struct field *field; /* --field: print only this, raw */
 };
 
 /* Parse --timeout SECONDS: decimal digits with an optional fraction ("30", "0.5", ".5";
@@ -464,7 +468,7 @@ static int parse_timeout(const char *text, long *timeout_ms)
     int digits = 0, places = 0, round_up = 0;
 
     for (; *p >= '0' && *p <= '9'; p++, digits++)
-        if (seconds <= TIMEOUT_MAX_SECONDS)  /* stop growing once too large: no overflow */
+        if (seconds <= TIMEOUT_MAX_SECONDS) /* stop growing once too large: no overflow */
             seconds = seconds * 10 + (*p - '0');
     if (*p == '.')
         for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
@@ -475,10 +479,11 @@ static int parse_timeout(const char *text, long *timeout_ms)
         }
     for (; places < 3; places++)
         ms *= 10;
-    ms += seconds * 1000 + round_up;  /* seconds is at most 36009 here */
+    ms += seconds * 1000 + round_up; /* seconds is at most 36009 here */
     if (*p != '\0' || digits == 0 || ms == 0 || ms > TIMEOUT_MAX_SECONDS * 1000)
         return usage_error("--timeout takes a decimal number of seconds, more than 0 and at most 3600 "
-                           "(such as 30 or 0.5)", NULL);
+                           "(such as 30 or 0.5)",
+                           NULL);
     *timeout_ms = ms;
     return EXIT_OK;
 }
@@ -500,20 +505,42 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
     char name[64];
     int id;
 
-    opterr = 0;  /* our own messages: getopt's would echo the argument */
+    opterr = 0; /* our own messages: getopt's would echo the argument */
     while ((id = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (id) {
-        case OPT_REGION:                cmd->client.region = optarg; break;
-        case OPT_ENDPOINT:              cmd->client.endpoint = optarg; break;
-        case OPT_PROJECT_ID:            cmd->client.project_id = optarg; break;
-        case OPT_CA_FILE:               cmd->client.ca_file = optarg; break;
-        case OPT_REGISTRY_ADDR:         cmd->request.registry_addr = optarg; break;
-        case OPT_NAMESPACE:             cmd->request.namespace_name = optarg; break;
-        case OPT_USERNAME:              cmd->request.username = optarg; break;
-        case OPT_ENTERPRISE_PROJECT_ID: cmd->request.enterprise_project_id = optarg; break;
-        case OPT_PASSWORD_STDIN:        cmd->password_stdin = 1; break;
-        case OPT_PASSWORD_FILE:         cmd->password_file = optarg; break;
-        case OPT_AUTH_TOKEN_FILE:       cmd->auth_token_file = optarg; break;
+        case OPT_REGION:
+            cmd->client.region = optarg;
+            break;
+        case OPT_ENDPOINT:
+            cmd->client.endpoint = optarg;
+            break;
+        case OPT_PROJECT_ID:
+            cmd->client.project_id = optarg;
+            break;
+        case OPT_CA_FILE:
+            cmd->client.ca_file = optarg;
+            break;
+        case OPT_REGISTRY_ADDR:
+            cmd->request.registry_addr = optarg;
+            break;
+        case OPT_NAMESPACE:
+            cmd->request.namespace_name = optarg;
+            break;
+        case OPT_USERNAME:
+            cmd->request.username = optarg;
+            break;
+        case OPT_ENTERPRISE_PROJECT_ID:
+            cmd->request.enterprise_project_id = optarg;
+            break;
+        case OPT_PASSWORD_STDIN:
+            cmd->password_stdin = 1;
+            break;
+        case OPT_PASSWORD_FILE:
+            cmd->password_file = optarg;
+            break;
+        case OPT_AUTH_TOKEN_FILE:
+            cmd->auth_token_file = optarg;
+            break;
         case OPT_TIMEOUT:
             if (parse_timeout(optarg, &cmd->client.timeout_ms) != EXIT_OK)
                 return EXIT_USAGE;
@@ -525,16 +552,19 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
         case OPT_FIELD:
             if (!(cmd->field = find_field(optarg)))
                 return usage_error("--field must be image_command, images_download_url "
-                                   "or swr_image_pull_command", NULL);
+                                   "or swr_image_pull_command",
+                                   NULL);
             break;
         case OPT_PASSWORD:
             return usage_error("refusing --password: a command line is visible to every user; "
                                "use --password-stdin, --password-file FILE "
-                               "or the HSS_REGISTRY_PASSWORD environment variable", NULL);
+                               "or the HSS_REGISTRY_PASSWORD environment variable",
+                               NULL);
         case OPT_AUTH_TOKEN:
             return usage_error("refusing --auth-token: a command line is visible to every user; "
                                "use --auth-token-file FILE "
-                               "or the HUAWEICLOUD_SDK_AUTH_TOKEN environment variable", NULL);
+                               "or the HUAWEICLOUD_SDK_AUTH_TOKEN environment variable",
+                               NULL);
         case 'h':
         case OPT_HELP:
             usage(stdout);
@@ -543,10 +573,9 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
             printf(PROGRAM " %s (libhss %s)\n", HSS_VERSION_STRING, hss_version_string());
             return EXIT_OK;
         case ':':
-            return usage_error("missing value for ",
-                               option_name(argv[optind - 1], name, sizeof name));
+            return usage_error("missing value for ", option_name(argv[optind - 1], name, sizeof name));
         default:
-            if (optopt > 0 && optopt < 256) {  /* a short option: optind may not have moved */
+            if (optopt > 0 && optopt < 256) { /* a short option: optind may not have moved */
                 name[0] = '-', name[1] = (char)optopt, name[2] = '\0';
                 return usage_error("unknown option ", name);
             }
@@ -568,7 +597,8 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
         return usage_error("--password-stdin and --password-file exclude each other", NULL);
     if (!cmd->password_stdin && !cmd->password_file && !getenv("HSS_REGISTRY_PASSWORD"))
         return usage_error("no registry password: use --password-stdin, --password-file FILE "
-                           "or the HSS_REGISTRY_PASSWORD environment variable", NULL);
+                           "or the HSS_REGISTRY_PASSWORD environment variable",
+                           NULL);
     if (cmd->field && cmd->format)
         return usage_error("--field and --output exclude each other", NULL);
     return -1;
@@ -601,7 +631,7 @@ static int run(struct command *cmd)
             code = EXIT_OTHER;
         }
     }
-    hss_image_upload_command_free(result);  /* wipes the answer: it holds the password */
+    hss_image_upload_command_free(result); /* wipes the answer: it holds the password */
     hss_error_free(err);
     hss_client_free(client);
     return code;
@@ -609,8 +639,7 @@ static int run(struct command *cmd)
 
 int main(int argc, char **argv)
 {
-    struct command cmd = {HSS_CLIENT_OPTIONS_INIT, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT,
-                          0, NULL, NULL, NULL, NULL};
+    struct command cmd = {HSS_CLIENT_OPTIONS_INIT, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT, 0, NULL, NULL, NULL, NULL};
     struct secret password = {NULL, 0}, token = {NULL, 0};
     int code = parse_arguments(argc, argv, &cmd);
 
@@ -629,7 +658,7 @@ int main(int argc, char **argv)
 
     if (code == EXIT_OK) {
         cmd.request.password = password.text ? password.text : getenv("HSS_REGISTRY_PASSWORD");
-        cmd.client.auth_token = token.text;  /* NULL: the environment's credentials */
+        cmd.client.auth_token = token.text; /* NULL: the environment's credentials */
         code = run(&cmd);
     }
     secret_free(&password);

@@ -6,6 +6,7 @@ import math
 import os
 import threading
 from ctypes import byref, c_void_p
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
 
 if TYPE_CHECKING:  # annotations only: importing typing at run time costs milliseconds
@@ -13,9 +14,8 @@ if TYPE_CHECKING:  # annotations only: importing typing at run time costs millis
 
     PathLike = Union[str, "os.PathLike[str]"]
 
-from . import _native
-from .errors import ClientClosedError, InvalidArgumentError, Status
-
+from . import _native  # noqa: E402 (after the TYPE_CHECKING block on purpose)
+from .errors import ClientClosedError, InvalidArgumentError, Status  # noqa: E402
 
 __all__ = ["Client", "ImageUploadCommand"]
 
@@ -114,8 +114,8 @@ def _set_secret(struct: Any, name: str, value: Any) -> None:
 
 def _options_with_secrets(sk: Any, security_token: Any, auth_token: Any) -> _native.ClientOptions:
     """New C options holding the encoded secrets, and no reference to them in this frame."""
-    opts = _native.ClientOptions()
     try:
+        opts = _native.ClientOptions()  # inside the try: even its failure must drop the secrets
         _set_secret(opts, "sk", sk)
         _set_secret(opts, "security_token", security_token)
         _set_secret(opts, "auth_token", auth_token)
@@ -389,8 +389,8 @@ class Client:
         Raises an :class:`hss.HSSError` subclass on failure (see :mod:`hss.errors`), and
         :class:`hss.ClientClosedError` after :meth:`close`.
         """
-        req = _native.ImageUploadCommandRequest()
         try:
+            req = _native.ImageUploadCommandRequest()  # inside the try, as in _options_with_secrets
             _set_secret(req, "password", password)
         finally:
             del password

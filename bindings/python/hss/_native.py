@@ -18,12 +18,13 @@ from __future__ import annotations
 import ctypes
 import os
 from ctypes import POINTER, Structure, byref, c_char_p, c_int, c_long, c_uint, c_void_p
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
 
 if TYPE_CHECKING:  # annotations only: importing typing at run time costs milliseconds
-    from typing import List, Optional, Tuple
+    from typing import Callable, List, Optional, Tuple
 
-from .errors import HSSError, error_class_for
+from .errors import HSSError, error_class_for  # noqa: E402 (after the TYPE_CHECKING block)
 
 __all__ = ["lib", "library_path", "library_version", "ClientOptions", "ImageUploadCommandRequest"]
 
@@ -33,6 +34,8 @@ SONAME = "libhss.so.1"
 REQUIRED_MAJOR = 1
 MIN_VERSION = 0x010000
 
+#: The struct versions the ctypes Structures below describe (HSS_CLIENT_OPTIONS_VERSION and
+#: HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION of that header). The library fills and checks them.
 CLIENT_OPTIONS_VERSION = 1
 REQUEST_VERSION = 1
 
@@ -119,12 +122,14 @@ def _declare(lib: ctypes.CDLL, where: str) -> None:
         ("hss_error_message", c_char_p, [vp]),
         ("hss_error_http_status", c_int, [vp]),
         ("hss_error_code", c_char_p, [vp]),
-        ("hss_error_msg", c_char_p, [vp]),
+        ("hss_error_service_message", c_char_p, [vp]),
         ("hss_error_request_id", c_char_p, [vp]),
         ("hss_error_free", None, [vp]),
+        ("hss_client_options_init", c_int, [POINTER(ClientOptions), c_uint]),
         ("hss_client_new", c_int, [POINTER(ClientOptions), pvp, pvp]),
         ("hss_client_new_from_env", c_int, [POINTER(ClientOptions), pvp, pvp]),
         ("hss_client_free", None, [vp]),
+        ("hss_image_upload_command_request_init", c_int, [POINTER(ImageUploadCommandRequest), c_uint]),
         ("hss_image_upload_command_get", c_int, [vp, POINTER(ImageUploadCommandRequest), pvp, pvp]),
         ("hss_image_upload_command_image_command", c_char_p, [vp]),
         ("hss_image_upload_command_images_download_url", c_char_p, [vp]),
@@ -143,8 +148,23 @@ def _declare(lib: ctypes.CDLL, where: str) -> None:
         fn.argtypes = argtypes
 
 
+def _init_struct(init: Callable[..., int], struct: Structure, version: int) -> None:
+    """Have the library fill a new struct for `version` (its defaults, and `version` itself):
+    one call, instead of this binding knowing the defaults."""
+    status = init(byref(struct), version)
+    if status != 0:  # a library older than this binding's struct version, or a broken build
+        raise error_class_for(status)(
+            "hss: %s (libhss %s) refused %s(version %d): %s. %s" % (
+                _path, _fmt_version(_version_num), init.__name__, version,
+                _text(lib.hss_status_str(status)), _FIX),
+            status=status,
+        )
+
+
 class ClientOptions(Structure):
-    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 1)."""
+    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 1), filled by hss_client_options_init.
+
+    Tests/test_abi.py checks this layout against the C compiler's."""
 
     _fields_ = [
         ("version", c_uint),
@@ -163,14 +183,15 @@ class ClientOptions(Structure):
 
     def __init__(self) -> None:
         super().__init__()
-        self.version = CLIENT_OPTIONS_VERSION
+        _init_struct(lib.hss_client_options_init, self, CLIENT_OPTIONS_VERSION)
 
     def __repr__(self) -> str:  # never the field values: some are secrets
         return "<hss_client_options>"
 
 
 class ImageUploadCommandRequest(Structure):
-    """``hss_image_upload_command_request`` (HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION 1)."""
+    """``hss_image_upload_command_request`` (HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION 1), filled
+    by hss_image_upload_command_request_init. Tests/test_abi.py checks this layout too."""
 
     _fields_ = [
         ("version", c_uint),
@@ -183,7 +204,7 @@ class ImageUploadCommandRequest(Structure):
 
     def __init__(self) -> None:
         super().__init__()
-        self.version = REQUEST_VERSION
+        _init_struct(lib.hss_image_upload_command_request_init, self, REQUEST_VERSION)
 
     def __repr__(self) -> str:  # never the field values: the password is one
         return "<hss_image_upload_command_request>"
@@ -237,7 +258,7 @@ def take_error(status: int, err: c_void_p) -> HSSError:
             message = _text(lib.hss_error_message(err))
             status_code = int(lib.hss_error_http_status(err))
             error_code = _text(lib.hss_error_code(err))
-            error_msg = _text(lib.hss_error_msg(err))
+            error_msg = _text(lib.hss_error_service_message(err))
             request_id = _text(lib.hss_error_request_id(err))
         else:  # the library always fills *err; be safe anyway
             message, status_code, error_code, error_msg, request_id = "", 0, "", "", ""

@@ -28,6 +28,7 @@ the service's own ``error_msg``.
 from __future__ import annotations
 
 import enum
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
 
 if TYPE_CHECKING:  # annotations only: importing typing at run time costs milliseconds
@@ -74,7 +75,8 @@ class HSSError(Exception):
             than this binding), ``None`` for errors raised by the binding itself.
         status_code: the HTTP status of the service's answer, ``0`` when there was none.
         error_code: the service's error code (e.g. ``"APIGW.0301"``), ``""`` when none.
-        error_msg: the service's error message, secrets redacted, ``""`` when none.
+        error_msg: the service's own error message (C: ``hss_error_service_message``), secrets
+            redacted, ``""`` when none; the official SDK's name for it.
         request_id: the service's request id (quote it to Huawei Cloud support), ``""`` when none.
     """
 

@@ -1,0 +1,21 @@
+import CHSS
+
+/// Every failure libhss reports: a status from the public header, a
+/// human message that never holds a secret, and what the service said.
+package struct HSSError: Error {
+    package var status: hss_status
+    package var message: String
+    package var httpStatus: Int = 0
+    package var code: String = ""
+    package var serviceMessage: String = ""
+    package var requestID: String = ""
+
+    package init(_ status: hss_status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    package static func invalid(_ message: String) -> HSSError {
+        HSSError(HSS_E_INVALID_ARGUMENT, message)
+    }
+}

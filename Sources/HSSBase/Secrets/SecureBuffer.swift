@@ -1,0 +1,127 @@
+import CHSS
+
+/// A growable byte buffer for anything that may hold a secret (password,
+/// SK, tokens, the query and canonical request that embed them, response
+/// bodies). Its memory is malloc'd by us so it can be wiped with
+/// OPENSSL_cleanse on growth and on release; Swift's own String and Array
+/// storage cannot be wiped reliably.
+package final class SecureBuffer {
+    package private(set) var count: Int = 0
+    private var capacity: Int
+    private var storage: UnsafeMutablePointer<UInt8>?
+
+    package init(capacity: Int = 64) {
+        self.capacity = max(capacity + 1, 16)
+        self.storage = calloc(self.capacity, 1)?.assumingMemoryBound(to: UInt8.self)
+        if storage == nil {
+            self.capacity = 0
+            isValid = false
+        }
+    }
+
+    /// Copies a NUL-terminated C string (without the NUL).
+    package convenience init(cString: UnsafePointer<CChar>) {
+        let length = strlen(cString)
+        self.init(capacity: length + 1)
+        cString.withMemoryRebound(to: UInt8.self, capacity: length) {
+            append(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+
+    package convenience init(_ text: String) {
+        self.init(capacity: text.utf8.count)
+        append(text)
+    }
+
+    deinit { wipeAndRelease() }
+
+    /// True when every allocation so far succeeded; a buffer that could not
+    /// grow refuses further appends and reports it here.
+    package private(set) var isValid = true
+
+    package var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: storage, count: count)
+    }
+
+    package var isEmpty: Bool { count == 0 }
+
+    package func append(_ byte: UInt8) {
+        guard reserve(1), let storage else { return }
+        storage[count] = byte
+        count += 1
+        storage[count] = 0
+    }
+
+    package func append(_ other: UnsafeBufferPointer<UInt8>) {
+        guard other.count > 0, reserve(other.count), let storage, let base = other.baseAddress else { return }
+        (storage + count).update(from: base, count: other.count)
+        count += other.count
+        storage[count] = 0
+    }
+
+    /// Lets `write` put at most `maxCount` bytes straight at the end of the
+    /// buffer; it returns how many it wrote. One capacity check for a whole
+    /// run of bytes instead of one per byte.
+    package func append(maxCount: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        guard maxCount > 0, reserve(maxCount), let storage else { return }
+        count += min(write(storage + count), maxCount)
+        storage[count] = 0
+    }
+
+    package func append(_ other: SecureBuffer) {
+        append(other.bytes)
+    }
+
+    package func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    package func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// The contents as a NUL-terminated C string (the buffer always keeps a
+    /// NUL after its bytes), valid until the buffer changes or is released.
+    /// Reading it never mutates, so a finished buffer may be shared by threads.
+    package var cString: UnsafePointer<CChar>? {
+        storage.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+    }
+
+    /// Lossy UTF-8 text, for values that are not secret (error bodies).
+    package func string() -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Makes room for `extra` bytes plus the trailing NUL.
+    private func reserve(_ extra: Int) -> Bool {
+        guard isValid else { return false }
+        let needed = count + extra + 1
+        if needed <= capacity, storage != nil { return true }
+        var newCapacity = max(capacity, 16)
+        while newCapacity < needed { newCapacity *= 2 }
+        // Never realloc: it could leave an unwiped copy behind.
+        guard let fresh = malloc(newCapacity)?.assumingMemoryBound(to: UInt8.self) else {
+            isValid = false
+            return false
+        }
+        if let storage, count > 0 { fresh.update(from: storage, count: count) }
+        wipeAndRelease()
+        storage = fresh
+        capacity = newCapacity
+        return true
+    }
+
+    private func wipeAndRelease() {
+        if let storage {
+            OPENSSL_cleanse(storage, capacity)
+            free(storage)
+        }
+        storage = nil
+    }
+}
+
+/// Wipes and frees a C string that held a secret.
+package func wipeAndFree(_ pointer: UnsafeMutablePointer<CChar>?) {
+    guard let pointer else { return }
+    OPENSSL_cleanse(pointer, strlen(pointer))
+    free(pointer)
+}

@@ -1,0 +1,57 @@
+import HSSBase
+import HSSSigning
+import HSSTransport
+
+/// One call to a Huawei Cloud API, described once: what the pipeline needs
+/// to build, sign and send it. Operations make these; they never build a
+/// URL, a header line or a signature themselves.
+package struct Request {
+    package var method: HTTPMethod
+    /// The path with "{name}" placeholders, e.g.
+    /// "/v5/{project_id}/image/registries/image-upload-command".
+    package var pathTemplate: String
+    /// Values for the placeholders beyond "{project_id}", which the client
+    /// fills in. Each is percent-encoded as one path segment.
+    package var pathParameters: [String: String]
+    package var query: [QueryParameter]
+    /// Headers of this request only (the client adds Host, User-Agent,
+    /// credentials and the date itself).
+    package var headers: [Header]
+
+    package init(
+        method: HTTPMethod, pathTemplate: String, pathParameters: [String: String] = [:],
+        query: [QueryParameter] = [], headers: [Header] = []
+    ) {
+        self.method = method
+        self.pathTemplate = pathTemplate
+        self.pathParameters = pathParameters
+        self.query = query
+        self.headers = headers
+    }
+}
+
+/// A query parameter. A secret one is also redacted from every text the
+/// service sends back.
+package struct QueryParameter {
+    package let name: String
+    package let value: SecureBuffer
+    package let isSecret: Bool
+
+    package init(_ name: String, _ value: SecureBuffer, isSecret: Bool = false) {
+        self.name = name
+        self.value = value
+        self.isSecret = isSecret
+    }
+}
+
+/// An API operation: its inputs, checked before anything is sent; the
+/// request that carries them; and how to read a 2xx answer.
+package protocol Operation {
+    associatedtype Output
+    /// The API reference's limits; throws HSSError.invalid naming the field.
+    func validate() throws
+    func request() -> Request
+    /// Reads a 2xx answer, already parsed as strict JSON with its root an
+    /// object. Errors name the field, never quote the answer.
+    func decode(_ answer: JSONDocument) throws -> Output
+}

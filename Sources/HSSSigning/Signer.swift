@@ -1,0 +1,187 @@
+import CHSS
+import HSSBase
+
+/// Huawei Cloud's SDK-HMAC-SHA256 request signing, byte-compatible with the
+/// official signers (Tests/vectors: every stage is compared).
+///
+/// A Signer is made once per client and holds only the access key and the
+/// keyed HMAC (the SK's key schedule is done once). Method, path, query and
+/// headers are per request, so one signer serves every call of a client.
+package struct Signer {
+    package static let algorithm = "SDK-HMAC-SHA256"
+    /// Hex SHA-256 of an empty body (GET).
+    package static let emptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+    package let accessKey: String
+    private let key: HMACKey
+
+    package init(accessKey: String, secretKey: SecureBuffer) throws {
+        guard let key = HMACKey(secretKey) else {
+            throw HSSError(HSS_E_INTERNAL, "OpenSSL could not prepare HMAC-SHA256")
+        }
+        self.accessKey = accessKey
+        self.key = key
+    }
+
+    /// The Authorization header value for one request.
+    package func authorization(
+        method: String, canonicalURI: String, query: SecureBuffer,
+        headers: CanonicalHeaders, date: String
+    ) -> String {
+        let canonical = Signer.canonicalRequest(
+            method: method, canonicalURI: canonicalURI, query: query,
+            headers: headers)
+        let toSign = Signer.stringToSign(date: date, canonicalRequest: canonical.request)
+        return Signer.authorization(
+            accessKey: accessKey, signedHeaders: canonical.signedHeaders,
+            signature: signature(stringToSign: toSign))
+    }
+
+    package func signature(stringToSign: String) -> String {
+        key.hex(stringToSign)
+    }
+
+    /// METHOD, URI, query, one `name:value` line per signed header in name
+    /// order, a blank line, the signed header names, the body hash.
+    package static func canonicalRequest(
+        method: String, canonicalURI: String, query: SecureBuffer,
+        headers: CanonicalHeaders, bodyHash: String = emptyBodyHash
+    )
+        -> (request: SecureBuffer, signedHeaders: String)
+    {
+        let out = SecureBuffer(capacity: 512 + query.count)
+        out.append(method)
+        out.append(UInt8(ascii: "\n"))
+        out.append(canonicalURI)
+        out.append(UInt8(ascii: "\n"))
+        out.append(query)
+        out.append(UInt8(ascii: "\n"))
+        for header in headers.sorted {
+            out.append(header.name)
+            out.append(UInt8(ascii: ":"))
+            out.append(header.value)
+            out.append(UInt8(ascii: "\n"))
+        }
+        out.append(UInt8(ascii: "\n"))
+        let signedHeaders = headers.signedNames
+        out.append(signedHeaders)
+        out.append(UInt8(ascii: "\n"))
+        out.append(bodyHash)
+        return (out, signedHeaders)
+    }
+
+    package static func stringToSign(date: String, canonicalRequest: SecureBuffer) -> String {
+        "\(algorithm)\n\(date)\n\(Digest.sha256Hex(canonicalRequest.bytes))"
+    }
+
+    package static func authorization(accessKey: String, signedHeaders: String, signature: String) -> String {
+        "\(algorithm) Access=\(accessKey), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+    }
+
+    /// The canonical URI: decode the path, encode each segment, and end it
+    /// with "/" (the request line itself keeps no trailing slash).
+    package static func canonicalURI(path: String) -> String {
+        let decoded = PercentEncoding.decode(Array(path.utf8))
+        let out = SecureBuffer(capacity: decoded.count * 3 + 1)
+        for (index, segment) in decoded.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .enumerated()
+        {
+            if index > 0 { out.append(UInt8(ascii: "/")) }
+            Array(segment).withUnsafeBufferPointer { PercentEncoding.append($0, to: out) }
+        }
+        if out.bytes.last != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
+        return out.string()
+    }
+
+    /// `name=value` pairs, encoded, sorted by name then value (raw bytes,
+    /// i.e. code point order), joined by "&". This exact string is also the
+    /// query that is sent. Names are never secret; values may be.
+    package static func canonicalQuery(_ parameters: [(name: String, value: SecureBuffer)]) -> SecureBuffer {
+        let sorted = parameters.sorted { lhs, rhs in
+            lhs.name != rhs.name
+                ? lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+                : lhs.value.bytes.lexicographicallyPrecedes(rhs.value.bytes)
+        }
+        let out = SecureBuffer(capacity: 256)
+        for (index, parameter) in sorted.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "&")) }
+            PercentEncoding.append(parameter.name, to: out)
+            out.append(UInt8(ascii: "="))
+            PercentEncoding.append(parameter.value.bytes, to: out)
+        }
+        return out
+    }
+
+    /// `YYYYMMDDTHHMMSSZ` in UTC.
+    package static func sdkDate(_ time: time_t) -> String {
+        var t = time
+        var parts = tm()
+        var text = [CChar](repeating: 0, count: 20)
+        guard gmtime_r(&t, &parts) != nil, strftime(&text, text.count, "%Y%m%dT%H%M%SZ", &parts) == 16 else {
+            return "19700101T000000Z"
+        }
+        return String(cString: text)
+    }
+}
+
+/// One header to send and sign. The value is a SecureBuffer because
+/// X-Security-Token and X-Auth-Token are secrets.
+package struct Header {
+    package let name: String
+    package let value: SecureBuffer
+
+    package init(name: String, value: SecureBuffer) {
+        self.name = name
+        self.value = value
+    }
+
+    package init(_ name: String, _ value: String) {
+        self.init(name: name, value: SecureBuffer(value))
+    }
+}
+
+/// Headers as they are signed: all but those whose name contains "_",
+/// names lower-cased, values trimmed, sorted by name. A client prepares its
+/// fixed headers once and each request merges in its own.
+package struct CanonicalHeaders {
+    package struct Line {
+        package let name: String
+        package let value: SecureBuffer
+    }
+
+    package private(set) var sorted: [Line]
+
+    package init(_ headers: [Header]) {
+        sorted = headers.compactMap { header -> Line? in
+            let name = header.name.lowercased()
+            guard !name.contains("_") else { return nil }
+            let value = SecureBuffer(capacity: header.value.count)
+            value.append(CanonicalHeaders.trimmed(header.value.bytes))
+            return Line(name: name, value: value)
+        }.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    }
+
+    /// These headers with `extra` merged in, in name order.
+    package func merging(_ extra: [Header]) -> CanonicalHeaders {
+        var merged = self
+        for line in CanonicalHeaders(extra).sorted {
+            let at = merged.sorted.firstIndex { line.name.utf8.lexicographicallyPrecedes($0.name.utf8) }
+            merged.sorted.insert(line, at: at ?? merged.sorted.count)
+        }
+        return merged
+    }
+
+    package var signedNames: String {
+        sorted.map(\.name).joined(separator: ";")
+    }
+
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        // Python's str.strip() on the ASCII whitespace a header value may hold.
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        var start = 0
+        var end = bytes.count
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[start..<end])
+    }
+}

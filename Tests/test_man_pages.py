@@ -1,0 +1,246 @@
+"""The section-3 manual pages, man/man3 (issue 10): hss(3) and one page per function of
+include/hss.h. Each page renders without a warning, states the header's prototype and the
+statuses of its "Returns:" line, and its EXAMPLE, taken from the page as `man` shows it,
+compiles with -Werror and runs against the emulator.
+
+Needs man-db and groff-base (man, lexgrog, groff); the test installs nothing.
+
+The examples run with PATH=/usr/bin:/bin, LD_LIBRARY_PATH=<lib_dir>, LC_ALL=C and:
+    HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID, _ENDPOINT   the emulator, for hss_client_new_from_env
+    HSS_AK, HSS_SK, HSS_PROJECT_ID, HSS_ENDPOINT      the same, for the examples that fill
+                                                      hss_client_options themselves
+    HSS_REGISTRY_PASSWORD                             the registry password
+"""
+
+import functools
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "Tests" / "emulator"))
+import hss_emulator  # noqa: E402
+
+EMULATOR_AK, EMULATOR_SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
+MAN3 = ROOT / "man" / "man3"
+HEADER = ROOT / "include" / "hss.h"
+HEADER_TEXT = HEADER.read_text()
+VERSION = re.search(r'#define HSS_VERSION_STRING "(.*)"', HEADER_TEXT).group(1)
+
+PAGES = sorted(p.stem for p in MAN3.glob("*.3"))
+FUNCTION_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "RETURN VALUE", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
+OVERVIEW_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "CONVENTIONS", "ERRORS", "THREADS", "FORK", "SECRETS",
+                     "TLS", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
+
+PROJECT = "man-pages"
+PASSWORD = "Man-Page-Pw-7"
+# What an example that calls the service shows when the SK is wrong (the emulator answers
+# 401 APIGW.0301, quoting the canonical request, whose query holds the password).
+ON_401 = {
+    "hss_error_code": ["APIGW.0301: check"],
+    "hss_error_http_status": ["HTTP 401"],
+    "hss_error_service_message": ["the service said:", "Verify aksk signature fail"],
+}
+
+
+def man_env(**extra) -> dict:
+    return {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "MANWIDTH": "80", **extra}
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool, path="/usr/bin:/bin")
+    if path is None:
+        pytest.fail("%s is not installed (Debian: man-db and groff-base)" % tool)
+    return path
+
+
+# ----------------------------------------------------------------------------- the header
+
+def _declarations() -> dict:
+    """name -> (prototype without HSS_API, text of the comment's "Returns:")."""
+    out = {}
+    for comment, decl in re.findall(r"/\*((?:(?!\*/).)*)\*/\s*(HSS_API[^;]*;)", HEADER_TEXT, re.S):
+        name = re.search(r"\b(hss_\w+)\s*\(", decl).group(1)
+        returns = comment.split("Returns:", 1)[1] if "Returns:" in comment else ""
+        out[name] = (decl.replace("HSS_API", "", 1), " ".join(returns.replace("*", " ").split()))
+    return out
+
+
+DECLARATIONS = _declarations()
+FUNCTIONS = sorted(DECLARATIONS)
+
+
+def header_statuses(name: str) -> set:
+    returns = DECLARATIONS[name][1]
+    statuses = set(re.findall(r"\bHSS_(?:OK|E_[A-Z_]+)\b", returns))
+    same = re.match(r"as (hss_\w+)", returns)
+    return statuses | (header_statuses(same.group(1)) if same else set())
+
+
+def squeeze(code: str) -> str:
+    """C declaration text with its layout removed."""
+    return re.sub(r"\s*([(),*;])\s*", r"\1", " ".join(code.split()))
+
+
+# ----------------------------------------------------------------------------- the pages
+
+@functools.lru_cache(maxsize=None)
+def rendered(page: str) -> str:
+    """The page as `man -l` shows it on an 80-column UTF-8 terminal (with groff's warnings on:
+    there must be none)."""
+    r = subprocess.run([need("man"), "--warnings", "-l", str(MAN3 / (page + ".3"))], env=man_env(),
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and r.stdout and r.stderr == "", r.stderr
+    return r.stdout
+
+
+def sections(page: str) -> dict:
+    """Heading -> the text under it, as shown (the trailing page footer dropped)."""
+    out, current = {}, None
+    for line in rendered(page).splitlines()[1:]:
+        if re.fullmatch(r"[A-Z][A-Z ]*", line):
+            current = line
+            out[current] = []
+        elif current is not None:
+            out[current].append(line)
+    out[current] = out[current][:-1] if out[current] and out[current][-1].startswith("libhss") else out[current]
+    return {k: "\n".join(v).strip("\n") for k, v in out.items()}
+
+
+def example(page: str) -> str:
+    return textwrap.dedent(sections(page)["EXAMPLE"]) + "\n"
+
+
+def calls_service(page: str) -> bool:
+    """Whether the page's EXAMPLE calls the service (read from the source: this decides the
+    parameters, before anything is rendered)."""
+    source = (MAN3 / (page + ".3")).read_text()
+    return "hss_image_upload_command_get(client," in source.split("\n.SH EXAMPLE\n", 1)[1].split("\n.SH ", 1)[0]
+
+
+def test_every_function_has_a_page_and_every_page_a_function():
+    assert "hss" in PAGES
+    assert len(FUNCTIONS) == 20
+    assert sorted(set(PAGES) - {"hss"}) == FUNCTIONS
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_warnings(page):
+    # The command lintian runs on every manual page of a package.
+    path = MAN3 / (page + ".3")
+    r = subprocess.run([need("man"), "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z", str(path)],
+                       env=man_env(MANROFFSEQ=""), capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    # As a reader sees it: no warning either, and every line fits (but the title line, which
+    # a long function name overflows on its own).
+    wide = [line for line in rendered(page).splitlines()[1:] if len(line) > 80]
+    assert wide == []
+    # The whatis entry, for apropos and `man -k`: "name - description".
+    whatis = subprocess.run([need("lexgrog"), str(path)], env=man_env(), capture_output=True, text=True)
+    assert whatis.returncode == 0, whatis.stdout + whatis.stderr
+    assert re.fullmatch(r'%s: "%s - \S.*"\n' % (re.escape(str(path)), re.escape(page)), whatis.stdout)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_sections(page):
+    source = (MAN3 / (page + ".3")).read_text()
+    assert re.search(r'^\.TH %s 3 \S+ "libhss %s" ' % (re.escape(page), re.escape(VERSION)), source, re.M)
+    found = list(sections(page))
+    wanted = OVERVIEW_SECTIONS if page == "hss" else FUNCTION_SECTIONS
+    assert [s for s in found if s in wanted] == wanted, found
+    assert sections(page)["AVAILABILITY"].strip() == "Added in libhss %s" % VERSION
+    code = sections(page)["SYNOPSIS"] + sections(page)["EXAMPLE"]
+    assert code.isascii(), "non-ASCII code: a \\- or \\(aq escape is missing"
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_synopsis_is_the_header_prototype(name):
+    lines = sections(name)["SYNOPSIS"].strip().splitlines()
+    assert lines[0].strip() == "#include <hss.h>"
+    assert squeeze("\n".join(lines[1:])) == squeeze(DECLARATIONS[name][0])
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_return_value_matches_the_header(name):
+    text = " ".join(sections(name)["RETURN VALUE"].split())
+    missing = sorted(s for s in header_statuses(name) if s not in text)
+    assert missing == [], "RETURN VALUE of %s lacks %s" % (name, missing)
+    returns = DECLARATIONS[name][1]
+    if "never NULL" in returns:
+        assert "never NULL" in text
+    if returns.startswith("nothing"):
+        assert text == "None."
+
+
+def test_see_also_links_every_page_both_ways():
+    overview = sections("hss")["SEE ALSO"]
+    assert [f for f in FUNCTIONS if "%s(3)" % f not in overview] == []
+    for page in PAGES:
+        if page != "hss":
+            assert "hss(3)" in sections(page)["SEE ALSO"], page
+        named = set(re.findall(r"\b(hss_\w+)\(3\)", "\n".join(sections(page).values())))
+        assert named <= set(PAGES), "%s names pages that do not exist: %s" % (page, named - set(PAGES))
+
+
+# ----------------------------------------------------------------------------- the examples
+
+@pytest.fixture(scope="module")
+def run_example(build_c, lib_dir, http_emulator, tmp_path_factory):
+    """run_example(page, **env changes) -> CompletedProcess of the page's EXAMPLE, compiled
+    with -Werror against include/ and lib_dir, run against the HTTP emulator."""
+    from_emulator = {"ENDPOINT": http_emulator.endpoint, "PROJECT_ID": PROJECT,
+                     "AK": EMULATOR_AK, "SK": EMULATOR_SK}
+    src_dir = tmp_path_factory.mktemp("man-examples")
+
+    def run(page, **changes):
+        source = src_dir / (page + ".c")
+        source.write_text(example(page))
+        exe = build_c(source, name="example-" + page)
+        env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(lib_dir), "LC_ALL": "C",
+               "HSS_REGISTRY_PASSWORD": PASSWORD}
+        for key, value in from_emulator.items():
+            env["HUAWEICLOUD_SDK_" + key] = env["HSS_" + key] = value
+        env.update(changes)
+        env = {k: v for k, v in env.items() if v is not None}
+        return subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=30)
+
+    return run
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_example_compiles_and_runs(page, run_example, http_emulator):
+    before = len(http_emulator.records)
+    r = run_example(page)
+    assert r.returncode == 0, "%s EXAMPLE exited %d\n%s" % (page, r.returncode, r.stderr)
+    assert r.stderr == ""
+    if calls_service(page):
+        calls = http_emulator.records[before:]
+        assert [c["status"] for c in calls] == [200]
+        assert calls[0]["params"]["password"] == PASSWORD
+        assert r.stdout.strip() != ""
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if calls_service(p)])
+def test_example_reports_a_failure(page, run_example, http_emulator):
+    r = run_example(page, HUAWEICLOUD_SDK_SK="not-the-sk")
+    assert r.returncode == 1, "%s EXAMPLE exited %d\n%s" % (page, r.returncode, r.stderr)
+    assert r.stdout == "" and r.stderr.strip() != ""
+    assert PASSWORD not in r.stderr and "not-the-sk" not in r.stderr
+    shown = ON_401.get(page, [])
+    if page in ("hss_error_request_id", "hss_image_upload_command_get"):
+        shown = ["request id: " + http_emulator.records[-1]["request_id"]]
+    for text in shown:
+        assert text in r.stderr, r.stderr
+
+
+def test_error_free_example_starts_again_from_null(run_example):
+    # No endpoint in the environment: the first attempt fails, the error is freed and the
+    # variable reset, and the second attempt (with a region) succeeds.
+    r = run_example("hss_error_free", HUAWEICLOUD_SDK_ENDPOINT=None)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("\n") == 1 and r.stderr.endswith("; trying cn-north-4\n")
