@@ -240,6 +240,16 @@ def test_no_swift_runtime_dependency(lib):
     assert not FORBIDDEN_LIBS.search(out), out
 
 
+def test_no_foundation_or_regex_inside(lib):
+    """libhss links neither Foundation (its own JSON reader replaced JSONDecoder) nor the string
+    processing and regex modules: module names survive stripping in Swift's type metadata."""
+    data = lib.resolve().read_bytes()
+    for module in (b"FoundationEssentials", b"FoundationInternationalization", b"_FoundationICU",
+                   b"_StringProcessing", b"_RegexParser"):
+        assert module not in data, "libhss.so.1 contains %s" % module.decode()
+    assert b"HSSPipeline" in data, "the check would not see a module name"
+
+
 def test_soname_and_no_rpath(lib):
     d = dynamic_section(lib)
     assert re.search(r"\(SONAME\)\s+Library soname: \[libhss\.so\.1\]", d), d

@@ -1,8 +1,12 @@
+/* The SHA-256 block functions are deprecated in OpenSSL 3.0 in favour of EVP,
+ * but remain part of libcrypto.so.3; see chss_sha256 for why we use them. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "CHSS.h"
 
 #include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <pthread.h>
 
@@ -89,52 +93,66 @@ int chss_pem_certificate_count(const void *data, size_t length)
     return count;
 }
 
-static EVP_MD *sha256_md;
-static EVP_MAC *hmac_mac;
-static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
-
-static void fetch_algorithms(void)
-{
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-}
-
+/* SHA-256 and HMAC-SHA256 on OpenSSL's SHA-256 block functions, with every
+ * state on the stack or in a prepared key: OpenSSL 3.0's EVP layer
+ * allocates on every digest and every HMAC context copy, which cost more
+ * than the hashing itself for our ~600-byte canonical requests. */
 int chss_sha256(const void *data, size_t length, unsigned char out[32])
 {
-    unsigned int written = 0;
-    pthread_once(&fetch_once, fetch_algorithms);
-    return sha256_md != NULL && EVP_Digest(data ? data : "", length, out, &written, sha256_md, NULL) == 1 &&
-           written == 32;
-}
-
-EVP_MAC_CTX *chss_hmac_sha256_new(const void *key, size_t key_length)
-{
-    EVP_MAC_CTX *ctx;
-    OSSL_PARAM params[2];
-
-    pthread_once(&fetch_once, fetch_algorithms);
-    if (hmac_mac == NULL || (ctx = EVP_MAC_CTX_new(hmac_mac)) == NULL)
-        return NULL;
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if (EVP_MAC_init(ctx, key, key_length, params) != 1) {
-        EVP_MAC_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-int chss_hmac_sha256(const EVP_MAC_CTX *keyed, const void *data, size_t length, unsigned char out[32])
-{
-    size_t written = 0;
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(keyed);
-    int ok = ctx != NULL && EVP_MAC_update(ctx, data ? data : "", length) == 1 &&
-             EVP_MAC_final(ctx, out, &written, 32) == 1 && written == 32;
-    EVP_MAC_CTX_free(ctx);
+    SHA256_CTX ctx;
+    int ok = SHA256_Init(&ctx) && SHA256_Update(&ctx, data ? data : "", length) && SHA256_Final(out, &ctx);
+    OPENSSL_cleanse(&ctx, sizeof ctx);
     return ok;
 }
 
-void chss_hmac_sha256_free(EVP_MAC_CTX *keyed)
+/* HMAC (RFC 2104) with the SK's inner and outer states hashed once: each
+ * message then starts from a copy of them, as OpenSSL's own HMAC does. */
+struct chss_hmac_key {
+    SHA256_CTX inner; /* after H(K xor ipad) */
+    SHA256_CTX outer; /* after H(K xor opad) */
+};
+
+chss_hmac_key *chss_hmac_sha256_new(const void *key, size_t key_length)
 {
-    EVP_MAC_CTX_free(keyed);
+    unsigned char block[SHA256_CBLOCK] = {0}, pad[SHA256_CBLOCK];
+    chss_hmac_key *prepared = calloc(1, sizeof *prepared);
+    int ok = prepared != NULL;
+
+    if (ok && key_length > SHA256_CBLOCK)
+        ok = chss_sha256(key, key_length, block);
+    else if (ok && key_length > 0)
+        memcpy(block, key, key_length);
+    for (size_t i = 0; ok && i < sizeof pad; i++)
+        pad[i] = block[i] ^ 0x36;
+    ok = ok && SHA256_Init(&prepared->inner) && SHA256_Update(&prepared->inner, pad, sizeof pad);
+    for (size_t i = 0; ok && i < sizeof pad; i++)
+        pad[i] = block[i] ^ 0x5c;
+    ok = ok && SHA256_Init(&prepared->outer) && SHA256_Update(&prepared->outer, pad, sizeof pad);
+    OPENSSL_cleanse(block, sizeof block);
+    OPENSSL_cleanse(pad, sizeof pad);
+    if (!ok) {
+        chss_hmac_sha256_free(prepared);
+        return NULL;
+    }
+    return prepared;
+}
+
+int chss_hmac_sha256(const chss_hmac_key *key, const void *data, size_t length, unsigned char out[32])
+{
+    unsigned char inner_digest[32];
+    SHA256_CTX ctx = key->inner;
+    int ok = SHA256_Update(&ctx, data ? data : "", length) && SHA256_Final(inner_digest, &ctx);
+    ctx = key->outer;
+    ok = ok && SHA256_Update(&ctx, inner_digest, sizeof inner_digest) && SHA256_Final(out, &ctx);
+    OPENSSL_cleanse(&ctx, sizeof ctx);
+    OPENSSL_cleanse(inner_digest, sizeof inner_digest);
+    return ok;
+}
+
+void chss_hmac_sha256_free(chss_hmac_key *key)
+{
+    if (key == NULL)
+        return;
+    OPENSSL_cleanse(key, sizeof *key);
+    free(key);
 }

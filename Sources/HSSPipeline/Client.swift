@@ -88,11 +88,13 @@ package final class HSSClient {
         if let signer {
             let date = Signer.sdkDate(now)
             let dateHeader = Header("X-Sdk-Date", date)
-            let authorization = signer.authorization(
-                method: request.method.rawValue, canonicalURI: Signer.canonicalURI(path: path), query: query,
-                headers: fixedHeaders.merging(request.headers + [dateHeader]), date: date)
+            let authorization = SecureBuffer(capacity: 192)
+            authorization.append("Authorization: ")
+            signer.appendAuthorization(
+                to: authorization, method: request.method.rawValue, canonicalURI: Signer.canonicalURI(path: path),
+                query: query, headers: fixedHeaders.merging(request.headers + [dateHeader]), date: date)
             lines.append(HSSClient.headerLine(dateHeader))
-            lines.append(HSSClient.headerLine(Header("Authorization", authorization)))
+            lines.append(authorization)
         }
 
         let url = SecureBuffer(capacity: configuration.baseURL.utf8.count + path.utf8.count + query.count + 2)
@@ -123,15 +125,22 @@ package final class HSSClient {
     /// The path template with "{project_id}" and the request's own
     /// parameters filled in, each encoded as one path segment.
     private func resolvedPath(_ request: Request) -> String {
-        var path = request.pathTemplate
-        var parameters = request.pathParameters
-        parameters["project_id"] = parameters["project_id"] ?? configuration.projectID
-        for (name, value) in parameters {
-            let encoded = SecureBuffer(capacity: value.utf8.count * 3)
-            PercentEncoding.append(value, to: encoded)
-            path = path.replacing("{\(name)}", with: encoded.string())
+        var template = request.pathTemplate
+        return template.withUTF8 { bytes in
+            let out = SecureBuffer(capacity: bytes.count + 64)
+            var start = 0
+            while let open = bytes[start...].firstIndex(of: UInt8(ascii: "{")),
+                let close = bytes[open...].firstIndex(of: UInt8(ascii: "}"))
+            {
+                out.append(UnsafeBufferPointer(rebasing: bytes[start..<open]))
+                let name = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
+                PercentEncoding.append(
+                    request.pathParameters[name] ?? (name == "project_id" ? configuration.projectID : ""), to: out)
+                start = close + 1
+            }
+            out.append(UnsafeBufferPointer(rebasing: bytes[start...]))
+            return out.string()
         }
-        return path
     }
 
     private static func headerLine(_ header: Header) -> SecureBuffer {

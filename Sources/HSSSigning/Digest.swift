@@ -1,29 +1,32 @@
 import CHSS
 import HSSBase
 
-/// SHA-256 through OpenSSL, with the algorithm fetched once per process.
+/// SHA-256 through OpenSSL, written as lower-case hex.
 package enum Digest {
-    package static func sha256Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        let ok = digest.withUnsafeMutableBufferPointer { chss_sha256(bytes.baseAddress, bytes.count, $0.baseAddress) }
-        return ok == 1 ? hex(digest) : ""
+    package static func appendSHA256Hex(of bytes: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
+            if chss_sha256(bytes.baseAddress, bytes.count, digest.baseAddress) == 1 {
+                appendHex(UnsafeBufferPointer(digest), to: out)
+            }
+        }
     }
 
-    package static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var chars: [UInt8] = []
-        chars.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            chars.append(digits[Int(b >> 4)])
-            chars.append(digits[Int(b & 0x0F)])
+    package static func appendHex(_ bytes: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
+        out.append(maxCount: bytes.count * 2) { end in
+            for (i, b) in bytes.enumerated() {
+                end[2 * i] = hexDigits[Int(b >> 4)]
+                end[2 * i + 1] = hexDigits[Int(b & 0x0F)]
+            }
+            return bytes.count * 2
         }
-        return String(decoding: chars, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
-/// An HMAC-SHA256 keyed once (the SK's key schedule is done at client
-/// creation); each message works on a copy of the keyed state, so one key
-/// may serve many threads. OpenSSL wipes the key material when freed.
+/// An HMAC-SHA256 keyed once (the SK's inner and outer states are hashed at
+/// client creation); each message starts from a copy of them, so one key may
+/// serve many threads. The key state is wiped when freed.
 package final class HMACKey {
     private let keyed: OpaquePointer
 
@@ -34,14 +37,11 @@ package final class HMACKey {
 
     deinit { chss_hmac_sha256_free(keyed) }
 
-    package func hex(_ message: String) -> String {
-        var message = message
-        var digest = [UInt8](repeating: 0, count: 32)
-        let ok = message.withUTF8 { text in
-            digest.withUnsafeMutableBufferPointer {
-                chss_hmac_sha256(keyed, text.baseAddress, text.count, $0.baseAddress)
+    package func appendHex(of message: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
+            if chss_hmac_sha256(keyed, message.baseAddress, message.count, digest.baseAddress) == 1 {
+                Digest.appendHex(UnsafeBufferPointer(digest), to: out)
             }
         }
-        return ok == 1 ? Digest.hex(digest) : ""
     }
 }

@@ -8,7 +8,7 @@ import HSSBase
 /// keyed HMAC (the SK's key schedule is done once). Method, path, query and
 /// headers are per request, so one signer serves every call of a client.
 package struct Signer {
-    package static let algorithm = "SDK-HMAC-SHA256"
+    package static let algorithm: StaticString = "SDK-HMAC-SHA256"
     /// Hex SHA-256 of an empty body (GET).
     package static let emptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -28,17 +28,35 @@ package struct Signer {
         method: String, canonicalURI: String, query: SecureBuffer,
         headers: CanonicalHeaders, date: String
     ) -> String {
+        let out = SecureBuffer(capacity: 160)
+        appendAuthorization(
+            to: out, method: method, canonicalURI: canonicalURI, query: query, headers: headers, date: date)
+        return out.string()
+    }
+
+    /// Appends the Authorization value to `out` (a header line being built),
+    /// without an intermediate String.
+    package func appendAuthorization(
+        to out: SecureBuffer, method: String, canonicalURI: String, query: SecureBuffer,
+        headers: CanonicalHeaders, date: String
+    ) {
         let canonical = Signer.canonicalRequest(
             method: method, canonicalURI: canonicalURI, query: query,
             headers: headers)
         let toSign = Signer.stringToSign(date: date, canonicalRequest: canonical.request)
-        return Signer.authorization(
-            accessKey: accessKey, signedHeaders: canonical.signedHeaders,
-            signature: signature(stringToSign: toSign))
+        out.append(Signer.algorithm)
+        out.append(" Access=")
+        out.append(accessKey)
+        out.append(", SignedHeaders=")
+        out.append(canonical.signedHeaders)
+        out.append(", Signature=")
+        key.appendHex(of: toSign.bytes, to: out)
     }
 
-    package func signature(stringToSign: String) -> String {
-        key.hex(stringToSign)
+    package func signature(stringToSign: SecureBuffer) -> String {
+        let out = SecureBuffer(capacity: 64)
+        key.appendHex(of: stringToSign.bytes, to: out)
+        return out.string()
     }
 
     /// METHOD, URI, query, one `name:value` line per signed header in name
@@ -63,24 +81,40 @@ package struct Signer {
             out.append(UInt8(ascii: "\n"))
         }
         out.append(UInt8(ascii: "\n"))
-        let signedHeaders = headers.signedNames
+        var signedHeaders = ""
+        signedHeaders.reserveCapacity(headers.sorted.count * 16)
+        for (index, header) in headers.sorted.enumerated() {
+            if index > 0 { signedHeaders.append(";") }
+            signedHeaders.append(header.name)
+        }
         out.append(signedHeaders)
         out.append(UInt8(ascii: "\n"))
         out.append(bodyHash)
         return (out, signedHeaders)
     }
 
-    package static func stringToSign(date: String, canonicalRequest: SecureBuffer) -> String {
-        "\(algorithm)\n\(date)\n\(Digest.sha256Hex(canonicalRequest.bytes))"
-    }
-
-    package static func authorization(accessKey: String, signedHeaders: String, signature: String) -> String {
-        "\(algorithm) Access=\(accessKey), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+    /// The algorithm, the date and the hex SHA-256 of the canonical request,
+    /// one per line.
+    package static func stringToSign(date: String, canonicalRequest: SecureBuffer) -> SecureBuffer {
+        let out = SecureBuffer(capacity: 96)
+        out.append(algorithm)
+        out.append(UInt8(ascii: "\n"))
+        out.append(date)
+        out.append(UInt8(ascii: "\n"))
+        Digest.appendSHA256Hex(of: canonicalRequest.bytes, to: out)
+        return out
     }
 
     /// The canonical URI: decode the path, encode each segment, and end it
     /// with "/" (the request line itself keeps no trailing slash).
     package static func canonicalURI(path: String) -> String {
+        // A path of unreserved bytes and "/" (every path libhss builds) is
+        // its own canonical form.
+        var path = path
+        let plain = path.withUTF8 { $0.allSatisfy { PercentEncoding.isUnreserved($0) || $0 == UInt8(ascii: "/") } }
+        if plain {
+            return path.utf8.last == UInt8(ascii: "/") ? path : path + "/"
+        }
         let decoded = PercentEncoding.decode(Array(path.utf8))
         let out = SecureBuffer(capacity: decoded.count * 3 + 1)
         for (index, segment) in decoded.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
@@ -154,7 +188,7 @@ package struct CanonicalHeaders {
     package init(_ headers: [Header]) {
         sorted = headers.compactMap { header -> Line? in
             let name = header.name.lowercased()
-            guard !name.contains("_") else { return nil }
+            guard !name.utf8.contains(UInt8(ascii: "_")) else { return nil }
             let value = SecureBuffer(capacity: header.value.count)
             value.append(CanonicalHeaders.trimmed(header.value.bytes))
             return Line(name: name, value: value)
@@ -169,10 +203,6 @@ package struct CanonicalHeaders {
             merged.sorted.insert(line, at: at ?? merged.sorted.count)
         }
         return merged
-    }
-
-    package var signedNames: String {
-        sorted.map(\.name).joined(separator: ";")
     }
 
     private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {

@@ -55,7 +55,7 @@ final class SignerVectorTests: XCTestCase {
             XCTAssertEqual(canonical.request.string(), v.expected.canonical_request, v.name)
 
             let toSign = Signer.stringToSign(date: v.sdk_date, canonicalRequest: canonical.request)
-            XCTAssertEqual(toSign, v.expected.string_to_sign, v.name)
+            XCTAssertEqual(toSign.string(), v.expected.string_to_sign, v.name)
             XCTAssertEqual(signer.signature(stringToSign: toSign), v.expected.signature, v.name)
             XCTAssertEqual(
                 signer.authorization(

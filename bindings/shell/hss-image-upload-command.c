@@ -302,10 +302,12 @@ static int read_password_stdin(struct secret *out)
         sigemptyset(&restore.sa_mask);
         for (i = 0; i < sizeof prompt_signals / sizeof prompt_signals[0]; i++)
             sigaction(prompt_signals[i], &restore, &previous[i]);
-        fputs("Registry password: ", stderr);
+        /* Echo goes off before the prompt appears, so nothing typed after
+         * seeing it can be echoed. */
         quiet = echo_terminal;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        fputs("Registry password: ", stderr);
     }
     problem = read_secret_line(STDIN_FILENO, PASSWORD_MAX_BYTES, out);
     if (terminal) {

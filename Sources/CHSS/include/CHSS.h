@@ -36,13 +36,13 @@ int chss_open_nonblocking(const char *path);
 /* The number of X.509 certificates in a PEM text (0 for none or garbage). */
 int chss_pem_certificate_count(const void *data, size_t length);
 
-/* SHA-256 and HMAC-SHA256 with the algorithms fetched once per process
- * (OpenSSL 3's one-shot SHA256()/HMAC() fetch them on every call). Return
- * 1 on success. A keyed HMAC context is only read by chss_hmac_sha256, so
- * it may be shared by threads. */
+/* SHA-256 and HMAC-SHA256 without allocation (see shims.c). Return 1 on
+ * success. A prepared HMAC key holds SK-derived state and is wiped when
+ * freed; chss_hmac_sha256 only reads it, so threads may share one. */
+typedef struct chss_hmac_key chss_hmac_key;
 int chss_sha256(const void *data, size_t length, unsigned char out[32]);
-EVP_MAC_CTX *chss_hmac_sha256_new(const void *key, size_t key_length);
-int chss_hmac_sha256(const EVP_MAC_CTX *keyed, const void *data, size_t length, unsigned char out[32]);
-void chss_hmac_sha256_free(EVP_MAC_CTX *keyed);
+chss_hmac_key *chss_hmac_sha256_new(const void *key, size_t key_length);
+int chss_hmac_sha256(const chss_hmac_key *key, const void *data, size_t length, unsigned char out[32]);
+void chss_hmac_sha256_free(chss_hmac_key *key);
 
 #endif

@@ -50,6 +50,9 @@ package struct Redactor {
                 start = end
             }
         }
+        if spans.isEmpty, Redactor.indexOf(Redactor.passwordKey, in: bytes) == nil {
+            return String(decoding: bytes, as: UTF8.self)  // the common case: nothing to star
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var next = 0
@@ -218,6 +221,15 @@ package struct Redactor {
     /// The gateway's APIGW.0301 message echoes the canonical request, so
     /// whatever follows "password=" up to the next separator is starred
     /// even when it was re-encoded in a way we cannot predict.
+    private static let passwordKey = Array("password=".utf8)
+
+    private static func indexOf(_ key: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count >= key.count else { return nil }
+        return (0...(bytes.count - key.count)).first { i in
+            bytes[i] == key[0] && bytes[i..<(i + key.count)].elementsEqual(key)
+        }
+    }
+
     package static func starQueryValue(named name: String, in bytes: [UInt8]) -> [UInt8] {
         let key = Array((name + "=").utf8)
         let separators: Set<UInt8> = [
@@ -225,7 +237,6 @@ package struct Redactor {
             UInt8(ascii: " "), UInt8(ascii: "\""), UInt8(ascii: "'"),
             UInt8(ascii: "\\"), UInt8(ascii: ","),
         ]
-        guard bytes.firstRange(of: key) != nil else { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0

@@ -12,7 +12,9 @@ package final class SecureBuffer {
 
     package init(capacity: Int = 64) {
         self.capacity = max(capacity + 1, 16)
-        self.storage = calloc(self.capacity, 1)?.assumingMemoryBound(to: UInt8.self)
+        // Not calloc: only [0, count] is ever read, so zeroing the rest is waste.
+        self.storage = malloc(self.capacity)?.assumingMemoryBound(to: UInt8.self)
+        storage?[0] = 0
         if storage == nil {
             self.capacity = 0
             isValid = false
@@ -112,7 +114,9 @@ package final class SecureBuffer {
 
     private func wipeAndRelease() {
         if let storage {
-            OPENSSL_cleanse(storage, capacity)
+            // Only [0, count] was ever written (bytes and the NUL); the rest
+            // is fresh from malloc and holds nothing of ours.
+            OPENSSL_cleanse(storage, min(count + 1, capacity))
             free(storage)
         }
         storage = nil
