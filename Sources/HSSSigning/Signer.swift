@@ -150,11 +150,28 @@ package struct Signer {
     package static func sdkDate(_ time: time_t) -> String {
         var t = time
         var parts = tm()
-        var text = [CChar](repeating: 0, count: 20)
-        guard gmtime_r(&t, &parts) != nil, strftime(&text, text.count, "%Y%m%dT%H%M%SZ", &parts) == 16 else {
-            return "19700101T000000Z"
+        guard gmtime_r(&t, &parts) != nil else { return "19700101T000000Z" }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
+            var at = 0
+            func put(_ value: Int32, digits: Int) {
+                var value = Int(value)
+                for i in stride(from: at + digits - 1, through: at, by: -1) {
+                    text[i] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                at += digits
+            }
+            put(parts.tm_year + 1900, digits: 4)
+            put(parts.tm_mon + 1, digits: 2)
+            put(parts.tm_mday, digits: 2)
+            text[at] = UInt8(ascii: "T")
+            at += 1
+            put(parts.tm_hour, digits: 2)
+            put(parts.tm_min, digits: 2)
+            put(parts.tm_sec, digits: 2)
+            text[at] = UInt8(ascii: "Z")
+            return String(decoding: UnsafeBufferPointer(text), as: UTF8.self)
         }
-        return String(cString: text)
     }
 }
 
