@@ -123,9 +123,11 @@ typedef enum hss_status {
     /* A required argument is NULL, empty, too long, malformed, or a client
      * option is inconsistent. Nothing was sent. */
     HSS_E_INVALID_ARGUMENT = 1,
-    /* Memory could not be allocated. */
+    /* Memory could not be allocated (libhss's or libcurl's own allocation;
+     * never an answer's fault). */
     HSS_E_OUT_OF_MEMORY = 2,
-    /* Name resolution, connect, send or receive failed. */
+    /* Name resolution, connect, send or receive failed: the transport broke
+     * (refused, reset, closed early, an answer cut short). */
     HSS_E_NETWORK = 3,
     /* TLS handshake or certificate verification failed. */
     HSS_E_TLS = 4,
@@ -136,10 +138,12 @@ typedef enum hss_status {
     HSS_E_HTTP_CLIENT = 6,
     /* The service answered 5xx. */
     HSS_E_HTTP_SERVER = 7,
-    /* The service answered something unusable: not JSON, a missing field,
-     * a body over the size cap, an unexpected status such as a redirect. */
+    /* The peer sent something libhss cannot use: not strict JSON, a missing
+     * field, a body over the size cap, an unexpected status such as a
+     * redirect, a malformed status line or header, HTTP/0.9, a header over
+     * libcurl's limits, broken chunked or content encoding. */
     HSS_E_BAD_RESPONSE = 8,
-    /* A bug in libhss; please report it. */
+    /* A bug in libhss (never caused by the peer); please report it. */
     HSS_E_INTERNAL = 9
 } hss_status;
 
