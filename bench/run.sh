@@ -6,7 +6,6 @@
 # Never part of `make test`. See bench/README.md.
 #
 # Knobs (environment): BENCH_REPS (default 5), BENCH_SECONDS per repetition (1.5),
-# BENCH_PROFILE=auto|1|0 (callgrind when a target is missed | always | never),
 # BENCH_MEMORY_CALLS (100000), SWIFT, CC, NGINX.
 set -euo pipefail
 
@@ -28,15 +27,21 @@ die() { log "error: $*" >&2; exit 1; }
 
 mkdir -p "$BIN" "$OUT/sign" bench/results
 
-# --- 1. The library, and the Makefile's Debian packages (a no-op under `make bench`). ---
-make -s lib
+# --- 1. The library and the shell command (with the Makefile's Debian packages). ---
+make -s lib cli
 
-# --- 2. nginx from Debian, without starting the system's service. ---
+# --- 2. From Debian: nginx (the server), hyperfine (the command vs curl), valgrind and curl. ---
 NGINX=${NGINX:-$(command -v nginx 2>/dev/null || true)}
 [ -n "$NGINX" ] || { [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx; } || true
-if [ -z "$NGINX" ]; then
-    [ "$(id -u)" = 0 ] || die "nginx is missing; run as root (or: apt-get install nginx-light)"
-    log "installing nginx-light"
+missing=
+[ -n "$NGINX" ] || missing="nginx-light"
+for tool in hyperfine:hyperfine valgrind:valgrind callgrind_annotate:valgrind curl:curl; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
+done
+missing=$(printf '%s\n' $missing | sort -u | xargs)
+if [ -n "$missing" ]; then
+    [ "$(id -u)" = 0 ] || die "missing: $missing; run as root (or: apt-get install $missing)"
+    log "installing $missing"
     policy_added=
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         # Keep apt from starting (and enabling on port 80) the system's nginx.
@@ -45,9 +50,10 @@ if [ -z "$NGINX" ]; then
         policy_added=1
     fi
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+    # shellcheck disable=SC2086 # a list of package names
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
     [ -n "$policy_added" ] && rm -f /usr/sbin/policy-rc.d
-    NGINX=/usr/sbin/nginx
+    [ -n "$NGINX" ] || NGINX=/usr/sbin/nginx
 fi
 export BENCH_NGINX=$NGINX
 
@@ -70,6 +76,7 @@ for prog in c_api threads memory cold_start; do
 done
 $CC $CFLAGS -o "$BIN/curl_floor" bench/curl_floor.c $CURL_FLAGS
 $CC $CFLAGS -o "$BIN/sign_floor" bench/sign_floor.c $CRYPTO_FLAGS
+$CC $CFLAGS -o "$BIN/dlopen_time" bench/dlopen.c -ldl  # linked with neither libhss nor libcurl
 
 # --- 5. libhss's signer alone: bench/sign, an executable target of the package that ---
 # uses the library's own modules, built by SwiftPM in release mode (see bench/README.md).

@@ -1,8 +1,9 @@
 // Signing alone, in process: libhss's own signer, exactly the per-call
-// signing work of HSSClient.send for ShowImageUploadCommand — the canonical
-// query from the 4 request parameters, the X-Sdk-Date of the current time,
-// the canonical request over 5 headers, SHA-256, HMAC-SHA256 with the SK,
-// the Authorization value.
+// signing work of HSSClient.send for ShowImageUploadCommand — the request
+// description, the canonical query from its 4 parameters, the X-Sdk-Date of
+// the current time, the canonical URI, the canonical request over 5 headers,
+// SHA-256, HMAC-SHA256 with the SK, and the "Authorization: ..." header line
+// in a wiped buffer. Keep signOnce in step with HSSClient.send.
 //
 // An executable target of the package (Package.swift), so it uses the
 // library's own modules through their package-level API, built by SwiftPM
@@ -28,7 +29,6 @@ enum SignBench {
     static let operation = ShowImageUploadCommand(
         registryAddr: SecureBuffer("myharbor.example.com:443"), namespace: SecureBuffer("library"),
         username: SecureBuffer("admin"), password: SecureBuffer("Harbor12345!"))
-    static let canonicalURI = Signer.canonicalURI(path: path)
     // Prepared once per client by HSSClient.init, as here.
     static let fixedHeaders = CanonicalHeaders([
         Header("Content-Type", "application/json"),
@@ -44,13 +44,20 @@ enum SignBench {
         return signer
     }()
 
-    /// What HSSClient.send does to sign one call.
+    static let prefix = "Authorization: "
+
+    /// What HSSClient.send does to sign one call: the "Authorization: ..." line.
     @inline(never)
-    static func signOnce(date: String) -> String {
-        let query = Signer.canonicalQuery(operation.request().query.map { ($0.name, $0.value) })
-        return signer.authorization(
-            method: "GET", canonicalURI: canonicalURI, query: query,
-            headers: fixedHeaders.merging([Header("X-Sdk-Date", date)]), date: date)
+    static func signOnce(date: String) -> SecureBuffer {
+        let request = operation.request()
+        let query = Signer.canonicalQuery(request.query.map { ($0.name, $0.value) })
+        let dateHeader = Header("X-Sdk-Date", date)
+        let authorization = SecureBuffer(capacity: 192)
+        authorization.append(prefix)
+        signer.appendAuthorization(
+            to: authorization, method: request.method.rawValue, canonicalURI: Signer.canonicalURI(path: path),
+            query: query, headers: fixedHeaders.merging(request.headers + [dateHeader]), date: date)
+        return authorization
     }
 
     static func now() -> Double {
@@ -62,7 +69,7 @@ enum SignBench {
     static func main() {
         let args = CommandLine.arguments
         if args.count == 2, args[1] == "check" {
-            print(signOnce(date: "20240101T000000Z"))
+            print(String(signOnce(date: "20240101T000000Z").string().dropFirst(prefix.count)))
             return
         }
         guard args.count == 2, let n = Int(args[1]), n > 0 else {
@@ -70,9 +77,9 @@ enum SignBench {
             exit(2)
         }
         var sink = 0
-        for _ in 0..<max(n / 10, 1) { sink &+= signOnce(date: Signer.sdkDate(time(nil))).utf8.count }
+        for _ in 0..<max(n / 10, 1) { sink &+= signOnce(date: Signer.sdkDate(time(nil))).count }
         let start = now()
-        for _ in 0..<n { sink &+= signOnce(date: Signer.sdkDate(time(nil))).utf8.count }
+        for _ in 0..<n { sink &+= signOnce(date: Signer.sdkDate(time(nil))).count }
         let seconds = now() - start
         print("signatures=\(n) seconds=\(seconds) sink=\(sink)")
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 from ctypes import byref, c_void_p
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
@@ -91,7 +90,7 @@ def _encode(name: str, value: Any) -> Optional[bytes]:
     if isinstance(value, str):
         if "\x00" not in value:
             try:
-                return value.encode("utf-8")
+                return value.encode()  # UTF-8 (the default: no codec name to look up)
             except UnicodeEncodeError:  # lone surrogates; raised below, outside this handler,
                 pass                    # so the UnicodeEncodeError (it holds the value) is dropped
             del value
@@ -173,6 +172,19 @@ def _fill_public(opts: _native.ClientOptions, region: Optional[str], endpoint: O
     opts.user_agent_suffix = _encode("user_agent_suffix", user_agent_suffix)
 
 
+class _Handle(c_void_p):
+    """An ``hss_client *`` that frees its client (connections closed, secrets wiped) when its last
+    reference goes. The Client holds one until close(); each call in flight holds another for
+    its duration. CPython drops a reference the moment it goes, so close() frees the client at
+    once when no call is in flight, and otherwise the last call to return does: no lock and no
+    counter on the hot path."""
+
+    _free = _native.lib.hss_client_free  # a class attribute: still there at interpreter shutdown
+
+    def __del__(self) -> None:
+        self._free(self)  # hss_client_free(NULL), after a failed creation, is a no-op
+
+
 def _clear_secrets(opts: _native.ClientOptions) -> None:
     # Drop the struct's references to the secret bytes (the C library has its own copies).
     opts.sk = None
@@ -208,6 +220,8 @@ class Client:
     Raises :class:`hss.InvalidArgumentError` for a bad or inconsistent configuration (nothing is
     sent), :class:`TypeError` for a value of the wrong type.
     """
+
+    _handle: Optional[_Handle] = None  # None until creation succeeds, and after close()
 
     def __init__(
         self,
@@ -270,7 +284,7 @@ class Client:
                 endpoint: Optional[str], project_id: Optional[str], ak: Optional[str],
                 ca_file: Optional[PathLike], connect_timeout: Optional[float],
                 timeout: Optional[float], user_agent_suffix: Optional[str]) -> None:
-        handle = c_void_p()
+        handle = _Handle()
         err = c_void_p()
         try:
             _fill_public(opts, region, endpoint, project_id, ak, ca_file, connect_timeout, timeout,
@@ -281,10 +295,7 @@ class Client:
             _clear_secrets(opts)
         if status != 0:
             raise _native.take_error(status, err)
-        self._lib = _native.lib  # kept for __del__ at interpreter shutdown
         self._handle = handle
-        self._lock = threading.Lock()
-        self._inflight = 0
         self._closed = False
         self._from_env = from_env
         self._region = region
@@ -299,17 +310,10 @@ class Client:
         Safe while other threads are in a call: the handle is freed when the last one returns,
         and later calls raise :class:`hss.ClientClosedError`.
         """
-        lock = getattr(self, "_lock", None)
-        if lock is None:  # construction failed: nothing to free
+        if getattr(self, "_closed", None) is None:  # construction failed: nothing to free
             return
-        with lock:
-            if self._closed:
-                return
-            self._closed = True
-            if self._inflight:
-                return  # the last call in flight frees it
-            handle, self._handle = self._handle, None
-        self._lib.hss_client_free(handle)
+        self._closed = True
+        self._handle = None  # frees the client now, or when the last call in flight returns
 
     @property
     def closed(self) -> bool:
@@ -331,7 +335,7 @@ class Client:
             pass
 
     def __repr__(self) -> str:
-        if getattr(self, "_lock", None) is None:
+        if getattr(self, "_closed", None) is None:
             return "<hss.Client (not initialised)>"
         parts = []
         if self._endpoint is not None:
@@ -345,24 +349,6 @@ class Client:
         if self._closed:
             parts.append("closed=True")
         return "<hss.Client %s>" % " ".join(parts) if parts else "<hss.Client>"
-
-    def _acquire(self) -> c_void_p:
-        lock = getattr(self, "_lock", None)
-        if lock is None:
-            raise ClientClosedError("the client is not initialised")
-        with lock:
-            if self._closed:
-                raise ClientClosedError("the client is closed")
-            self._inflight += 1
-            return self._handle
-
-    def _release(self) -> None:
-        with self._lock:
-            self._inflight -= 1
-            if not (self._closed and self._inflight == 0 and self._handle is not None):
-                return
-            handle, self._handle = self._handle, None
-        self._lib.hss_client_free(handle)
 
     # -- the API --
 
@@ -389,37 +375,61 @@ class Client:
         Raises an :class:`hss.HSSError` subclass on failure (see :mod:`hss.errors`), and
         :class:`hss.ClientClosedError` after :meth:`close`.
         """
+        # The hot path, kept lean (bench/README.md measures it against the C API): one struct
+        # built in one go, with no library call to fill it (every field of its version is
+        # given). The encoded password is never a local of its own, and `password` leaves this
+        # frame whatever happens.
         try:
-            req = _native.ImageUploadCommandRequest()  # inside the try, as in _options_with_secrets
-            _set_secret(req, "password", password)
+            req = _FilledRequest(password=_encode("password", password),  # checked first, as ever
+                                 version=_REQUEST_VERSION,
+                                 registry_addr=_encode("registry_addr", registry_addr),
+                                 namespace_name=_encode("namespace", namespace),
+                                 username=_encode("username", username),
+                                 enterprise_project_id=_encode("enterprise_project_id", enterprise_project_id))
         finally:
             del password
         out = c_void_p()
         err = c_void_p()
         try:
-            req.registry_addr = _encode("registry_addr", registry_addr)
-            req.namespace_name = _encode("namespace", namespace)
-            req.username = _encode("username", username)
-            req.enterprise_project_id = _encode("enterprise_project_id", enterprise_project_id)
-            handle = self._acquire()
+            handle = self._handle  # this call's reference: close() cannot free the client under it
+            if handle is None:
+                raise ClientClosedError("the client is closed" if getattr(self, "_closed", False)
+                                        else "the client is not initialised")
             try:
-                status = _native.lib.hss_image_upload_command_get(handle, byref(req), byref(out),
-                                                                  byref(err))
+                status = _get(handle, req, out, err)  # ctypes passes the structs by reference
             finally:
-                self._release()
+                del handle  # the last call in flight after close() frees the client here
         finally:
-            req.password = None
+            del req  # the struct and the encoded password with it, even if a traceback keeps this frame
         if status != 0:
             raise _native.take_error(status, err)
-        return _take_result(out)
+        # The C API hands the three strings out one by one (no call returns them together):
+        # three accessor crossings, then the free, which wipes the C copies.
+        try:
+            return _new_result(_image_command(out).decode("utf-8", "replace"),
+                               _images_download_url(out).decode("utf-8", "replace"),
+                               _swr_image_pull_command(out).decode("utf-8", "replace"))
+        finally:
+            _free_result(out)
 
 
-def _take_result(out: c_void_p) -> ImageUploadCommand:
-    lib = _native.lib
-    try:
-        image_command = lib.hss_image_upload_command_image_command(out)
-        url = lib.hss_image_upload_command_images_download_url(out)
-        pull = lib.hss_image_upload_command_swr_image_pull_command(out)
-    finally:
-        lib.hss_image_upload_command_free(out)
-    return ImageUploadCommand(_native._text(image_command), _native._text(url), _native._text(pull))
+_FilledRequest = _native.FilledRequest
+_REQUEST_VERSION = _native.REQUEST_VERSION
+_get = _native.lib.hss_image_upload_command_get
+_image_command = _native.quick.hss_image_upload_command_image_command  # these four keep the GIL
+_images_download_url = _native.quick.hss_image_upload_command_images_download_url
+_swr_image_pull_command = _native.quick.hss_image_upload_command_swr_image_pull_command
+_free_result = _native.quick.hss_image_upload_command_free
+
+_set_image_command = ImageUploadCommand.image_command.__set__  # type: ignore[attr-defined]
+_set_images_download_url = ImageUploadCommand.images_download_url.__set__  # type: ignore[attr-defined]
+_set_swr_image_pull_command = ImageUploadCommand.swr_image_pull_command.__set__  # type: ignore[attr-defined]
+
+
+def _new_result(image_command: str, images_download_url: str, swr_image_pull_command: str) -> ImageUploadCommand:
+    """ImageUploadCommand(...) without the cost of its __init__: the slots are set directly."""
+    result = object.__new__(ImageUploadCommand)
+    _set_image_command(result, image_command)
+    _set_images_download_url(result, images_download_url)
+    _set_swr_image_pull_command(result, swr_image_pull_command)
+    return result

@@ -108,8 +108,8 @@ def _real_path(lib: ctypes.CDLL, fallback: str) -> str:
     return fallback
 
 
-def _declare(lib: ctypes.CDLL, where: str) -> None:
-    """argtypes/restype for every function the binding calls."""
+def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
+    """argtypes/restype for every function the binding calls (or for those named in `only`)."""
     # (name, restype, argtypes). Accessors returning `const char *` owned by an object use
     # c_char_p: ctypes copies the string into Python bytes at once, before the owner is freed.
     vp = c_void_p
@@ -137,6 +137,8 @@ def _declare(lib: ctypes.CDLL, where: str) -> None:
         ("hss_image_upload_command_free", None, [vp]),
     ]
     for name, restype, argtypes in table:
+        if only and name not in only:
+            continue
         try:
             fn = getattr(lib, name)
         except AttributeError:
@@ -210,6 +212,15 @@ class ImageUploadCommandRequest(Structure):
         return "<hss_image_upload_command_request>"
 
 
+class FilledRequest(ImageUploadCommandRequest):
+    """The same struct, built by ctypes' own ``Structure.__init__`` from every field of
+    REQUEST_VERSION (``version`` included), given by keyword. No field is left to a default, so
+    the _init function would add nothing: this saves a crossing into the library on each
+    call of ``hss.Client.get_image_upload_command``."""
+
+    __init__ = Structure.__init__  # type: ignore[assignment]
+
+
 def _load() -> Tuple[ctypes.CDLL, str, int]:
     lib, asked = _open()
     path = asked
@@ -234,6 +245,15 @@ def _load() -> Tuple[ctypes.CDLL, str, int]:
 
 
 lib, _path, _version_num = _load()
+
+#: The functions of a successful call's result, as a second handle on the same loaded library
+#: (no second dlopen) through which ctypes keeps the GIL: they only read or wipe a few hundred
+#: bytes, and releasing and re-taking the GIL costs more than that (measured by the bench's
+#: Python row). Everything that can block (the call itself) goes through `lib`, which releases it.
+QUICK = ("hss_image_upload_command_image_command", "hss_image_upload_command_images_download_url",
+         "hss_image_upload_command_swr_image_pull_command", "hss_image_upload_command_free")
+quick = ctypes.PyDLL(_path, handle=lib._handle)
+_declare(quick, _path, QUICK)
 
 
 def library_path() -> str:
