@@ -202,7 +202,10 @@ package final class CurlTransport {
         set(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMs)
         set(CURLOPT_TIMEOUT_MS, settings.timeoutMs)
         set(CURLOPT_TCP_KEEPALIVE, 1)
-        ok = ok && chss_curl_ignore_keylog(handle) != CURLE_BAD_FUNCTION_ARGUMENT
+        // SSLKEYLOGFILE is ignored. A libcurl without OpenSSL answers
+        // CURLE_NOT_BUILT_IN or CURLE_UNKNOWN_OPTION: it has no keylog of ours to clear.
+        let keylog = chss_curl_ignore_keylog(handle)
+        ok = ok && (keylog == CURLE_OK || keylog == CURLE_NOT_BUILT_IN || keylog == CURLE_UNKNOWN_OPTION)
         if let bundle = settings.caBundle {
             // Read once at client creation; only these CAs are trusted.
             ok =

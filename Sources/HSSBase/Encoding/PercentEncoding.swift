@@ -39,12 +39,6 @@ package enum PercentEncoding {
         text.withUTF8 { append($0, to: out) }
     }
 
-    package static func encode(_ bytes: SecureBuffer) -> SecureBuffer {
-        let out = SecureBuffer(capacity: bytes.count * 3 + 1)
-        append(bytes.bytes, to: out)
-        return out
-    }
-
     /// Decodes %XY sequences; a malformed one is kept as is (like Python's unquote).
     package static func decode(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []

@@ -74,7 +74,7 @@ package struct Redactor {
     /// or nil. The secret is walked one UTF-8 character at a time; a set of
     /// candidate end positions follows the alternatives (a "%" may be the
     /// byte itself or start "%25"), so no backtracking is needed.
-    package static func matchEnd(
+    private static func matchEnd(
         of secret: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>,
         at start: Int
     ) -> Int? {
@@ -231,7 +231,7 @@ package struct Redactor {
         }
     }
 
-    package static func starQueryValue(named name: String, in bytes: [UInt8]) -> [UInt8] {
+    private static func starQueryValue(named name: String, in bytes: [UInt8]) -> [UInt8] {
         let key = Array((name + "=").utf8)
         let separators: Set<UInt8> = [
             UInt8(ascii: "&"), UInt8(ascii: "\n"), UInt8(ascii: "\r"),

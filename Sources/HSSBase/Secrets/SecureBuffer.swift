@@ -122,10 +122,3 @@ package final class SecureBuffer {
         storage = nil
     }
 }
-
-/// Wipes and frees a C string that held a secret.
-package func wipeAndFree(_ pointer: UnsafeMutablePointer<CChar>?) {
-    guard let pointer else { return }
-    OPENSSL_cleanse(pointer, strlen(pointer))
-    free(pointer)
-}
