@@ -5,9 +5,10 @@
 //
 // The targets are the layers (docs/architecture.md), each depending only on
 // those below it, so the compiler enforces the direction:
-//   HSSBase        secrets, encodings (percent, strict JSON), errors
-//   HSSSigning     SDK-HMAC-SHA256          HSSTransport   libcurl
-//   HSSPipeline    configuration, the request description, the one send path
+//   HSSBase        secrets, encodings (percent, strict JSON, INI), errors, files
+//   HSSSigning     SDK-HMAC-SHA256          HSSTransport   libcurl, URLs, error bodies
+//   HSSIdentity    credential providers and chain, IAM project discovery
+//   HSSPipeline    configuration, endpoints, the request description, the one send path
 //   HSSOperations  one file per API operation
 //   HSSBoundary    the C exports, checked against the header (@c @implementation)
 // All are linked into the one libhss.so.1; only hss_* is exported.
@@ -32,12 +33,14 @@ let package = Package(
         .target(name: "HSSBase", dependencies: ["CHSS"], swiftSettings: library),
         .target(name: "HSSSigning", dependencies: ["HSSBase"], swiftSettings: library),
         .target(name: "HSSTransport", dependencies: ["HSSBase"], swiftSettings: library),
-        .target(name: "HSSPipeline", dependencies: ["HSSSigning", "HSSTransport"], swiftSettings: library),
+        .target(name: "HSSIdentity", dependencies: ["HSSSigning", "HSSTransport"], swiftSettings: library),
+        .target(name: "HSSPipeline", dependencies: ["HSSIdentity"], swiftSettings: library),
         .target(name: "HSSOperations", dependencies: ["HSSPipeline"], swiftSettings: library),
         .target(name: "HSSBoundary", dependencies: ["HSSOperations"], exclude: ["libhss.map"], swiftSettings: library),
         // make bench's in-process signing benchmark (not part of the library).
         .executableTarget(name: "hss-sign-bench", dependencies: ["HSSOperations"], path: "bench/sign"),
         .testTarget(
-            name: "HSSTests", dependencies: ["HSSBase", "HSSSigning", "HSSTransport", "HSSPipeline", "HSSOperations"]),
+            name: "HSSTests",
+            dependencies: ["HSSBase", "HSSSigning", "HSSTransport", "HSSIdentity", "HSSPipeline", "HSSOperations"]),
     ]
 )

@@ -77,10 +77,12 @@ OPTION_CASES = [
     "endpoint_port_not_numeric", "endpoint_port_out_of_range", "endpoint_two_ports", "endpoint_port_without_host",
     "endpoint_unbalanced_bracket", "endpoint_bad_ipv6",
     "region_unknown", "region_empty", "region_crlf", "no_region_no_endpoint",
-    "project_id_missing", "project_id_empty", "project_id_slash", "project_id_dot", "project_id_dotdot",
+    "iam_endpoint_path", "iam_endpoint_scheme", "proxy_scheme", "proxy_credentials", "proxy_path",
+    "proxy_username_crlf", "no_proxy_crlf", "cleartext_proxy", "cleartext_proxy_no_proxy_other",
+    "project_id_empty", "project_id_slash", "project_id_dot", "project_id_dotdot",
     "project_id_space", "project_id_percent", "project_id_query", "project_id_non_ascii",
     "project_id_bad_utf8", "project_id_crlf", "project_id_too_long",
-    "no_credentials", "ak_without_sk", "sk_without_ak", "aksk_and_auth_token", "ak_empty", "ak_crlf",
+    "token_without_aksk", "ak_without_sk", "sk_without_ak", "aksk_and_auth_token", "ak_empty", "ak_crlf",
     "ak_comma", "ak_non_ascii", "ak_too_long", "sk_empty", "sk_too_long", "security_token_crlf",
     "security_token_empty", "auth_token_crlf", "auth_token_empty", "auth_token_too_long",
     "auth_token_with_security_token",
@@ -241,7 +243,8 @@ def test_status_str_texts(hss_c):
     r = hss_c.run("status_str").check()
     assert r.results["HSS_OK"] == b"ok"
     assert r.results["HSS_E_INVALID_ARGUMENT"] == b"invalid argument"
-    assert len(r.results) == 10
+    assert r.results["HSS_E_CREDENTIALS"] == b"no usable credentials or project id"
+    assert len(r.results) == 11
 
 
 def test_version(hss_c):
@@ -665,9 +668,7 @@ def test_from_env_partial_override_keeps_env(hss_c, http_emulator):
     ({**SDK_ENV, "HUAWEICLOUD_SDK_ENDPOINT": "ftp://127.0.0.1"}, "endpoint"),
     ({"HUAWEICLOUD_SDK_AK": EMULATOR_AK, "HUAWEICLOUD_SDK_PROJECT_ID": "p",
       "HUAWEICLOUD_SDK_ENDPOINT": "http://127.0.0.1:1"}, "sk"),
-    ({"HUAWEICLOUD_SDK_AK": EMULATOR_AK, "HUAWEICLOUD_SDK_SK": EMULATOR_SK,
-      "HUAWEICLOUD_SDK_ENDPOINT": "http://127.0.0.1:1"}, "project_id"),
-], ids=["nothing", "no_endpoint", "unknown_region", "bad_endpoint", "no_sk", "no_project"])
+], ids=["nothing", "no_endpoint", "unknown_region", "bad_endpoint", "no_sk"])
 def test_from_env_invalid(hss_c, http_emulator, env, field):
     before = http_emulator.stats()
     r = hss_c.run("call", {**env_client(env),

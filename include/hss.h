@@ -144,7 +144,13 @@ typedef enum hss_status {
      * libcurl's limits, broken chunked or content encoding. */
     HSS_E_BAD_RESPONSE = 8,
     /* A bug in libhss (never caused by the peer); please report it. */
-    HSS_E_INTERNAL = 9
+    HSS_E_INTERNAL = 9,
+    /* No credentials or project id could be obtained: the caller gave no
+     * credentials and every provider of the default chain failed (the
+     * message names each provider and why it did not apply), a provider's
+     * answer was unusable or expired, or IAM knows zero or several projects
+     * for the region. Nothing was sent to HSS. */
+    HSS_E_CREDENTIALS = 10
 } hss_status;
 
 /* A constant, static English description of a status ("invalid argument").
@@ -197,27 +203,74 @@ HSS_API void hss_error_free(hss_error *err);
 
 typedef struct hss_client hss_client;
 
-#define HSS_CLIENT_OPTIONS_VERSION 1
+#define HSS_CLIENT_OPTIONS_VERSION 2
 
 /* Client configuration. Initialise with hss_client_options_init or
  * HSS_CLIENT_OPTIONS_INIT so that fields added in later versions get their
  * defaults. NULL or 0 means "not set". All strings are copied; the caller
  * may free them after the call.
  *
- * Endpoint: `endpoint` ("https://host[:port]", http or https, no path,
- * query or credentials) wins over `region`; `region` alone selects
- * https://hss.{region}.myhuaweicloud.com from the known-region table.
+ * Endpoint, first match wins:
+ *   1. `endpoint`: "https://host[:port]" (http or https, no path, query or
+ *      credentials), or a comma-separated list of such URLs;
+ *   2. HUAWEICLOUD_SDK_REGION_HSS_<REGION> (the region upper-cased, '-' as
+ *      '_'): a comma-separated list; spaces around items are trimmed and
+ *      "https://" is added to an item without a scheme;
+ *   3. the regions file, HUAWEICLOUD_SDK_REGIONS_FILE or
+ *      ~/.huaweicloud/regions.yaml (the official SDKs' format: a service key
+ *      "HSS" holding a list of {id, endpoint, endpoints}); an empty or
+ *      malformed file is HSS_E_INVALID_ARGUMENT naming the file and line;
+ *   4. the built-in table: https://hss.{region}.myhuaweicloud.com (.eu for
+ *      eu-west-101).
+ * Steps 2-4 need `region`. With several endpoints a call moves on to the
+ * next one when name resolution, connecting or the TLS handshake fails,
+ * and the client keeps using the one that answered.
  *
  * Authentication: exactly one of
  *   - `ak` + `sk` (+ optional `security_token` for temporary credentials):
  *     each request is signed with SDK-HMAC-SHA256;
- *   - `auth_token`: an IAM token sent as X-Auth-Token.
+ *   - `auth_token`: an IAM token sent as X-Auth-Token;
+ *   - nothing: the official SDKs' default credential chain, tried in this
+ *     order on first use (or by hss_client_resolve): OIDC federation
+ *     through STS (HUAWEICLOUD_OIDC_*), the environment
+ *     (HUAWEICLOUD_SDK_AK/SK/SECURITY_TOKEN, or HUAWEICLOUD_SDK_IDP_ID +
+ *     HUAWEICLOUD_SDK_ID_TOKEN_FILE), the profile file
+ *     (HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials,
+ *     section [basic] or [basiccredentials]), the ECS/BMS metadata service
+ *     (http://169.254.169.254, or HUAWEICLOUD_SDK_METADATA_ENDPOINT), CCE
+ *     pod identity (HC_CONTAINER_CREDENTIALS_FULL_URI +
+ *     HC_CONTAINER_AUTHORIZATION_TOKEN_FILE). Temporary credentials are
+ *     renewed, by one thread while the others wait, when less than 40
+ *     minutes of validity remain; an expired key is never used.
+ *
+ * Project id: `project_id`, else the credential source's (environment
+ * HUAWEICLOUD_SDK_PROJECT_ID, profile project_id), else looked up on first
+ * use with IAM's GET /v3/projects?name=<region> (signed), from
+ * `iam_endpoint`, the profile's iam_endpoint, HUAWEICLOUD_SDK_IAM_ENDPOINT,
+ * https://iam.{region}.myhuaweicloud.com for the regions IAM serves, else
+ * https://iam.myhuaweicloud.com. The answer is cached per (AK, region, IAM
+ * endpoint) for the life of the process. Discovery needs `region`.
+ *
+ * Proxy: `proxy` (http://, https://, socks5:// or socks5h://, no
+ * credentials in it: use proxy_username/proxy_password); "" for none at
+ * all. Without it libcurl's rules apply: https_proxy, HTTPS_PROXY,
+ * http_proxy, ALL_PROXY and NO_PROXY (either case) from the environment.
+ * An http:// endpoint through a proxy would show the registry password in
+ * the URL to the proxy: it is refused (HSS_E_INVALID_ARGUMENT, nothing
+ * sent) unless allow_cleartext_proxy is set.
+ *
+ * Trust: `ca_file`, else SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL's
+ * own tools read them, else the system store.
+ *
+ * hss_client_new itself never touches the network: the credential chain
+ * and project discovery run on first use, or in hss_client_resolve.
  */
 typedef struct hss_client_options {
     unsigned int version;          /* HSS_CLIENT_OPTIONS_VERSION */
     const char *region;            /* e.g. "cn-north-4" */
-    const char *endpoint;          /* overrides region */
-    const char *project_id;        /* required: letters, digits, '-', '_' */
+    const char *endpoint;          /* overrides region (see above) */
+    const char *project_id;        /* letters, digits, '-', '_'; NULL:
+                                      the credential source's, else IAM */
     const char *ak;                /* access key id */
     const char *sk;                /* secret access key (secret) */
     const char *security_token;    /* with temporary AK/SK (secret) */
@@ -229,12 +282,23 @@ typedef struct hss_client_options {
                                       certificate, read once at creation
                                       (a FIFO or device is refused, never
                                       waited on); only its CAs are trusted.
-                                      NULL: the system store */
+                                      NULL: SSL_CERT_FILE/SSL_CERT_DIR, else
+                                      the system store */
     const char *user_agent_suffix; /* appended to "libhss/<version>" */
+    /* Version 2 */
+    const char *iam_endpoint;      /* IAM for project-id discovery */
+    const char *proxy;             /* "scheme://host[:port]"; "": no proxy */
+    const char *proxy_username;    /* for the proxy */
+    const char *proxy_password;    /* for the proxy (secret) */
+    const char *no_proxy;          /* hosts that bypass `proxy`: curl's
+                                      NO_PROXY syntax ("a.com,.b.com,*") */
+    int allow_cleartext_proxy;     /* nonzero: let an http:// endpoint go
+                                      through a proxy (password in clear) */
 } hss_client_options;
 
 #define HSS_CLIENT_OPTIONS_INIT \
-    { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
+    { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, \
+      NULL, NULL, NULL, NULL, NULL, 0 }
 
 /* Set every field of `options` for `version` to its default (NULL or 0)
  * and options->version to `version` (pass HSS_CLIENT_OPTIONS_VERSION).
@@ -275,6 +339,38 @@ HSS_API hss_status hss_client_new_from_env(const hss_client_options *overrides,
 /* Free the client, close its connections and wipe its secrets. NULL is a
  * no-op. Returns: nothing. */
 HSS_API void hss_client_free(hss_client *client);
+
+/* Run the credential chain and project-id discovery now instead of on the
+ * first call, so that a misconfiguration shows at start-up. Calls made
+ * later reuse what it found. Idempotent; thread-safe.
+ * Returns: HSS_OK; HSS_E_CREDENTIALS (see the status); HSS_E_NETWORK,
+ * HSS_E_TLS, HSS_E_TIMEOUT, HSS_E_HTTP_CLIENT, HSS_E_HTTP_SERVER,
+ * HSS_E_BAD_RESPONSE for a failed IAM call (the message says so);
+ * HSS_E_INVALID_ARGUMENT for a NULL client. */
+HSS_API hss_status hss_client_resolve(hss_client *client, hss_error **err);
+
+/* What a client uses, for diagnostics (the command's --show-config). */
+typedef enum hss_setting {
+    HSS_SETTING_REGION = 0,       /* the region id, "" when none */
+    HSS_SETTING_ENDPOINT = 1,     /* the HSS endpoint in use */
+    HSS_SETTING_PROJECT_ID = 2,   /* "" until known (hss_client_resolve) */
+    HSS_SETTING_IAM_ENDPOINT = 3, /* where the project id is looked up */
+    HSS_SETTING_CREDENTIALS = 4   /* the AK masked to its first and last 4
+                                     characters ("ABCD...WXYZ"); "" with
+                                     an auth token or before resolution */
+} hss_setting;
+
+/* The value of a setting. Never a secret.
+ * Returns: a string owned by the client, valid until hss_client_free; ""
+ * for a NULL client, an unknown setting or a value not known yet. */
+HSS_API const char *hss_client_setting(hss_client *client, hss_setting setting);
+/* Where the value came from: "options", "environment", "profile",
+ * "regions-file", "built-in", "endpoint" (a region read from the endpoint's
+ * host name), "iam" (a discovered project id), "metadata", "pod-identity",
+ * "oidc", "default".
+ * Returns: a string owned by the client, valid until hss_client_free; ""
+ * when the value is not known (yet). */
+HSS_API const char *hss_client_setting_source(hss_client *client, hss_setting setting);
 
 /* ---------------------------------------------------------------------- */
 /* ShowImageUploadCommand                                                  */

@@ -87,7 +87,10 @@ private func resultBox(_ pointer: OpaquePointer?) -> ResultBox? {
 /// The size of each version of a public struct, oldest first. A new version
 /// appends its size here (the offset where its first new field ends).
 enum StructVersions {
-    static let clientOptions = [MemoryLayout<hss_client_options>.size]
+    static let clientOptions = [
+        MemoryLayout<hss_client_options>.offset(of: \hss_client_options.iam_endpoint) ?? 0,
+        MemoryLayout<hss_client_options>.size,
+    ]
     static let imageUploadCommandRequest = [MemoryLayout<hss_image_upload_command_request>.size]
 
     /// The caller's struct, of any version we know, copied into a zeroed
@@ -148,6 +151,12 @@ private func options(from c: UnsafePointer<hss_client_options>?) throws -> Clien
     result.timeoutMs = o.timeout_ms
     result.caFile = try text(o.ca_file, "ca_file")
     result.userAgentSuffix = try text(o.user_agent_suffix, "user_agent_suffix")
+    result.iamEndpoint = try text(o.iam_endpoint, "iam_endpoint")
+    result.proxy = try text(o.proxy, "proxy")
+    result.proxyUsername = try text(o.proxy_username, "proxy_username")
+    result.proxyPassword = secret(o.proxy_password)
+    result.noProxy = try text(o.no_proxy, "no_proxy")
+    result.allowCleartextProxy = o.allow_cleartext_proxy != 0
     return result
 }
 
@@ -230,6 +239,43 @@ public func hss_client_new_from_env(
 public func hss_client_free(_ client: OpaquePointer!) {
     guard let client else { return }
     Unmanaged<HSSClient>.fromOpaque(UnsafeRawPointer(client)).release()
+}
+
+private func client(_ pointer: OpaquePointer?) -> HSSClient? {
+    pointer.map { Unmanaged<HSSClient>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+}
+
+@c @implementation
+public func hss_client_resolve(
+    _ client: OpaquePointer!,
+    _ err: UnsafeMutablePointer<OpaquePointer?>!
+) -> hss_status {
+    guard !errorSlotIsUsed(err) else { return HSS_E_INVALID_ARGUMENT }
+    guard let swiftClient = HSSBoundary.client(client) else {
+        return fail(HSSError.invalid("client must not be NULL"), err)
+    }
+    do {
+        try swiftClient.resolve()
+        return HSS_OK
+    } catch {
+        return fail(error, err)
+    }
+}
+
+@c @implementation
+public func hss_client_setting(_ client: OpaquePointer!, _ setting: hss_setting) -> UnsafePointer<CChar>! {
+    guard let swiftClient = HSSBoundary.client(client),
+        let which = HSSClient.Setting(rawValue: Int(setting.rawValue))
+    else { return emptyCString }
+    return swiftClient.publish(swiftClient.setting(which).value) ?? emptyCString
+}
+
+@c @implementation
+public func hss_client_setting_source(_ client: OpaquePointer!, _ setting: hss_setting) -> UnsafePointer<CChar>! {
+    guard let swiftClient = HSSBoundary.client(client),
+        let which = HSSClient.Setting(rawValue: Int(setting.rawValue))
+    else { return emptyCString }
+    return swiftClient.publish(swiftClient.setting(which).source) ?? emptyCString
 }
 
 // MARK: - ShowImageUploadCommand

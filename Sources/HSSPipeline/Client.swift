@@ -1,23 +1,37 @@
 import CHSS
 import HSSBase
+import HSSIdentity
 import HSSSigning
 import HSSTransport
+import Synchronization
 
 /// A configured client, and the one path every call takes:
-/// validate → resolve the path → canonical query → sign → transport →
-/// classify the status → decode the answer or describe the error.
-/// Immutable after init, so one client may serve many threads at once.
+/// validate → identity (credentials, project id) → resolve the path →
+/// canonical query → sign → transport (with endpoint failover) → classify
+/// the status → decode the answer or describe the error.
+/// Safe to share between threads: what changes (credentials that are
+/// renewed, a discovered project id, the endpoint in use) lives in an
+/// immutable Session swapped under a lock.
 package final class HSSClient {
     package let configuration: ClientConfiguration
     private let transport: CurlTransport
-    /// Header lines that are the same on every call, built once.
-    private let fixedHeaderLines: [SecureBuffer]
-    /// The same headers as they are signed, canonicalised once.
-    private let fixedHeaders: CanonicalHeaders
-    /// Prepared once (the SK's HMAC key schedule); nil with IAM-token auth.
-    private let signer: Signer?
-    /// The client's own secrets, redacted from every text of every call.
-    private let redactor: Redactor
+    private let identityHTTP: IdentityHTTP
+    /// The default chain, when the caller gave no credentials.
+    private let chain: CredentialChain?
+
+    /// What calls use now; nil until the first call (or resolve()).
+    private let current = Mutex<Session?>(nil)
+    /// Held while credentials are fetched, so that one thread renews them
+    /// while the others wait for the result.
+    private let renewal = Mutex<Void>(())
+    /// The endpoint that answered last (failover is sticky).
+    private let activeEndpoint = Atomic<Int>(0)
+    /// Texts handed to C by setting(_:), kept until the client goes.
+    private let published = Mutex<[String: UnsafeMutablePointer<CChar>]>([:])
+
+    /// Renew temporary credentials when less than this is left (the
+    /// official SDKs' 40 minutes); never use them past their expiry.
+    package static let renewalMargin = 40 * 60
 
     package init(_ options: ClientOptions) throws {
         configuration = try ClientConfiguration(options)
@@ -25,31 +39,150 @@ package final class HSSClient {
             .init(
                 connectTimeoutMs: configuration.connectTimeoutMs,
                 timeoutMs: configuration.timeoutMs,
-                caBundle: configuration.caBundle))
-        // The headers the official SDK sends and signs on every call.
-        var headers = [
-            Header("Content-Type", "application/json"),
-            Header("Host", configuration.host),
-            Header("User-Agent", configuration.userAgent),
-            Header("X-Project-Id", configuration.projectID),
-        ]
-        var redactor = Redactor()
-        switch configuration.credentials {
-        case .signed(let accessKey, let secretKey, let token):
-            if let token { headers.append(Header(name: "X-Security-Token", value: token)) }
-            signer = try Signer(accessKey: accessKey, secretKey: secretKey)
-            redactor.add(secretKey)
-            redactor.add(token)
-        case .token(let token):
-            headers.append(Header(name: "X-Auth-Token", value: token))
-            signer = nil
-            redactor.add(token)
-        }
-        fixedHeaders = CanonicalHeaders(headers)
-        // "Accept:" removes libcurl's default, so only the signed headers go out.
-        fixedHeaderLines = headers.map(HSSClient.headerLine) + [SecureBuffer("Accept:")]
-        self.redactor = redactor
+                caBundle: configuration.caBundle, caPath: configuration.caPath, proxy: configuration.proxy))
+        identityHTTP = try IdentityHTTP(transport: transport, userAgent: configuration.userAgent)
+        chain = configuration.credentials == nil ? CredentialChain() : nil
     }
+
+    deinit {
+        published.withLock { texts in
+            for pointer in texts.values { free(pointer) }
+        }
+    }
+
+    // MARK: Identity
+
+    /// Keys, project id and the headers every call sends with them.
+    final class Session {
+        let credentials: Credentials
+        let projectID: String
+        let projectSource: String
+        let iamEndpoint: (url: EndpointURL, source: String)?
+        let signer: Signer?
+        /// Per endpoint: the fixed headers, signed and as lines.
+        let fixedHeaders: [CanonicalHeaders]
+        let fixedHeaderLines: [[SecureBuffer]]
+        let redactor: Redactor
+
+        init(
+            credentials: Credentials, projectID: String, projectSource: String,
+            iamEndpoint: (url: EndpointURL, source: String)?, configuration: ClientConfiguration
+        ) throws {
+            self.credentials = credentials
+            self.projectID = projectID
+            self.projectSource = projectSource
+            self.iamEndpoint = iamEndpoint
+            var common = [
+                Header("Content-Type", "application/json"),
+                Header("User-Agent", configuration.userAgent),
+                Header("X-Project-Id", projectID),
+            ]
+            var redactor = Redactor()
+            for secret in credentials.secrets { redactor.add(secret) }
+            redactor.add(configuration.proxy.password)
+            switch credentials.keys {
+            case .signed(let accessKey, let secretKey, let token):
+                if let token { common.append(Header(name: "X-Security-Token", value: token)) }
+                signer = try Signer(accessKey: accessKey, secretKey: secretKey)
+            case .token(let token):
+                common.append(Header(name: "X-Auth-Token", value: token))
+                signer = nil
+            }
+            let perEndpoint = configuration.endpoints.map { [Header("Host", $0.host)] + common }
+            fixedHeaders = perEndpoint.map(CanonicalHeaders.init)
+            // "Accept:" removes libcurl's default, so only the signed headers go out.
+            fixedHeaderLines = perEndpoint.map { $0.map(IdentityHTTP.line) + [SecureBuffer("Accept:")] }
+            self.redactor = redactor
+        }
+
+        func isUsable(at now: Int) -> Bool { credentials.expiresAt.map { now < $0 } ?? true }
+        func needsRenewal(at now: Int) -> Bool {
+            credentials.expiresAt.map { now >= $0 - HSSClient.renewalMargin } ?? false
+        }
+    }
+
+    /// The session for a call at `now`: the current one while it has more
+    /// than the renewal margin left; otherwise one thread renews it while
+    /// the others wait. A failed renewal falls back on keys that are still
+    /// valid; expired keys are never used.
+    func session(now: Int = Int(time(nil))) throws -> Session {
+        if let session = current.withLock({ $0 }), !session.needsRenewal(at: now) { return session }
+        return try renewal.withLock { _ in
+            let previous = current.withLock { $0 }
+            if let previous, !previous.needsRenewal(at: now) { return previous }  // another thread renewed it
+            do {
+                let fresh = try makeSession(previous: previous)
+                current.withLock { $0 = fresh }
+                return fresh
+            } catch {
+                if let previous, previous.isUsable(at: now) { return previous }
+                throw error
+            }
+        }
+    }
+
+    /// Resolves credentials and project id now (hss_client_resolve).
+    package func resolve() throws { _ = try session() }
+
+    private func makeSession(previous: Session?) throws -> Session {
+        let credentials: Credentials
+        if let chain {
+            credentials = try chain.fetch(identityHTTP)
+        } else if let given = configuration.credentials {
+            credentials = given
+        } else {
+            throw HSSError(HSS_E_INTERNAL, "a client without credentials or a chain")
+        }
+        if let previous {  // the project and IAM do not change with renewed keys
+            return try Session(
+                credentials: credentials, projectID: previous.projectID, projectSource: previous.projectSource,
+                iamEndpoint: previous.iamEndpoint, configuration: configuration)
+        }
+        let iam = try iamEndpoint(credentials)
+        let project: (id: String, source: String)
+        if let given = configuration.projectID {
+            project = (given, configuration.projectSource)
+        } else if let fromSource = credentials.projectID {
+            do {
+                try Validation.checkProjectID(fromSource)
+            } catch let error as HSSError {
+                throw HSSError(HSS_E_CREDENTIALS, "the \(credentials.source.rawValue)'s \(error.message)")
+            }
+            project = (fromSource, credentials.source.rawValue)
+        } else {
+            guard let region = configuration.region else {
+                throw HSSError(
+                    HSS_E_CREDENTIALS,
+                    "project_id is not set, and looking it up in IAM needs a region (set project_id or region)")
+            }
+            project = (
+                try ProjectDiscovery.projectID(region: region, iam: iam.url, credentials: credentials, http: identityHTTP),
+                Source.iam
+            )
+        }
+        return try Session(
+            credentials: credentials, projectID: project.id, projectSource: project.source, iamEndpoint: iam,
+            configuration: configuration)
+    }
+
+    /// iam_endpoint, the profile's, HUAWEICLOUD_SDK_IAM_ENDPOINT, the
+    /// region's, the global one (credentials.md §5 step 5).
+    private func iamEndpoint(_ credentials: Credentials) throws -> (url: EndpointURL, source: String) {
+        if let given = configuration.iamEndpoint { return (given, Source.options) }
+        if let fromProfile = credentials.iamEndpoint {
+            return (try EndpointURL(fromProfile, field: "the profile's iam_endpoint", addScheme: true), Source.profile)
+        }
+        if let fromEnvironment = Environment.text("HUAWEICLOUD_SDK_IAM_ENDPOINT") {
+            return (
+                try EndpointURL(fromEnvironment, field: "HUAWEICLOUD_SDK_IAM_ENDPOINT", addScheme: true),
+                Source.environment
+            )
+        }
+        let builtIn = ProjectDiscovery.builtInIAM(region: configuration.region ?? "")
+        return (try EndpointURL(builtIn.url, field: "IAM endpoint"), builtIn.regional ? Source.builtIn : Source.fallback)
+    }
+
+    // MARK: Calls
 
     /// Runs one operation: its inputs are checked before anything is sent,
     /// and its answer must be a strict JSON object.
@@ -77,28 +210,54 @@ package final class HSSClient {
     }
 
     /// Sends a request and returns its 2xx answer; any other answer is
-    /// thrown as the HSSError that describes it.
+    /// thrown as the HSSError that describes it. When an endpoint cannot be
+    /// reached (name, connection, TLS), the next one is tried, and the one
+    /// that answers is kept for later calls.
     package func send(_ request: Request, now: time_t = time(nil)) throws -> HTTPResponse {
-        var redactor = self.redactor
+        let session = try self.session(now: Int(now))
+        let count = configuration.endpoints.count
+        let first = activeEndpoint.load(ordering: .relaxed)
+        var failures: [String] = []
+        for step in 0..<count {
+            let index = (first + step) % count
+            do {
+                let response = try send(request, session: session, endpoint: index, now: now)
+                if index != first { activeEndpoint.store(index, ordering: .relaxed) }
+                return response
+            } catch var error as HSSError where error.connectFailed && count > 1 {
+                failures.append("\(configuration.endpoints[index].base): \(error.message)")
+                if step == count - 1 {
+                    error.message = "no endpoint could be reached: " + failures.joined(separator: "; ")
+                    throw error
+                }
+            }
+        }
+        throw HSSError(HSS_E_INTERNAL, "no endpoint to send to")
+    }
+
+    private func send(_ request: Request, session: Session, endpoint index: Int, now: time_t) throws -> HTTPResponse {
+        let endpoint = configuration.endpoints[index]
+        var redactor = session.redactor
         for parameter in request.query where parameter.isSecret { redactor.add(parameter.value) }
 
-        let path = resolvedPath(request)
+        let path = resolvedPath(request, projectID: session.projectID)
         let query = Signer.canonicalQuery(request.query.map { ($0.name, $0.value) })
-        var lines = fixedHeaderLines + request.headers.map(HSSClient.headerLine)
-        if let signer {
+        var lines = session.fixedHeaderLines[index] + request.headers.map(IdentityHTTP.line)
+        if let signer = session.signer {
             let date = Signer.sdkDate(now)
             let dateHeader = Header("X-Sdk-Date", date)
             let authorization = SecureBuffer(capacity: 192)
             authorization.append("Authorization: ")
             signer.appendAuthorization(
                 to: authorization, method: request.method.rawValue, canonicalURI: Signer.canonicalURI(path: path),
-                query: query, headers: fixedHeaders.merging(request.headers + [dateHeader]), date: date)
-            lines.append(HSSClient.headerLine(dateHeader))
+                query: query, headers: session.fixedHeaders[index].merging(request.headers + [dateHeader]),
+                date: date)
+            lines.append(IdentityHTTP.line(dateHeader))
             lines.append(authorization)
         }
 
-        let url = SecureBuffer(capacity: configuration.baseURL.utf8.count + path.utf8.count + query.count + 2)
-        url.append(configuration.baseURL)
+        let url = SecureBuffer(capacity: endpoint.base.utf8.count + path.utf8.count + query.count + 2)
+        url.append(endpoint.base)
         url.append(path)
         if !query.isEmpty {
             url.append(UInt8(ascii: "?"))
@@ -124,7 +283,7 @@ package final class HSSClient {
 
     /// The path template with "{project_id}" and the request's own
     /// parameters filled in, each encoded as one path segment.
-    private func resolvedPath(_ request: Request) -> String {
+    private func resolvedPath(_ request: Request, projectID: String) -> String {
         var template = request.pathTemplate
         return template.withUTF8 { bytes in
             let out = SecureBuffer(capacity: bytes.count + 64)
@@ -135,7 +294,7 @@ package final class HSSClient {
                 out.append(UnsafeBufferPointer(rebasing: bytes[start..<open]))
                 let name = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
                 PercentEncoding.append(
-                    request.pathParameters[name] ?? (name == "project_id" ? configuration.projectID : ""), to: out)
+                    request.pathParameters[name] ?? (name == "project_id" ? projectID : ""), to: out)
                 start = close + 1
             }
             out.append(UnsafeBufferPointer(rebasing: bytes[start...]))
@@ -143,13 +302,50 @@ package final class HSSClient {
         }
     }
 
-    private static func headerLine(_ header: Header) -> SecureBuffer {
-        let line = SecureBuffer(capacity: header.name.utf8.count + header.value.count + 3)
-        line.append(header.name)
-        line.append(": ")
-        line.append(header.value)
-        return line
+    // MARK: Settings (hss_client_setting)
+
+    package enum Setting: Int {
+        case region = 0, endpoint, projectID, iamEndpoint, credentials
     }
+
+    /// A setting's value and where it came from; "" when not known yet.
+    package func setting(_ setting: Setting) -> (value: String, source: String) {
+        let session = current.withLock { $0 }
+        switch setting {
+        case .region:
+            return (configuration.region ?? "", configuration.regionSource)
+        case .endpoint:
+            let index = activeEndpoint.load(ordering: .relaxed)
+            return (configuration.endpoints[index].base, configuration.endpointSource)
+        case .projectID:
+            if let session { return (session.projectID, session.projectSource) }
+            return (configuration.projectID ?? "", configuration.projectID == nil ? "" : configuration.projectSource)
+        case .iamEndpoint:
+            if let iam = session?.iamEndpoint { return (iam.url.base, iam.source) }
+            if let given = configuration.iamEndpoint { return (given.base, Source.options) }
+            return ("", "")
+        case .credentials:
+            if let credentials = session?.credentials ?? configuration.credentials {
+                return (credentials.maskedAccessKey, credentials.source.rawValue)
+            }
+            return ("", "")
+        }
+    }
+
+    /// `text` as a C string that lives as long as the client (one copy per
+    /// distinct text, so repeated calls do not grow memory).
+    package func publish(_ text: String) -> UnsafePointer<CChar>? {
+        published.withLock { texts in
+            if let known = texts[text] { return UnsafePointer(known) }
+            guard let copy = strdup(text) else { return nil }
+            texts[text] = copy
+            return UnsafePointer(copy)
+        }
+    }
+
+    /// A warning for the user about the configuration (a credentials file
+    /// that others can read), if any.
+    package var warning: String? { chain?.warning }
 }
 
 extension JSONDocument {

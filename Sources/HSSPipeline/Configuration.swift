@@ -1,5 +1,7 @@
 import CHSS
 import HSSBase
+import HSSIdentity
+import HSSTransport
 
 /// What a caller may set on a client, before validation. Secrets are
 /// SecureBuffers from the start.
@@ -15,6 +17,17 @@ package struct ClientOptions {
     package var timeoutMs: Int = 0
     package var caFile: String?
     package var userAgentSuffix: String?
+    package var iamEndpoint: String?
+    package var proxy: String?
+    package var proxyUsername: String?
+    package var proxyPassword: SecureBuffer?
+    package var noProxy: String?
+    package var allowCleartextProxy = false
+    /// Where region/endpoint, project id and credentials came from:
+    /// "options", or "environment" for what fromEnvironment read.
+    package var locationSource = Source.options
+    package var projectSource = Source.options
+    package var credentialSource = CredentialSource.options
 
     package init() {}
 
@@ -23,15 +36,18 @@ package struct ClientOptions {
     /// empty variable counts as unset.
     package static func fromEnvironment() -> ClientOptions {
         var options = ClientOptions()
-        options.accessKey = secretEnv("HUAWEICLOUD_SDK_AK") ?? secretEnv("CLOUD_SDK_AK")
-        options.secretKey = secretEnv("HUAWEICLOUD_SDK_SK") ?? secretEnv("CLOUD_SDK_SK")
-        options.securityToken = secretEnv("HUAWEICLOUD_SDK_SECURITY_TOKEN")
-        options.projectID = env("HUAWEICLOUD_SDK_PROJECT_ID")
-        options.region = env("HUAWEICLOUD_SDK_REGION")
-        options.endpoint = env("HUAWEICLOUD_SDK_ENDPOINT")
+        options.accessKey = Environment.secret("HUAWEICLOUD_SDK_AK") ?? Environment.secret("CLOUD_SDK_AK")
+        options.secretKey = Environment.secret("HUAWEICLOUD_SDK_SK") ?? Environment.secret("CLOUD_SDK_SK")
+        options.securityToken = Environment.secret("HUAWEICLOUD_SDK_SECURITY_TOKEN")
+        options.projectID = Environment.text("HUAWEICLOUD_SDK_PROJECT_ID")
+        options.region = Environment.text("HUAWEICLOUD_SDK_REGION")
+        options.endpoint = Environment.text("HUAWEICLOUD_SDK_ENDPOINT")
         if options.accessKey == nil, options.secretKey == nil {
-            options.authToken = secretEnv("HUAWEICLOUD_SDK_AUTH_TOKEN")
+            options.authToken = Environment.secret("HUAWEICLOUD_SDK_AUTH_TOKEN")
         }
+        options.locationSource = Source.environment
+        options.projectSource = Source.environment
+        options.credentialSource = .environment
         return options
     }
 
@@ -42,14 +58,19 @@ package struct ClientOptions {
             // an endpoint from the environment.
             region = overrides.region
             endpoint = overrides.endpoint
+            locationSource = overrides.locationSource
         }
-        projectID = overrides.projectID ?? projectID
+        if overrides.projectID != nil {
+            projectID = overrides.projectID
+            projectSource = overrides.projectSource
+        }
         if overrides.accessKey != nil || overrides.secretKey != nil || overrides.authToken != nil {
             // A caller who passes credentials means those, not a mix with the environment's.
             accessKey = overrides.accessKey
             secretKey = overrides.secretKey
             securityToken = overrides.securityToken
             authToken = overrides.authToken
+            credentialSource = overrides.credentialSource
         } else {
             securityToken = overrides.securityToken ?? securityToken
         }
@@ -57,83 +78,102 @@ package struct ClientOptions {
         if overrides.timeoutMs != 0 { timeoutMs = overrides.timeoutMs }
         caFile = overrides.caFile ?? caFile
         userAgentSuffix = overrides.userAgentSuffix ?? userAgentSuffix
-    }
-
-    private static func env(_ name: String) -> String? {
-        guard let raw = getenv(name), raw.pointee != 0 else { return nil }
-        return String(cString: raw)
-    }
-
-    private static func secretEnv(_ name: String) -> SecureBuffer? {
-        guard let raw = getenv(name), raw.pointee != 0 else { return nil }
-        return SecureBuffer(cString: raw)
+        iamEndpoint = overrides.iamEndpoint ?? iamEndpoint
+        proxy = overrides.proxy ?? proxy
+        proxyUsername = overrides.proxyUsername ?? proxyUsername
+        proxyPassword = overrides.proxyPassword ?? proxyPassword
+        noProxy = overrides.noProxy ?? noProxy
+        allowCleartextProxy = overrides.allowCleartextProxy || allowCleartextProxy
     }
 }
 
-/// A validated, immutable client configuration.
-package final class ClientConfiguration {
-    package enum Credentials {
-        case signed(accessKey: String, secretKey: SecureBuffer, securityToken: SecureBuffer?)
-        case token(SecureBuffer)
-    }
+/// The words hss_client_setting_source returns.
+package enum Source {
+    package static let options = "options"
+    package static let environment = "environment"
+    package static let regionsFile = "regions-file"
+    package static let builtIn = "built-in"
+    package static let endpoint = "endpoint"
+    package static let profile = "profile"
+    package static let iam = "iam"
+    package static let fallback = "default"
+}
 
+/// A validated, immutable client configuration. Nothing here touches the
+/// network: credentials from the chain and a discovered project id come
+/// later (HSSClient).
+package final class ClientConfiguration {
     package static let defaultConnectTimeoutMs = 10_000
     package static let defaultTimeoutMs = 30_000
     /// An upper bound that keeps a typo (seconds given as ms * 1000) sane.
     package static let maxTimeoutMs = 3_600_000
 
-    /// "scheme://authority", without a trailing slash.
-    package let baseURL: String
-    /// The authority, sent and signed as Host.
-    package let host: String
-    package let projectID: String
-    package let credentials: Credentials
+    package let region: String?
+    package let regionSource: String
+    /// Tried in order when one cannot be reached (at least one).
+    package let endpoints: [EndpointURL]
+    package let endpointSource: String
+    /// Given by the caller (or the environment); nil: the credential
+    /// source's, else IAM's.
+    package let projectID: String?
+    package let projectSource: String
+    package let iamEndpoint: EndpointURL?
+    /// Given by the caller; nil: the default chain.
+    package let credentials: Credentials?
     package let connectTimeoutMs: Int
     package let timeoutMs: Int
-    /// The PEM text of ca_file, read once at creation; nil: the system store.
+    /// The PEM text of ca_file or SSL_CERT_FILE, read once at creation.
     package let caBundle: [UInt8]?
+    package let caPath: String?
+    package let proxy: ProxySettings
     package let userAgent: String
 
     package init(_ options: ClientOptions) throws {
-        let endpoint: String
-        if let explicit = options.endpoint {
-            endpoint = explicit
-        } else if let region = options.region {
-            guard let known = Regions.endpoint(for: region) else {
-                throw HSSError.invalid("region is not a known HSS region; pass endpoint instead")
+        // Where to connect.
+        var region = options.region
+        var regionSource = options.locationSource
+        if let region { try ClientConfiguration.checkRegion(region) }
+        if let endpoint = options.endpoint {
+            endpoints = try endpoint.split(separator: ",", omittingEmptySubsequences: false).map {
+                try EndpointURL(trimmed($0), field: "endpoint")
             }
-            endpoint = known
+            endpointSource = options.locationSource
+        } else if let region {
+            (endpoints, endpointSource) = try ClientConfiguration.endpoints(region: region)
         } else {
             throw HSSError.invalid("region or endpoint is required")
         }
-        (baseURL, host) = try ClientConfiguration.parseEndpoint(endpoint)
+        if region == nil, let inferred = endpoints.first.flatMap(ClientConfiguration.region(ofEndpoint:)) {
+            region = inferred
+            regionSource = Source.endpoint
+        }
+        self.region = region
+        self.regionSource = region == nil ? "" : regionSource
 
-        try Validation.checkProjectID(options.projectID)
-        projectID = options.projectID ?? ""
+        if let projectID = options.projectID { try Validation.checkProjectID(projectID) }
+        projectID = options.projectID
+        projectSource = options.projectSource
+        iamEndpoint = try options.iamEndpoint.map { try EndpointURL($0, field: "iam_endpoint") }
 
         switch (options.accessKey, options.secretKey, options.authToken) {
+        case (nil, nil, nil):
+            guard options.securityToken == nil else {
+                throw HSSError.invalid("security_token goes with ak and sk")
+            }
+            credentials = nil
         case (nil, nil, let token?):
             guard options.securityToken == nil else {
                 throw HSSError.invalid("security_token goes with ak/sk, not with auth_token")
             }
             try Validation.checkHeaderValue(token, field: "auth_token", maxBytes: 32_768)
-            credentials = .token(token)
+            credentials = Credentials(keys: .token(token), source: options.credentialSource)
         case (let ak?, let sk?, nil):
-            try Validation.checkHeaderValue(ak, field: "ak", maxBytes: 256)
-            if ak.bytes.contains(UInt8(ascii: ",")) { throw HSSError.invalid("ak must not contain ','") }
-            guard !sk.isEmpty else { throw HSSError.invalid("sk must not be empty") }
-            guard sk.count <= 1024 else { throw HSSError.invalid("sk is longer than 1024 bytes") }
-            if let token = options.securityToken {
-                try Validation.checkHeaderValue(token, field: "security_token", maxBytes: 32_768)
-            }
-            credentials = .signed(accessKey: ak.string(), secretKey: sk, securityToken: options.securityToken)
+            credentials = try Credentials.signed(
+                accessKey: ak, secretKey: sk, securityToken: options.securityToken, source: options.credentialSource)
         case (_, _, _?):
             throw HSSError.invalid("set either ak/sk or auth_token, not both")
         case (nil, _, nil), (_, nil, nil):
-            throw HSSError.invalid(
-                options.accessKey == nil && options.secretKey == nil
-                    ? "credentials are required: ak and sk, or auth_token"
-                    : (options.accessKey == nil ? "ak is required with sk" : "sk is required with ak"))
+            throw HSSError.invalid(options.accessKey == nil ? "ak is required with sk" : "sk is required with ak")
         }
 
         connectTimeoutMs = try ClientConfiguration.timeout(
@@ -143,7 +183,17 @@ package final class ClientConfiguration {
             options.timeoutMs, field: "timeout_ms",
             default: ClientConfiguration.defaultTimeoutMs)
 
-        caBundle = try options.caFile.map(ClientConfiguration.readCABundle)
+        (caBundle, caPath) = try ClientConfiguration.trust(caFile: options.caFile)
+        proxy = try ClientConfiguration.proxy(options)
+        if !options.allowCleartextProxy {
+            for endpoint in endpoints where !endpoint.isHTTPS {
+                if let via = ClientConfiguration.proxy(for: endpoint, options) {
+                    throw HSSError.invalid(
+                        "an http:// endpoint would go through \(via), which would see the registry password in "
+                            + "the URL: use https, exempt the host with no_proxy, or set allow_cleartext_proxy")
+                }
+            }
+        }
 
         var agent = "libhss/\(HSS_VERSION_STRING)"
         if let suffix = options.userAgentSuffix {
@@ -155,36 +205,136 @@ package final class ClientConfiguration {
         userAgent = agent
     }
 
+    /// A region id: it becomes part of a variable name and an IAM query.
+    private static func checkRegion(_ region: String) throws {
+        guard !region.isEmpty, region.utf8.count <= 64,
+            region.utf8.allSatisfy({ PercentEncoding.isUnreserved($0) && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "~") })
+        else { throw HSSError.invalid("region must be 1-64 letters, digits, '-' or '_'") }
+    }
+
+    /// HUAWEICLOUD_SDK_REGION_HSS_<REGION>, the regions file, the built-in
+    /// table (endpoints.md §1.2).
+    private static func endpoints(region: String) throws -> ([EndpointURL], String) {
+        let variable =
+            "HUAWEICLOUD_SDK_REGION_HSS_" + String(region.uppercased().map { $0 == "-" ? "_" : $0 })
+        if let list = Environment.text(variable) {
+            let items = list.split(separator: ",").map(trimmed).filter { !$0.isEmpty }
+            guard !items.isEmpty else { throw HSSError.invalid("\(variable) names no endpoint") }
+            return (try items.map { try EndpointURL($0, field: variable, addScheme: true) }, Source.environment)
+        }
+        if let path = Environment.text("HUAWEICLOUD_SDK_REGIONS_FILE")
+            ?? Environment.text("HOME").map({ $0 + "/.huaweicloud/regions.yaml" })
+        {
+            let listed: [String]?
+            do {
+                listed = try RegionsFile.endpoints(service: "HSS", region: region, path: path)
+            } catch {
+                throw HSSError.invalid(error.message)
+            }
+            if let listed, !listed.isEmpty {
+                let field = "regions file '\(path)' endpoint of \(region)"
+                return (try listed.map { try EndpointURL($0, field: field, addScheme: true) }, Source.regionsFile)
+            }
+        }
+        guard let known = Regions.endpoint(for: region) else {
+            throw HSSError.invalid(
+                "region is not a known HSS region: set endpoint, HUAWEICLOUD_SDK_REGION_HSS_<REGION> or a regions file entry")
+        }
+        return ([try EndpointURL(known, field: "endpoint")], Source.builtIn)
+    }
+
+    /// "hss.<region>.myhuaweicloud.com" (or .eu) names its region.
+    private static func region(ofEndpoint endpoint: EndpointURL) -> String? {
+        let labels = endpoint.hostName.split(separator: ".")
+        guard labels.count == 4, labels[0] == "hss", labels[2] == "myhuaweicloud",
+            labels[3] == "com" || labels[3] == "eu"
+        else { return nil }
+        return String(labels[1])
+    }
+
+    /// ca_file, else SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL's tools read
+    /// them (each replaces only its own default), else libcurl's defaults.
+    private static func trust(caFile: String?) throws -> ([UInt8]?, String?) {
+        if let caFile { return (try readCABundle(caFile, field: "ca_file"), nil) }
+        let bundle = try Environment.text("SSL_CERT_FILE").map { try readCABundle($0, field: "SSL_CERT_FILE") }
+        if let directory = Environment.text("SSL_CERT_DIR") {
+            var info = stat()
+            guard stat(directory, &info) == 0, info.st_mode & UInt32(S_IFMT) == UInt32(S_IFDIR) else {
+                throw HSSError.invalid("SSL_CERT_DIR is not a directory")
+            }
+            return (bundle, directory)
+        }
+        // With SSL_CERT_FILE alone, libcurl's default directory still counts.
+        let defaultPath = curl_version_info(CURLVERSION_ELEVENTH)?.pointee.capath.map { String(cString: $0) }
+        return (bundle, bundle == nil ? nil : defaultPath)
+    }
+
     /// A CA bundle may be at most this large (Debian's whole store is ~200 KiB).
     package static let maxCABundleBytes = 4 * 1024 * 1024
 
-    /// Reads ca_file once: a regular file of at most 4 MiB holding at least
-    /// one PEM certificate. Opened non-blocking so that a FIFO or device
-    /// named by mistake is refused at once instead of blocking the caller.
-    package static func readCABundle(_ path: String) throws -> [UInt8] {
-        guard !path.isEmpty else { throw HSSError.invalid("ca_file must not be empty") }
-        let fd = chss_open_nonblocking(path)
-        guard fd >= 0 else { throw HSSError.invalid("ca_file cannot be opened") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & UInt32(S_IFMT) == UInt32(S_IFREG) else {
-            throw HSSError.invalid("ca_file must be a regular file")
+    /// Reads a CA bundle once: a regular file of at most 4 MiB holding at
+    /// least one PEM certificate. Opened non-blocking so that a FIFO or
+    /// device named by mistake is refused at once instead of blocking.
+    package static func readCABundle(_ path: String, field: String = "ca_file") throws -> [UInt8] {
+        guard !path.isEmpty else { throw HSSError.invalid("\(field) must not be empty") }
+        let contents: SecureBuffer
+        do {
+            contents = try SecureFile.read(path, maxBytes: maxCABundleBytes).contents
+        } catch .tooLarge {
+            throw HSSError.invalid("\(field) is larger than \(maxCABundleBytes) bytes")
+        } catch .notRegular {
+            throw HSSError.invalid("\(field) must be a regular file")
+        } catch {
+            throw HSSError.invalid("\(field) cannot be opened")
         }
-        guard info.st_size <= maxCABundleBytes else {
-            throw HSSError.invalid("ca_file is larger than \(maxCABundleBytes) bytes")
+        guard chss_pem_certificate_count(contents.bytes.baseAddress, contents.count) > 0 else {
+            throw HSSError.invalid("\(field) holds no PEM certificate")
         }
-        var bundle = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bundle.count {
-            let n = bundle.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, $0.count - filled) }
-            guard n > 0 else { break }  // a regular file's read is not interrupted by signals
-            filled += n
+        return Array(contents.bytes)
+    }
+
+    private static func proxy(_ options: ClientOptions) throws -> ProxySettings {
+        var settings = ProxySettings()
+        if let url = options.proxy, !url.isEmpty {
+            let parsed = try EndpointURL(url, field: "proxy", schemes: ["http", "https", "socks5", "socks5h"])
+            settings.url = parsed.base
+        } else {
+            settings.url = options.proxy  // "" (no proxy at all) or nil (the environment's)
         }
-        guard filled == bundle.count else { throw HSSError.invalid("ca_file cannot be read") }
-        guard bundle.withUnsafeBytes({ chss_pem_certificate_count($0.baseAddress, $0.count) }) > 0 else {
-            throw HSSError.invalid("ca_file holds no PEM certificate")
+        if let username = options.proxyUsername {
+            try Validation.checkHeaderValue(SecureBuffer(username), field: "proxy_username", maxBytes: 256)
+            settings.username = username
         }
-        return bundle
+        if let password = options.proxyPassword {
+            guard password.count <= 1024 else { throw HSSError.invalid("proxy_password is longer than 1024 bytes") }
+            settings.password = password
+        }
+        if let noProxy = options.noProxy {
+            try Validation.checkHeaderValue(SecureBuffer(noProxy), field: "no_proxy", maxBytes: 4096, allowSpace: true)
+            settings.noProxy = noProxy
+        }
+        return settings
+    }
+
+    /// The proxy libcurl would use for an http:// endpoint, if any: ours or
+    /// the environment's (http_proxy, then all_proxy/ALL_PROXY, as libcurl
+    /// reads them), unless no_proxy exempts the host. The match is a subset
+    /// of libcurl's (exact host, or a domain suffix at a dot, or "*"), so a
+    /// host said to be exempt here is exempt there too.
+    private static func proxy(for endpoint: EndpointURL, _ options: ClientOptions) -> String? {
+        let url = options.proxy ?? Environment.text("http_proxy") ?? Environment.text("all_proxy")
+            ?? Environment.text("ALL_PROXY")
+        guard let url, !url.isEmpty else { return nil }
+        let exempt = options.noProxy ?? Environment.text("no_proxy") ?? Environment.text("NO_PROXY") ?? ""
+        let host = endpoint.hostName
+        for entry in exempt.split(separator: ",") {
+            var name = trimmed(entry).lowercased()
+            if name == "*" { return nil }
+            if name.hasPrefix(".") { name.removeFirst() }
+            if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+            if !name.isEmpty, host == name || host.hasSuffix("." + name) { return nil }
+        }
+        return options.proxy == nil ? "the environment's proxy (http_proxy or all_proxy)" : "the proxy option's proxy"
     }
 
     private static func timeout(_ value: Int, field: String, default fallback: Int) throws -> Int {
@@ -192,63 +342,13 @@ package final class ClientConfiguration {
         guard value <= maxTimeoutMs else { throw HSSError.invalid("\(field) must be at most \(maxTimeoutMs)") }
         return value == 0 ? fallback : value
     }
-
-    /// Accepts "http(s)://authority" with an optional trailing "/"; refuses
-    /// paths, queries, fragments, credentials and anything that could split
-    /// a header.
-    package static func parseEndpoint(_ endpoint: String) throws -> (baseURL: String, host: String) {
-        let lower = endpoint.lowercased()
-        let scheme: String
-        if lower.hasPrefix("https://") {
-            scheme = "https"
-        } else if lower.hasPrefix("http://") {
-            scheme = "http"
-        } else {
-            throw HSSError.invalid("endpoint must start with https:// or http://")
-        }
-        var authority = String(endpoint.dropFirst(scheme.count + 3))
-        if authority.hasSuffix("/") { authority.removeLast() }
-        guard !authority.isEmpty, authority.utf8.count <= 255 else {
-            throw HSSError.invalid("endpoint must name a host (at most 255 characters)")
-        }
-        guard validAuthority(authority) else {
-            throw HSSError.invalid(
-                "endpoint must be scheme://host[:port] (port 1-65535) with no path, query or credentials")
-        }
-        return ("\(scheme)://\(authority)", authority)
-    }
 }
 
-/// host[:port], where host is a DNS name or IPv4 address (dot-separated
-/// labels of letters, digits and '-') or a bracketed IPv6 address. Checked
-/// here so that a bad endpoint fails at client creation, not at each call.
-private func validAuthority(_ authority: String) -> Bool {
-    func isASCII(_ b: UInt8, _ test: (Character) -> Bool) -> Bool { b < 0x80 && test(Character(Unicode.Scalar(b))) }
-    let bytes = Array(authority.utf8)
-    let hostEnd: Int
-    if bytes.first == UInt8(ascii: "[") {
-        guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
-        let inside = bytes[1..<close]
-        guard inside.contains(UInt8(ascii: ":")),
-            inside.allSatisfy({ $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || isASCII($0, \.isHexDigit) })
-        else { return false }
-        hostEnd = close + 1
-    } else {
-        hostEnd = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
-        let labels = bytes[0..<hostEnd].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        let validLabels = labels.allSatisfy { label in
-            !label.isEmpty && label.first != UInt8(ascii: "-")
-                && label.allSatisfy { $0 == UInt8(ascii: "-") || isASCII($0, { $0.isLetter || $0.isNumber }) }
-        }
-        guard validLabels else { return false }
-    }
-    if hostEnd == bytes.count { return true }
-    guard bytes[hostEnd] == UInt8(ascii: ":") else { return false }
-    let port = bytes[(hostEnd + 1)...]
-    guard (1...5).contains(port.count), port.allSatisfy({ isASCII($0, \.isNumber) }),
-        let number = Int(String(decoding: port, as: UTF8.self))
-    else { return false }
-    return (1...65535).contains(number)
+private func trimmed(_ text: Substring) -> String {
+    var text = text
+    while text.first == " " || text.first == "\t" { text.removeFirst() }
+    while text.last == " " || text.last == "\t" { text.removeLast() }
+    return String(text)
 }
 
 /// Regions where HSS is served, as listed by the official Python SDK 3.1.219.

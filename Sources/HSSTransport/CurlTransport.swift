@@ -10,6 +10,8 @@ private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 /// CurlTransport.send.
 package enum HTTPMethod: String {
     case get = "GET"
+    case post = "POST"
+    case put = "PUT"
 }
 
 /// What came back from the server.
@@ -18,6 +20,40 @@ package struct HTTPResponse {
     package let body: SecureBuffer
     /// X-Request-Id, already redacted (RequestID.sanitize).
     package let requestID: String
+    /// The values of the headers the caller asked for, in its order (nil:
+    /// absent), in wiped memory: one may be a token (X-Subject-Token).
+    package var headers: [SecureBuffer?] = []
+}
+
+/// Connect and total timeouts of one request, in milliseconds.
+package struct Timeouts {
+    package var connectMs: Int
+    package var totalMs: Int
+
+    package init(connectMs: Int, totalMs: Int) {
+        self.connectMs = connectMs
+        self.totalMs = totalMs
+    }
+}
+
+/// Where a transport's requests go through: libcurl's own rules (the
+/// environment's *_proxy variables) unless `url` is set; "" is no proxy.
+package struct ProxySettings {
+    package var url: String?
+    package var username: String?
+    package var password: SecureBuffer?
+    package var noProxy: String?
+
+    package init(url: String? = nil, username: String? = nil, password: SecureBuffer? = nil, noProxy: String? = nil) {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.noProxy = noProxy
+    }
+
+    /// Never any proxy, whatever the environment says (the metadata service
+    /// and pod identity are reached directly, as on the host itself).
+    package static let direct = ProxySettings(url: "")
 }
 
 /// HTTP over libcurl. Keeps a pool of easy handles so that each call reuses
@@ -32,17 +68,25 @@ package final class CurlTransport {
     package struct Settings {
         package var connectTimeoutMs: Int
         package var timeoutMs: Int
-        /// PEM CA bundle; nil: the system store.
+        /// PEM CA bundle; nil: libcurl's default file.
         package var caBundle: [UInt8]?
+        /// A directory of hashed CA certificates; nil: libcurl's default
+        /// (cleared when only caBundle's CAs are to be trusted).
+        package var caPath: String?
+        package var proxy = ProxySettings()
 
-        package init(connectTimeoutMs: Int, timeoutMs: Int, caBundle: [UInt8]?) {
+        package init(
+            connectTimeoutMs: Int, timeoutMs: Int, caBundle: [UInt8]?, caPath: String? = nil,
+            proxy: ProxySettings = ProxySettings()
+        ) {
             self.connectTimeoutMs = connectTimeoutMs
             self.timeoutMs = timeoutMs
             self.caBundle = caBundle
+            self.caPath = caPath
+            self.proxy = proxy
         }
     }
 
-    private let settings: Settings
     private let idle = Mutex(HandlePool())
 
     /// Idle handles, each holding a kept-alive connection, and the process
@@ -74,6 +118,8 @@ package final class CurlTransport {
         }
     }
 
+    package let settings: Settings
+
     package init(_ settings: Settings) throws {
         guard curlGlobalInit == CURLE_OK else {
             throw HSSError(HSS_E_INTERNAL, "libcurl could not be initialised")
@@ -89,12 +135,15 @@ package final class CurlTransport {
         }
     }
 
-    /// Sends `method` to `url` with exactly `headerLines` ("Name: value"),
-    /// returning the status, the body and X-Request-Id. Secrets in the URL
-    /// and headers stay in the caller's SecureBuffers; `redactor` cleans
-    /// every text taken from the wire.
+    /// Sends `method` to `url` with exactly `headerLines` ("Name: value")
+    /// and `body` (POST and PUT), returning the status, the body,
+    /// X-Request-Id and the `wantedHeaders`. Secrets in the URL, headers and
+    /// body stay in the caller's SecureBuffers; `redactor` cleans every text
+    /// taken from the wire. `timeouts` replace the transport's for this
+    /// request only.
     package func send(
         _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer],
+        body: SecureBuffer? = nil, timeouts: Timeouts? = nil, wantedHeaders: [String] = [],
         redactor: Redactor
     ) throws -> HTTPResponse {
         guard let handle = idle.withLock({ $0.take() }) ?? makeHandle() else {
@@ -128,7 +177,21 @@ package final class CurlTransport {
                 let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
                 var rc: CURLcode
                 switch method {
-                case .get: rc = chss_curl_set_long(handle, CURLOPT_HTTPGET, 1)
+                case .get:
+                    rc = chss_curl_set_long(handle, CURLOPT_HTTPGET, 1)
+                case .post, .put:
+                    // The body is used in place (no copy), from our wiped buffer.
+                    rc = chss_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, body?.count ?? 0)
+                    if rc == CURLE_OK {
+                        rc = chss_curl_set_ptr(handle, CURLOPT_POSTFIELDS, body?.cString.map(UnsafeRawPointer.init) ?? emptyBody)
+                    }
+                }
+                if rc == CURLE_OK {
+                    rc = chss_curl_set_ptr(handle, CURLOPT_CUSTOMREQUEST, method == .put ? putMethod : nil)
+                }
+                if rc == CURLE_OK, let timeouts {
+                    rc = chss_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, timeouts.connectMs)
+                    if rc == CURLE_OK { rc = chss_curl_set_long(handle, CURLOPT_TIMEOUT_MS, timeouts.totalMs) }
                 }
                 if rc == CURLE_OK { rc = chss_curl_set_ptr(handle, CURLOPT_URL, urlText) }
                 if rc == CURLE_OK {
@@ -141,6 +204,11 @@ package final class CurlTransport {
                 _ = chss_curl_set_ptr(handle, CURLOPT_HTTPHEADER, nil)
                 _ = chss_curl_set_ptr(handle, CURLOPT_ERRORBUFFER, nil)
                 _ = chss_curl_set_write(handle, ResponseSink.write, nil)
+                if method != .get { _ = chss_curl_set_ptr(handle, CURLOPT_POSTFIELDS, nil) }
+                if timeouts != nil {
+                    _ = chss_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMs)
+                    _ = chss_curl_set_long(handle, CURLOPT_TIMEOUT_MS, settings.timeoutMs)
+                }
                 return rc
             }
         }
@@ -165,12 +233,24 @@ package final class CurlTransport {
                     code: code, osErrno: osErrno, requestSent: requestSize > 0,
                     bodyStarted: sink.body.count > 0)
                 error = CurlTransport.error(for: failure, detail: detail)
+                error.connectFailed = failure.neverSent
             }
             error.httpStatus = status
             error.requestID = status == 0 ? "" : requestID(handle, redactor: redactor)
             throw error
         }
-        return HTTPResponse(status: status, body: sink.body, requestID: requestID(handle, redactor: redactor))
+        var response = HTTPResponse(status: status, body: sink.body, requestID: requestID(handle, redactor: redactor))
+        response.headers = wantedHeaders.map { header(handle, $0) }
+        return response
+    }
+
+    /// The last value of a response header, copied into wiped memory.
+    private func header(_ handle: UnsafeMutableRawPointer, _ name: String) -> SecureBuffer? {
+        var found: UnsafeMutablePointer<curl_header>?
+        guard curl_easy_header(handle, name, 0, UInt32(CURLH_HEADER), -1, &found) == CURLHE_OK,
+            let value = found?.pointee.value
+        else { return nil }
+        return SecureBuffer(cString: value)
     }
 
     private func requestID(_ handle: UnsafeMutableRawPointer, redactor: Redactor) -> String {
@@ -207,13 +287,28 @@ package final class CurlTransport {
         let keylog = chss_curl_ignore_keylog(handle)
         ok = ok && (keylog == CURLE_OK || keylog == CURLE_NOT_BUILT_IN || keylog == CURLE_UNKNOWN_OPTION)
         if let bundle = settings.caBundle {
-            // Read once at client creation; only these CAs are trusted.
-            ok =
-                ok
-                && bundle.withUnsafeBytes { chss_curl_set_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) }
-                    == CURLE_OK
-            ok = ok && chss_curl_set_ptr(handle, CURLOPT_CAPATH, nil) == CURLE_OK
+            // Read once at client creation. For the server and an https proxy alike.
+            for option in [CURLOPT_CAINFO_BLOB, CURLOPT_PROXY_CAINFO_BLOB] {
+                ok =
+                    ok
+                    && bundle.withUnsafeBytes { chss_curl_set_blob(handle, option, $0.baseAddress, $0.count) }
+                        == CURLE_OK
+            }
         }
+        if settings.caBundle != nil || settings.caPath != nil {
+            // nil clears libcurl's default directory: then only the bundle's CAs count.
+            for option in [CURLOPT_CAPATH, CURLOPT_PROXY_CAPATH] {
+                ok = ok && chss_curl_set_ptr(handle, option, settings.caPath) == CURLE_OK
+            }
+        }
+        let proxy = settings.proxy
+        if let url = proxy.url { set(CURLOPT_PROXY, url) }
+        if let username = proxy.username { set(CURLOPT_PROXYUSERNAME, username) }
+        if let password = proxy.password {
+            // libcurl keeps its own copy (documented residue in hss.h).
+            ok = ok && chss_curl_set_ptr(handle, CURLOPT_PROXYPASSWORD, password.cString) == CURLE_OK
+        }
+        if let noProxy = proxy.noProxy { set(CURLOPT_NOPROXY, noProxy) }
         guard ok else {
             curl_easy_cleanup(handle)
             return nil
@@ -235,6 +330,19 @@ package final class CurlTransport {
             self.osErrno = osErrno
             self.requestSent = requestSent
             self.bodyStarted = bodyStarted
+        }
+
+        /// Failed on the way to the server (resolving, connecting, the TLS
+        /// handshake, or the connect timeout): the request was never sent.
+        package var neverSent: Bool {
+            guard !requestSent else { return false }
+            switch code {
+            case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT,
+                CURLE_OPERATION_TIMEDOUT:
+                return true
+            default:
+                return CurlTransport.status(for: self) == HSS_E_TLS
+            }
         }
     }
 
@@ -307,6 +415,9 @@ package final class CurlTransport {
         }
     }
 }
+
+private let emptyBody = UnsafeRawPointer(StaticString("").utf8Start)
+private let putMethod = UnsafeRawPointer(StaticString("PUT").utf8Start)
 
 /// Collects the body in a wiped buffer and stops the transfer at the cap.
 private final class ResponseSink {

@@ -240,6 +240,7 @@ static const struct {
     {HSS_E_HTTP_SERVER, "HSS_E_HTTP_SERVER"},
     {HSS_E_BAD_RESPONSE, "HSS_E_BAD_RESPONSE"},
     {HSS_E_INTERNAL, "HSS_E_INTERNAL"},
+    {HSS_E_CREDENTIALS, "HSS_E_CREDENTIALS"},
 };
 #define N_STATUSES (sizeof status_names / sizeof status_names[0])
 
@@ -618,7 +619,7 @@ typedef struct {
     struct {
         size_t offset;
         const char *value; /* NULL sets the member to NULL */
-    } set[2];
+    } set[3];
     long connect_timeout_ms; /* non-zero: set */
     long timeout_ms;         /* non-zero: set */
     option_special special;
@@ -662,8 +663,19 @@ static const option_case option_cases[] = {
     {.name = "region_empty", .field = "region", .set = {{OPT(endpoint), NULL}, {OPT(region), ""}}},
     {.name = "region_crlf", .field = "region", .set = {{OPT(endpoint), NULL}, {OPT(region), "cn-north-4\r\n" MARKER}}},
     {.name = "no_region_no_endpoint", .field = "region", .set = {{OPT(endpoint), NULL}, {OPT(region), NULL}}},
+    /* version 2: IAM, proxy */
+    {.name = "iam_endpoint_path", .field = "iam_endpoint", .set = {{OPT(iam_endpoint), "https://iam.example/" MARKER}}},
+    {.name = "iam_endpoint_scheme", .field = "iam_endpoint", .set = {{OPT(iam_endpoint), "ftp://" MARKER}}},
+    {.name = "proxy_scheme", .field = "proxy", .set = {{OPT(proxy), "ftp://" MARKER ":3128"}}},
+    {.name = "proxy_credentials", .field = "proxy", .set = {{OPT(proxy), "http://user:" MARKER "@127.0.0.1:3128"}}},
+    {.name = "proxy_path", .field = "proxy", .set = {{OPT(proxy), "http://127.0.0.1:3128/" MARKER}}},
+    {.name = "proxy_username_crlf", .field = "proxy_username", .set = {{OPT(proxy_username), MARKER "\r\nX: 1"}}},
+    {.name = "no_proxy_crlf", .field = "no_proxy", .set = {{OPT(no_proxy), MARKER "\r\nX: 1"}}},
+    /* an http:// endpoint (the default of these cases) through a proxy */
+    {.name = "cleartext_proxy", .field = "allow_cleartext_proxy", .set = {{OPT(proxy), "http://127.0.0.1:3128"}}},
+    {.name = "cleartext_proxy_no_proxy_other", .field = "allow_cleartext_proxy",
+     .set = {{OPT(proxy), "http://127.0.0.1:3128"}, {OPT(no_proxy), "example.com," MARKER ".net"}}},
     /* project_id */
-    {.name = "project_id_missing", .field = "project_id", .set = {{OPT(project_id), NULL}}},
     {.name = "project_id_empty", .field = "project_id", .set = {{OPT(project_id), ""}}},
     {.name = "project_id_slash", .field = "project_id", .set = {{OPT(project_id), MARKER "/x"}}},
     {.name = "project_id_dot", .field = "project_id", .set = {{OPT(project_id), MARKER ".x"}}},
@@ -676,7 +688,7 @@ static const option_case option_cases[] = {
     {.name = "project_id_crlf", .field = "project_id", .set = {{OPT(project_id), MARKER "\r\nx"}}},
     {.name = "project_id_too_long", .field = "project_id", .set = {{OPT(project_id), project_id_257}}},
     /* credentials */
-    {.name = "no_credentials", .field = "ak", .set = {{OPT(ak), NULL}, {OPT(sk), NULL}}},
+    {.name = "token_without_aksk", .field = "security_token", .set = {{OPT(ak), NULL}, {OPT(sk), NULL}, {OPT(security_token), MARKER "tok"}}},
     {.name = "ak_without_sk", .field = "sk", .set = {{OPT(sk), NULL}}},
     {.name = "sk_without_ak", .field = "ak", .set = {{OPT(ak), NULL}}},
     {.name = "aksk_and_auth_token", .field = "auth_token", .set = {{OPT(auth_token), MARKER "-token"}}},
@@ -733,7 +745,7 @@ static void run_option_case(const option_case *c)
         o.ak = o.sk = o.security_token = NULL;
         o.auth_token = "EMULATOR-TOKEN";
     }
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < 3; i++)
         if (c->set[i].offset != 0)
             *(const char **)(void *)((char *)&o + c->set[i].offset) = c->set[i].value;
     if (c->connect_timeout_ms != 0)
@@ -904,7 +916,7 @@ static void case_accessors_null(void)
 
 static void case_status_str(void)
 {
-    static const int unknown[] = {10, 11, 100, -1, 0x7fffffff};
+    static const int unknown[] = {11, 12, 100, -1, 0x7fffffff};
     size_t i, j;
     for (i = 0; i < N_STATUSES; i++) {
         const char *s = hss_status_str(status_names[i].status);
@@ -1065,6 +1077,11 @@ static void *must_malloc(size_t size)
               (o)->connect_timeout_ms == 0 && (o)->timeout_ms == 0 && (o)->ca_file == NULL && \
               (o)->user_agent_suffix == NULL, \
           "%s: a field is not its default (or version is not %u)", what, (unsigned)(v))
+/* ... and every version 2 field. */
+#define CHECK_V2_OPTIONS_DEFAULT(what, o) \
+    CHECK((o)->iam_endpoint == NULL && (o)->proxy == NULL && (o)->proxy_username == NULL && \
+              (o)->proxy_password == NULL && (o)->no_proxy == NULL && (o)->allow_cleartext_proxy == 0, \
+          "%s: a version 2 field is not its default", what)
 #define CHECK_V1_REQUEST_DEFAULT(what, r, v) \
     CHECK((r)->version == (v) && (r)->registry_addr == NULL && (r)->namespace_name == NULL && (r)->username == NULL && \
               (r)->password == NULL && (r)->enterprise_project_id == NULL, \
@@ -1081,9 +1098,10 @@ static void case_init(void)
     struct v1_request *r1 = must_malloc(sizeof *r1);
 
     check_v1_prefix();
-    /* A tripwire: the current structs are version 1's. When a version adds
-     * fields, check them below, and add their version-1 default case. */
-    CHECK(HSS_CLIENT_OPTIONS_VERSION == 1 && sizeof o == sizeof *o1,
+    /* A tripwire: the current options are version 2's, the request version
+     * 1's. When a version adds fields, check them below, and add their
+     * older-version default case. */
+    CHECK(HSS_CLIENT_OPTIONS_VERSION == 2 && sizeof o == offsetof(hss_client_options, allow_cleartext_proxy) + 8,
           "hss_client_options has grown: check its new fields in case_init");
     CHECK(HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION == 1 && sizeof r == sizeof *r1,
           "hss_image_upload_command_request has grown: check its new fields in case_init");
@@ -1091,9 +1109,16 @@ static void case_init(void)
     memset(&o, 0xA5, sizeof o); /* garbage, as in an uninitialised variable */
     CHECK(hss_client_options_init(&o, HSS_CLIENT_OPTIONS_VERSION) == HSS_OK, "hss_client_options_init");
     CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init", &o, HSS_CLIENT_OPTIONS_VERSION);
+    CHECK_V2_OPTIONS_DEFAULT("hss_client_options_init", &o);
     memset(o1, 0xA5, sizeof *o1);
     CHECK(hss_client_options_init((hss_client_options *)(void *)o1, 1) == HSS_OK, "hss_client_options_init(v1)");
     CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init(v1)", o1, 1u);
+    /* Version 1 into a version 2 struct: the version 2 fields are not written. */
+    memset(&o, 0xA5, sizeof o);
+    CHECK(hss_client_options_init(&o, 1) == HSS_OK, "hss_client_options_init(&v2, 1)");
+    CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init(&v2, 1)", &o, 1u);
+    CHECK(*(const unsigned char *)&o.iam_endpoint == 0xA5 && *(const unsigned char *)&o.allow_cleartext_proxy == 0xA5,
+          "hss_client_options_init(&v2, 1) wrote beyond version 1");
 
     memset(&r, 0xA5, sizeof r);
     CHECK(hss_image_upload_command_request_init(&r, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION) == HSS_OK,

@@ -9,6 +9,9 @@ package struct HSSError: Error {
     package var code: String = ""
     package var serviceMessage: String = ""
     package var requestID: String = ""
+    /// The request never left: name resolution, connecting or the TLS
+    /// handshake failed. Another endpoint may serve it (failover).
+    package var connectFailed = false
 
     package init(_ status: hss_status, _ message: String) {
         self.status = status

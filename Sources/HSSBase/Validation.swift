@@ -1,5 +1,4 @@
 import CHSS
-import HSSBase
 
 /// Input checks run before any traffic. Messages name the field and the
 /// rule, never the value.

@@ -1,6 +1,5 @@
 import CHSS
 import HSSBase
-import HSSTransport
 
 /// The body of a >= 400 answer, read in the official SDKs' fallback order.
 /// Each field is read on its own, so one of an unexpected type does not
@@ -15,7 +14,7 @@ package enum ServiceErrorBody {
     /// cut to length or shown.
     package static func describe(
         status: Int, body: SecureBuffer, requestID: String,
-        redactor: Redactor
+        redactor: Redactor, service: String = "HSS"
     ) -> HSSError {
         var error = HSSError(status >= 500 ? HSS_E_HTTP_SERVER : HSS_E_HTTP_CLIENT, "")
         error.httpStatus = status
@@ -43,7 +42,7 @@ package enum ServiceErrorBody {
             requestID.isEmpty
             ? (fields?.string(at: ["request_id"]).map { RequestID.sanitize($0.bytes, redactor: redactor) } ?? "")
             : requestID
-        var summary = "HSS answered HTTP \(status)"
+        var summary = "\(service) answered HTTP \(status)"
         if !error.code.isEmpty { summary += " \(error.code)" }
         if !error.serviceMessage.isEmpty { summary += ": " + singleLine(error.serviceMessage) }
         if !error.requestID.isEmpty { summary += " (request id \(error.requestID))" }

@@ -1,0 +1,95 @@
+import CHSS
+import HSSBase
+import HSSSigning
+import HSSTransport
+import Synchronization
+
+/// The project id of a region, looked up in IAM as the official SDKs do
+/// (credentials.md §5): GET {iam}/v3/projects?name=<region>, signed with
+/// host;user-agent;x-sdk-date (+ x-security-token).
+package enum ProjectDiscovery {
+    /// Answers found so far, for the life of the process, by AK, region and
+    /// IAM endpoint (the official cache ignores the endpoint).
+    private static let cache = Mutex<[String: String]>([:])
+
+    /// IAM's own endpoint for each region it serves (auth/endpoint.py); other
+    /// regions use the global one.
+    package static let regionalIAM: Set<String> = [
+        "cn-north-2", "cn-north-4", "cn-north-1", "cn-east-2", "cn-east-3", "cn-south-1", "cn-south-2",
+        "cn-southwest-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "af-south-1", "sa-brazil-1",
+        "la-south-2", "na-mexico-1", "la-north-2", "cn-north-9", "eu-west-0", "my-kualalumpur-1", "ru-moscow-1",
+        "me-east-1", "ap-southeast-4", "ae-ad-1", "cn-east-4", "cn-east-5", "tr-west-1", "cn-north-12",
+    ]
+    package static let globalIAM = "https://iam.myhuaweicloud.com"
+
+    /// The built-in IAM endpoint of a region, and whether it is the
+    /// region's own ("built-in") or the global fallback ("default").
+    package static func builtInIAM(region: String) -> (url: String, regional: Bool) {
+        regionalIAM.contains(region) ? ("https://iam.\(region).myhuaweicloud.com", true) : (globalIAM, false)
+    }
+
+    package static func projectID(
+        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, now: time_t = time(nil)
+    ) throws -> String {
+        let key = credentials.accessKey.map { "\($0)\n\(region)\n\(iam.base)" }
+        if let key, let known = cache.withLock({ $0[key] }) { return known }
+
+        let path = "/v3/projects"
+        let query = Signer.canonicalQuery([("name", SecureBuffer(region))])
+        var headers = [Header("Host", iam.host), Header("User-Agent", http.userAgent)]
+        var redactor = Redactor()
+        for secret in credentials.secrets { redactor.add(secret) }
+        var lines: [SecureBuffer]
+        switch credentials.keys {
+        case .signed(let accessKey, let secretKey, let token):
+            let date = Signer.sdkDate(now)
+            headers.append(Header("X-Sdk-Date", date))
+            if let token { headers.append(Header(name: "X-Security-Token", value: token)) }
+            let authorization = SecureBuffer(capacity: 192)
+            authorization.append("Authorization: ")
+            try Signer(accessKey: accessKey, secretKey: secretKey).appendAuthorization(
+                to: authorization, method: "GET", canonicalURI: Signer.canonicalURI(path: path), query: query,
+                headers: CanonicalHeaders(headers), date: date)
+            lines = headers.map(IdentityHTTP.line) + [authorization]
+        case .token(let token):
+            lines = (headers + [Header(name: "X-Auth-Token", value: token)]).map(IdentityHTTP.line)
+        }
+        lines.append(SecureBuffer("Accept:"))
+        let url = SecureBuffer(iam.base + path + "?")
+        url.append(query)
+        let answer = try http.transport.send(
+            .get, url: url, headerLines: lines, wantedHeaders: ["X-IAM-Trace-Id"], redactor: redactor)
+        let trace = (answer.headers.first ?? nil).map { RequestID.sanitize($0.bytes, redactor: redactor) } ?? ""
+        let traceNote = trace.isEmpty ? "" : " (X-IAM-Trace-Id \(trace))"
+        guard (200..<300).contains(answer.status) else {
+            var error = ServiceErrorBody.describe(
+                status: answer.status, body: answer.body, requestID: answer.requestID.isEmpty ? trace : answer.requestID,
+                redactor: redactor, service: "IAM")
+            error.message = "looking up the project id of region '\(region)' at \(iam.base): \(error.message)"
+            throw error
+        }
+        guard let document = try? JSONDocument(answer.body.bytes), document.rootKind == .object,
+            let ids = document.strings(inEachOf: ["projects"], key: "id")
+        else {
+            throw HSSError(
+                HSS_E_BAD_RESPONSE, "IAM's answer to the project lookup of region '\(region)' has no projects list")
+        }
+        let projects = ids.map { $0.string() }
+        guard projects.count == 1, let project = projects.first else {
+            throw HSSError(
+                HSS_E_CREDENTIALS,
+                projects.isEmpty
+                    ? "IAM knows no project named '\(region)' for these credentials\(traceNote): "
+                        + "check the region, or set project_id"
+                    : "IAM has several projects named '\(region)' [\(projects.joined(separator: ","))]\(traceNote): "
+                        + "set project_id to one of them")
+        }
+        do {
+            try Validation.checkProjectID(project)
+        } catch {
+            throw HSSError(HSS_E_BAD_RESPONSE, "IAM's project id for region '\(region)' is not a valid project id")
+        }
+        if let key { cache.withLock { $0[key] = project } }
+        return project
+    }
+}
