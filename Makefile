@@ -26,7 +26,7 @@ SWIFT_LIB_FLAGS := -c release --product hss --disable-local-rpath \
 
 # What building the library needs (besides Swift), and what only the tests,
 # the demo and the packaging need: `make lib` installs only the first list.
-BUILD_PACKAGES := libcurl4-openssl-dev libssl-dev pkg-config gcc make
+BUILD_PACKAGES := libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config gcc make
 TEST_PACKAGES := openssl valgrind g++ python3 python3-venv man-db groff-base clang-format
 SOURCES := $(shell find Sources -type f) include/hss.h Package.swift
 
@@ -160,6 +160,16 @@ deb: | test-deps
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t $(DEB_DIR)/libhss-$(VERSION)
 	cd $(DEB_DIR)/libhss-$(VERSION) && PATH="$(dir $(SWIFT)):$$PATH" dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
+
+# Python distributions (packaging/wheel/build.sh): dist/libhss-<version>-py3-none-manylinux_*.whl,
+# the package with libhss.so.1 and the libraries it needs (libcurl, OpenSSL...) inside, repaired by
+# auditwheel; and dist/libhss-<version>.tar.gz, which builds the library from source with Swift.
+.PHONY: wheel sdist
+wheel: $(LIB_SONAME) | test-deps
+	PYTHON=$(PYTHON) packaging/wheel/build.sh wheel $(LIB_SONAME) dist
+
+sdist: | test-deps
+	PYTHON=$(PYTHON) packaging/wheel/build.sh sdist dist
 
 # Benchmarks (never part of make test): see bench/README.md.
 bench: lib

@@ -29,7 +29,13 @@ let package = Package(
     targets: [
         // The public header for Swift, plus the few C shims Swift cannot
         // express (libcurl's variadic setopt/getinfo, open(2)).
-        .target(name: "CHSS", linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("crypto")]),
+        // libyaml (regions.yaml) is linked statically: libhss.so.1 may need
+        // only libc, libstdc++, libcurl and libcrypto at run time.
+        .target(
+            name: "CHSS",
+            linkerSettings: [
+                .linkedLibrary("curl"), .linkedLibrary("crypto"), .unsafeFlags(["-Xlinker", "-l:libyaml.a"]),
+            ]),
         .target(name: "HSSBase", dependencies: ["CHSS"], swiftSettings: library),
         .target(name: "HSSSigning", dependencies: ["HSSBase"], swiftSettings: library),
         .target(name: "HSSTransport", dependencies: ["HSSBase"], swiftSettings: library),

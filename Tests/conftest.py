@@ -24,18 +24,39 @@ and, with pytest's default import mode, both are the module `conftest`. Everythi
 needs comes through these fixtures.
 
 The C program always runs with a scrubbed environment: PATH=/usr/bin:/bin,
-LD_LIBRARY_PATH=<lib_dir> and only the variables a test sets, so a developer's
-HUAWEICLOUD_SDK_* variables or a Swift toolchain on PATH cannot leak in.
+LD_LIBRARY_PATH=<lib_dir>, the loopback variables below and only the variables a test sets,
+so a developer's HUAWEICLOUD_SDK_* variables or a Swift toolchain on PATH cannot leak in.
+
+Loopback harness (issue 12), active before any test module is imported:
+    - the session runs under Tests/c/loopback_guard.c (LD_PRELOAD): pytest_configure builds
+      it into build/test/ and re-executes the same pytest command under it. A connect() or
+      sendto() outside 127.0.0.0/8 and ::1, or a DNS lookup of a real name, fails and is
+      logged to $HSS_LOOPBACK_GUARD_LOG; the session fails if that log is not empty.
+    - os.environ loses every HUAWEICLOUD_*, CLOUD_SDK_*, HC_CONTAINER_*, SSL_CERT_FILE,
+      SSL_CERT_DIR and proxy variable (http_proxy, https_proxy, all_proxy, no_proxy, either
+      case); HOME is a fresh empty directory; HUAWEICLOUD_SDK_METADATA_ENDPOINT, _IAM_ENDPOINT
+      and _STS_ENDPOINT point at http://127.0.0.1:<closed_port>, so libhss's default chain
+      fails fast instead of reaching 169.254.169.254 or a real IAM.
+    loopback_env   those variables (HOME, the three endpoints, LD_PRELOAD, the guard's log):
+                   put them into every scrubbed environment a test builds for a child. (A
+                   child started with an env= that lacks LD_PRELOAD and the log gets them
+                   anyway: the harness wraps subprocess.Popen.)
+    proxy_server   a CONNECT / absolute-URI proxy on 127.0.0.1 (Tests/proxy_server.py);
+                   make_proxy(username=, password=) for one with Basic authentication
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -54,10 +75,140 @@ VALGRIND_SUPP = TESTS / "valgrind.supp"
 
 sys.path.insert(0, str(EMULATOR_DIR))
 import hss_emulator  # noqa: E402
+from proxy_server import ProxyServer  # noqa: E402
 
 CWARN = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
 EMULATOR_AK, EMULATOR_SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
 DEFAULT_PROJECT = "test-project"
+
+
+# ----------------------------------------------------------------------------- loopback harness
+
+GUARD_C = TESTS / "c" / "loopback_guard.c"
+GUARD_LOG = "HSS_LOOPBACK_GUARD_LOG"
+_REEXEC = "HSS_LOOPBACK_GUARD_REEXEC"  # set for the re-executed pytest: no second round
+_START_ENV = dict(os.environ)  # what pytest started with, for the re-execution
+# Removed from the environment of the whole session (and so of every child that inherits it).
+_SCRUBBED = re.compile(r"^(HUAWEICLOUD_|CLOUD_SDK_|HC_CONTAINER_|SSL_CERT_(FILE|DIR)$|(?i:(https?|all|no)_proxy)$)")
+
+
+def _guard_loaded() -> bool:
+    with open("/proc/self/maps") as maps:
+        return any(line.rstrip().endswith(".so") and "/loopback_guard" in line for line in maps)
+
+
+def _build_guard() -> Path:
+    """build/test/loopback_guard-<source hash>.so, compiled once per version of the source."""
+    source = GUARD_C.read_bytes()
+    lib = ROOT / "build" / "test" / ("loopback_guard-%s.so" % hashlib.sha256(source).hexdigest()[:12])
+    if not lib.exists():
+        lib.parent.mkdir(parents=True, exist_ok=True)
+        tmp = lib.with_suffix(".tmp%d" % os.getpid())  # then rename: concurrent sessions never see half a file
+        cmd = [os.environ.get("CC") or "cc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror",
+               "-o", str(tmp), str(GUARD_C), "-ldl"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.exit("cannot build the loopback guard: %s\n%s" % (" ".join(cmd), proc.stderr), returncode=4)
+        os.replace(tmp, lib)
+    return lib
+
+
+def _apply_harness() -> dict:
+    """Scrub os.environ and point it at loopback; returns the variables children need."""
+    for name in [n for n in os.environ if _SCRUBBED.match(n)]:
+        del os.environ[name]
+    session_dir = tempfile.mkdtemp(prefix="hss-tests-")
+    atexit.register(shutil.rmtree, session_dir, True)
+    os.mkdir(os.path.join(session_dir, "home"))
+    unreachable = "http://127.0.0.1:%d" % _CLOSED_SOCKET.getsockname()[1]
+    env = {"HOME": os.path.join(session_dir, "home"),
+           "HUAWEICLOUD_SDK_METADATA_ENDPOINT": unreachable,
+           "HUAWEICLOUD_SDK_IAM_ENDPOINT": unreachable,
+           "HUAWEICLOUD_SDK_STS_ENDPOINT": unreachable,
+           "LD_PRELOAD": os.environ["LD_PRELOAD"],
+           # A pytest run by a test keeps its parent's log, so that the parent sees the lines.
+           GUARD_LOG: os.environ.get(GUARD_LOG) or os.path.join(session_dir, "loopback-guard.log")}
+    os.environ.update(env)
+    os.environ.pop(_REEXEC, None)
+    return env
+
+
+# A port that refuses connections (bound for the whole session, never listening): the
+# harness's endpoints, and the closed_port fixture.
+_CLOSED_SOCKET = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+_CLOSED_SOCKET.bind(("127.0.0.1", 0))
+_GUARDED = _guard_loaded()
+LOOPBACK_ENV = _apply_harness() if _GUARDED else {}
+
+
+class _GuardedPopen(subprocess.Popen):
+    """subprocess.Popen (and so subprocess.run) whose child keeps the guard even when a test
+    builds its environment from scratch: LD_PRELOAD and the guard's log are added to an env=
+    that lacks them. Only those two, which change nothing but what leaves loopback: HOME and
+    the endpoints are for the test to set (loopback_env), so that it can also leave them out."""
+
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("env") is not None:
+            kwargs["env"] = {"LD_PRELOAD": LOOPBACK_ENV["LD_PRELOAD"], GUARD_LOG: LOOPBACK_ENV[GUARD_LOG],
+                             **kwargs["env"]}
+        super().__init__(*args, **kwargs)
+
+
+if _GUARDED:
+    subprocess.Popen = _GuardedPopen
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Without the guard: build it and run this same pytest command again under it. Here,
+    not at import time, because pytest captures fds 1 and 2 while it imports conftests."""
+    if _GUARDED:
+        return
+    if _START_ENV.get(_REEXEC):
+        pytest.exit("the loopback guard is in LD_PRELOAD but not loaded: %s" % _START_ENV.get("LD_PRELOAD"), 4)
+    env = dict(_START_ENV)
+    env["LD_PRELOAD"] = " ".join(filter(None, [str(_build_guard()), env.get("LD_PRELOAD")]))
+    env[_REEXEC] = "1"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # sys.orig_argv (Python 3.10+): `python -m pytest ...`, `.venv/bin/pytest ...`, as started.
+    argv = getattr(sys, "orig_argv", None) or [sys.executable, "-m", "pytest", *sys.argv[1:]]
+    os.execve(sys.executable, [sys.executable, *argv[1:]], env)
+
+
+def _guard_lines() -> list:
+    try:
+        with open(LOOPBACK_ENV.get(GUARD_LOG, ""), errors="replace") as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+_GUARD_KEY = pytest.StashKey[list]()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    lines = _guard_lines()
+    if lines:
+        session.config.stash[_GUARD_KEY] = lines
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    lines = config.stash.get(_GUARD_KEY, None)
+    if lines:
+        terminalreporter.section("loopback guard", red=True)
+        terminalreporter.line("%d attempt(s) to leave 127.0.0.0/8 and ::1 were refused "
+                              "(see Tests/c/loopback_guard.c):" % len(lines), red=True)
+        for line in lines[:50]:
+            terminalreporter.line("    " + line)
+
+
+@pytest.fixture(scope="session")
+def loopback_env() -> dict:
+    """HOME, the three loopback endpoints, LD_PRELOAD and the guard's log: every scrubbed
+    environment a test builds for a child process must include them."""
+    return dict(LOOPBACK_ENV)
 
 
 # ----------------------------------------------------------------------------- library
@@ -311,11 +462,30 @@ def stub_server(_stub_server_session) -> StubServer:
 @pytest.fixture(scope="session")
 def closed_port():
     """A TCP port that refuses connections: bound for the whole session (so nobody else
-    gets it) but never listening."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    yield s.getsockname()[1]
-    s.close()
+    gets it) but never listening. The harness's endpoints point at it too."""
+    return _CLOSED_SOCKET.getsockname()[1]
+
+
+@pytest.fixture
+def make_proxy():
+    """make_proxy(username=None, password=None) -> a started ProxyServer (Tests/proxy_server.py),
+    stopped at the end of the test."""
+    made = []
+
+    def make(username=None, password=None):
+        proxy = ProxyServer(username, password).start()
+        made.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in made:
+        proxy.stop()
+
+
+@pytest.fixture
+def proxy_server(make_proxy) -> ProxyServer:
+    """A proxy without authentication, fresh for each test."""
+    return make_proxy()
 
 
 # ----------------------------------------------------------------------------- the C program
@@ -384,7 +554,7 @@ class CProgram:
         self.project_id = DEFAULT_PROJECT
 
     def base_env(self) -> dict:
-        return {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(self.lib_dir), "LC_ALL": "C"}
+        return {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(self.lib_dir), "LC_ALL": "C", **LOOPBACK_ENV}
 
     def client_env(self) -> dict:
         """A working AK/SK client against the HTTP emulator."""

@@ -74,9 +74,9 @@ def installed():
 
 
 @pytest.fixture
-def clean_env(http_emulator, tmp_path):
+def clean_env(http_emulator, tmp_path, loopback_env):
     """No Swift on PATH or LD_LIBRARY_PATH, an empty working directory, the emulator's settings."""
-    env = {"PATH": CLEAN_PATH, "HOME": str(tmp_path), "LANG": "C.UTF-8",
+    env = {**loopback_env, "PATH": CLEAN_PATH, "HOME": str(tmp_path), "LANG": "C.UTF-8",
            "HUAWEICLOUD_SDK_AK": "EMULATORAK", "HUAWEICLOUD_SDK_SK": "EMULATORSK",
            "HUAWEICLOUD_SDK_PROJECT_ID": "deb-proof", "HUAWEICLOUD_SDK_ENDPOINT": http_emulator.endpoint,
            "HSS_REGISTRY_PASSWORD": PASSWORD}

@@ -14,6 +14,7 @@
 The C programs run with a scrubbed environment, like test_api.c (see Tests/conftest.py).
 """
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -27,6 +28,9 @@ PROJECT_ID = "test-project"
 
 def run(exe, lib_dir, env, *args, timeout=60):
     full = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(lib_dir), "LC_ALL": "C"}
+    # The harness's loopback settings (conftest), so no credential lookup can leave the machine.
+    full.update({k: os.environ[k] for k in ("HOME", "HUAWEICLOUD_SDK_METADATA_ENDPOINT",
+                                             "HUAWEICLOUD_SDK_IAM_ENDPOINT", "HUAWEICLOUD_SDK_STS_ENDPOINT")})
     full.update({k: str(v) for k, v in env.items()})
     return subprocess.run([str(exe), *args], env=full, capture_output=True, text=True, timeout=timeout)
 

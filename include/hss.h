@@ -203,6 +203,23 @@ HSS_API void hss_error_free(hss_error *err);
 
 typedef struct hss_client hss_client;
 
+/* Diagnostics: one line of text (no newline, never a secret: every
+ * secret is redacted as in error objects) and its level. Warnings say that
+ * something works but should be fixed (a credentials file that others can
+ * read); info lines say where the configuration came from (the credential
+ * source, a discovered project id, an endpoint failover). Called on the
+ * thread of the call that caused it, possibly on several threads at once;
+ * the line is valid only during the call; the function must not call back
+ * into the same client. Without a trace function, HSS_DEBUG=1 in the
+ * environment prints every line to stderr, prefixed with "libhss: ". */
+typedef enum hss_trace_level {
+    HSS_TRACE_WARNING = 1,
+    HSS_TRACE_INFO = 2,
+    HSS_TRACE_DEBUG = 3
+} hss_trace_level;
+
+typedef void (*hss_trace_fn)(hss_trace_level level, const char *line, void *user);
+
 #define HSS_CLIENT_OPTIONS_VERSION 2
 
 /* Client configuration. Initialise with hss_client_options_init or
@@ -294,11 +311,13 @@ typedef struct hss_client_options {
                                       NO_PROXY syntax ("a.com,.b.com,*") */
     int allow_cleartext_proxy;     /* nonzero: let an http:// endpoint go
                                       through a proxy (password in clear) */
+    hss_trace_fn trace;            /* diagnostics (see hss_trace_fn) */
+    void *trace_user;              /* passed to `trace` as is */
 } hss_client_options;
 
 #define HSS_CLIENT_OPTIONS_INIT \
     { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, 0 }
+      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
 
 /* Set every field of `options` for `version` to its default (NULL or 0)
  * and options->version to `version` (pass HSS_CLIENT_OPTIONS_VERSION).

@@ -15,6 +15,16 @@ package enum Environment {
     }
 }
 
+/// Whether `text` occurs in `bytes`. (String.contains(String) would pull
+/// the regex module into the library.)
+package func occurs(_ text: String, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let needle = Array(text.utf8)
+    guard !needle.isEmpty, needle.count <= bytes.count else { return needle.isEmpty }
+    return (0...(bytes.count - needle.count)).contains { start in
+        needle.indices.allSatisfy { bytes[start + $0] == needle[$0] }
+    }
+}
+
 extension SecureBuffer {
     /// A copy without leading and trailing ASCII whitespace (token files
     /// end with a newline).

@@ -157,6 +157,7 @@ private func options(from c: UnsafePointer<hss_client_options>?) throws -> Clien
     result.proxyPassword = secret(o.proxy_password)
     result.noProxy = try text(o.no_proxy, "no_proxy")
     result.allowCleartextProxy = o.allow_cleartext_proxy != 0
+    result.trace = Trace(function: o.trace, user: o.trace_user)
     return result
 }
 

@@ -68,9 +68,12 @@ package enum ProjectDiscovery {
             error.message = "looking up the project id of region '\(region)' at \(iam.base): \(error.message)"
             throw error
         }
-        guard let document = try? JSONDocument(answer.body.bytes), document.rootKind == .object,
-            let ids = document.strings(inEachOf: ["projects"], key: "id")
-        else {
+        // The document reads the body in place: keep the body alive while it is read.
+        let ids = withExtendedLifetime(answer.body) { () -> [SecureBuffer]? in
+            guard let document = try? JSONDocument(answer.body.bytes), document.rootKind == .object else { return nil }
+            return document.strings(inEachOf: ["projects"], key: "id")
+        }
+        guard let ids else {
             throw HSSError(
                 HSS_E_BAD_RESPONSE, "IAM's answer to the project lookup of region '\(region)' has no projects list")
         }

@@ -329,7 +329,7 @@ package final class MetadataProvider: CredentialProvider {
         }
         var answer = try securityKey(http, base: base)
         if answer.status == 401,
-            !answer.body.string().contains("Please configure Cloud Service Agency first")
+            !occurs("Please configure Cloud Service Agency first", in: answer.body.bytes)
         {
             try fetchToken(http, base: base, now: now, mustWork: true)
             answer = try securityKey(http, base: base)
@@ -363,7 +363,7 @@ package final class MetadataProvider: CredentialProvider {
             let token = answer.body.trimmed()
             try Validation.checkHeaderValue(token, field: "the metadata session token", maxBytes: 4096)
             session = (token, now)
-        case 404, 405, 503 where !mustWork:
+        case 404 where !mustWork, 405 where !mustWork, 503 where !mustWork:
             session = nil  // no session tokens here: IMDSv1
             tokenRefusedAt = now
         default:

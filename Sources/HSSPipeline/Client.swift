@@ -113,12 +113,32 @@ package final class HSSClient {
             do {
                 let fresh = try makeSession(previous: previous)
                 current.withLock { $0 = fresh }
+                describe(fresh, renewed: previous != nil)
                 return fresh
-            } catch {
-                if let previous, previous.isUsable(at: now) { return previous }
+            } catch let error as HSSError {
+                if let previous, previous.isUsable(at: now) {
+                    configuration.trace.emit(
+                        HSS_TRACE_WARNING, "renewing credentials failed, using the current ones: \(error.message)")
+                    return previous
+                }
                 throw error
             }
         }
+    }
+
+    /// Says where a new session's settings came from (never a secret).
+    private func describe(_ session: Session, renewed: Bool) {
+        let trace = configuration.trace
+        guard trace.isOn else { return }
+        let credentials = session.credentials
+        var line = "\(renewed ? "renewed" : "using") credentials from \(credentials.source.rawValue)"
+        if credentials.accessKey != nil { line += " (AK \(credentials.maskedAccessKey))" }
+        if let expiresAt = credentials.expiresAt { line += ", valid for \(expiresAt - Int(time(nil))) s" }
+        trace.emit(HSS_TRACE_INFO, line)
+        if !renewed {
+            trace.emit(HSS_TRACE_INFO, "project id \(session.projectID) from \(session.projectSource)")
+        }
+        if let warning = chain?.warning { trace.emit(HSS_TRACE_WARNING, warning) }
     }
 
     /// Resolves credentials and project id now (hss_client_resolve).
@@ -226,6 +246,10 @@ package final class HSSClient {
                 return response
             } catch var error as HSSError where error.connectFailed && count > 1 {
                 failures.append("\(configuration.endpoints[index].base): \(error.message)")
+                configuration.trace.emit(
+                    HSS_TRACE_INFO,
+                    "endpoint \(configuration.endpoints[index].base) unreachable (\(error.message))"
+                        + (step == count - 1 ? "" : ", trying the next one"))
                 if step == count - 1 {
                     error.message = "no endpoint could be reached: " + failures.joined(separator: "; ")
                     throw error

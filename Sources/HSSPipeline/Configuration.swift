@@ -23,6 +23,7 @@ package struct ClientOptions {
     package var proxyPassword: SecureBuffer?
     package var noProxy: String?
     package var allowCleartextProxy = false
+    package var trace = Trace()
     /// Where region/endpoint, project id and credentials came from:
     /// "options", or "environment" for what fromEnvironment read.
     package var locationSource = Source.options
@@ -84,6 +85,7 @@ package struct ClientOptions {
         proxyPassword = overrides.proxyPassword ?? proxyPassword
         noProxy = overrides.noProxy ?? noProxy
         allowCleartextProxy = overrides.allowCleartextProxy || allowCleartextProxy
+        if overrides.trace.isOn { trace = overrides.trace }
     }
 }
 
@@ -127,6 +129,7 @@ package final class ClientConfiguration {
     package let caPath: String?
     package let proxy: ProxySettings
     package let userAgent: String
+    package let trace: Trace
 
     package init(_ options: ClientOptions) throws {
         // Where to connect.
@@ -195,6 +198,7 @@ package final class ClientConfiguration {
             }
         }
 
+        trace = options.trace
         var agent = "libhss/\(HSS_VERSION_STRING)"
         if let suffix = options.userAgentSuffix {
             try Validation.checkHeaderValue(

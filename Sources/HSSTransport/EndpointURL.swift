@@ -24,7 +24,7 @@ package struct EndpointURL: Equatable {
         schemes: [String] = ["https", "http"]
     ) throws {
         var url = text
-        if addScheme, !url.contains("://") { url = "https://" + url }
+        if addScheme, !url.withUTF8({ occurs("://", in: $0) }) { url = "https://" + url }
         let lower = url.lowercased()
         guard let scheme = schemes.first(where: { lower.hasPrefix($0 + "://") }) else {
             let names = schemes.map { $0 + "://" }

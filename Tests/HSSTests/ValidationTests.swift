@@ -1,5 +1,6 @@
 import CHSS
 import HSSBase
+import HSSTransport
 import HSSPipeline
 import XCTest
 
@@ -45,17 +46,26 @@ final class ValidationTests: XCTestCase {
     }
 
     func testEndpointParsing() throws {
+        func parse(_ text: String) throws -> EndpointURL { try EndpointURL(text, field: "endpoint") }
+        XCTAssertEqual(try parse("https://hss.example.com/").base, "https://hss.example.com")
+        XCTAssertEqual(try parse("http://127.0.0.1:8080").host, "127.0.0.1:8080")
+        XCTAssertEqual(try parse("https://[::1]:8443").host, "[::1]:8443")
+        XCTAssertEqual(try parse("https://[::1]:8443").hostName, "::1")
+        XCTAssertEqual(try parse("https://HSS.Example.com:8443").hostName, "hss.example.com")
+        // Only where allowed: a path (pod identity's URI), a missing scheme (env and files).
+        XCTAssertEqual(try EndpointURL("http://127.0.0.1:9/v1/cred", field: "u", allowPath: true).path, "/v1/cred")
+        XCTAssertEqual(try EndpointURL("hss.example.com", field: "u", addScheme: true).base, "https://hss.example.com")
         XCTAssertEqual(
-            try ClientConfiguration.parseEndpoint("https://hss.example.com/").baseURL, "https://hss.example.com")
-        XCTAssertEqual(try ClientConfiguration.parseEndpoint("http://127.0.0.1:8080").host, "127.0.0.1:8080")
-        XCTAssertEqual(try ClientConfiguration.parseEndpoint("https://[::1]:8443").host, "[::1]:8443")
+            message { _ = try EndpointURL("ftp://p:1", field: "proxy", schemes: ["http", "https", "socks5"]) },
+            "proxy must start with http://, https:// or socks5://")
+        XCTAssertEqual(try EndpointURL("socks5h://127.0.0.1:1080", field: "p", schemes: ["socks5h"]).scheme, "socks5h")
         let bad = [
             "ftp://x", "x.com", "https://", "https://a/b", "https://u@h", "https://h?q", "https://h\r\nX: y",
             "http://127.0.0.1:99999", "http://h:abc", "http://a:b:c", "http://:80", "http://[::1", "http://[zz]:80",
             "http://..:80", "http://-a:80", "http://h:", "http://[::1]x",
         ]
         for bad in bad {
-            XCTAssertNotNil(message { _ = try ClientConfiguration.parseEndpoint(bad) }, bad)
+            XCTAssertNotNil(message { _ = try parse(bad) }, bad)
         }
     }
 

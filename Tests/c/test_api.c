@@ -1080,7 +1080,8 @@ static void *must_malloc(size_t size)
 /* ... and every version 2 field. */
 #define CHECK_V2_OPTIONS_DEFAULT(what, o) \
     CHECK((o)->iam_endpoint == NULL && (o)->proxy == NULL && (o)->proxy_username == NULL && \
-              (o)->proxy_password == NULL && (o)->no_proxy == NULL && (o)->allow_cleartext_proxy == 0, \
+              (o)->proxy_password == NULL && (o)->no_proxy == NULL && (o)->allow_cleartext_proxy == 0 && \
+              (o)->trace == NULL && (o)->trace_user == NULL, \
           "%s: a version 2 field is not its default", what)
 #define CHECK_V1_REQUEST_DEFAULT(what, r, v) \
     CHECK((r)->version == (v) && (r)->registry_addr == NULL && (r)->namespace_name == NULL && (r)->username == NULL && \
@@ -1101,7 +1102,7 @@ static void case_init(void)
     /* A tripwire: the current options are version 2's, the request version
      * 1's. When a version adds fields, check them below, and add their
      * older-version default case. */
-    CHECK(HSS_CLIENT_OPTIONS_VERSION == 2 && sizeof o == offsetof(hss_client_options, allow_cleartext_proxy) + 8,
+    CHECK(HSS_CLIENT_OPTIONS_VERSION == 2 && sizeof o == offsetof(hss_client_options, trace_user) + sizeof(void *),
           "hss_client_options has grown: check its new fields in case_init");
     CHECK(HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION == 1 && sizeof r == sizeof *r1,
           "hss_image_upload_command_request has grown: check its new fields in case_init");

@@ -4,17 +4,24 @@
     GET /v5/{project_id}/image/registries/image-upload-command
         ?registry_addr=&namespace=&username=&password=[&enterprise_project_id=]
 
+plus, on the same port, the identity services of the credential chain (identity.py): IAM
+GET /v3/projects (verified with the same signature checks), ECS metadata, CCE pod identity, STS
+assume-with-oidc and IAM federation.
+
 Python 3.11 standard library only. The AK/SK verification below is this project's own
 implementation of the SDK-HMAC-SHA256 rules written down in docs/api.md; it is checked
 against the official SDK by Tests/emulator/test_emulator.py and Tests/vectors/signing.json.
 
 Usage:
     python3 hss_emulator.py [--host 127.0.0.1] [--port 0] [--tls-cert F --tls-key F]
-                            [--credentials AK:SK ...] [--token TOKEN ...] [--port-file F] [--verbose]
+                            [--credentials AK:SK ...] [--token TOKEN ...] [--identity JSON]
+                            [--port-file F] [--verbose]
 
 Prints exactly one line `HSS_EMULATOR_PORT=<port>` once listening; runs until SIGTERM/SIGINT.
 
-Importable: `server, port = start_emulator(...)`, then `server.shutdown()`.
+Importable: `server, port = start_emulator(..., identity={settings})`, then `server.shutdown()`;
+`server.identity` (an identity.Identity) holds the identity settings and the minted credentials,
+`server.stats()` the counters.
 
 Behaviour summary:
   * 404 APIGW.0101 for any other path or method (checked before auth, like a gateway would).
@@ -22,6 +29,9 @@ Behaviour summary:
     AK/SK checks, in order: Authorization well-formed -> X-Sdk-Date present and within
     15 min (else APIGW.0303) -> AK known -> host, x-sdk-date (and x-security-token if sent)
     signed -> signature (APIGW.0301 echoing the canonical request, as the real gateway does).
+    An AK minted by an identity route (temporary) also needs X-Security-Token = its token, signed,
+    and is refused (APIGW.0301) once its expiry has passed.
+  * After auth, an X-Project-Id header must equal the path's project id (else 400 HSS.0004).
   * Then, by project_id (after auth): emu-status-{403,429,500,502,504}, emu-errfmt-{camel,code,
     text}, emu-nonjson, emu-huge (8 MiB JSON), emu-redirect (302), emu-stall (30 s, then the
     normal answer) answer at once; then parameters are validated (400 HSS.0004, the message
@@ -30,7 +40,9 @@ Behaviour summary:
   * 200 body: image_command "docker login -u U -p P R && docker load -i hss-scanner.tar &&
     docker push R/N/hss-scanner", fixed images_download_url / swr_image_pull_command, and
     "emulator_echo" with every decoded input (for byte-exact round-trip checks).
-  * `GET /_emulator/stats[?reset=1]` (no auth) -> {"requests": n, "connections": m}.
+  * `GET /_emulator/stats[?reset=1][&routes=1]` (no auth) -> {"requests": n, "connections": m},
+    with routes=1 also one hit counter per route ("hss", "not_found" and identity.ROUTES' names,
+    e.g. "metadata_securitykey"); server.stats() always includes them.
     Stats requests are not counted themselves, and a connection is counted once it has
     carried at least one counted request, so tests can diff two snapshots without noise.
 
@@ -57,6 +69,8 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import identity
+
 DEFAULT_CREDENTIALS = {"EMULATORAK": "EMULATORSK"}
 DEFAULT_TOKENS = ("EMULATOR-TOKEN",)
 
@@ -68,6 +82,8 @@ MAX_TOKEN_LEN = 32768
 
 API_PATH_RE = re.compile(r"^/v5/([^/]*)/image/registries/image-upload-command$")
 STATS_PATH = "/_emulator/stats"
+ROUTE_NAMES = ("hss", "not_found", *identity.ROUTES.values())
+IAM_SIGNED_HEADERS = "host;user-agent;x-sdk-date"  # exactly what the official SDK signs for IAM
 
 # (name, min chars, max chars, required). Chars = Unicode code points of the decoded UTF-8
 # value (Python len()). NB: not grapheme clusters -- "👩‍👩‍👧" is 5 here.
@@ -207,7 +223,8 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True  # a stalled handler must never keep the process alive
     allow_reuse_address = True
 
-    def __init__(self, address, credentials: dict[str, str], tokens, ssl_context=None, verbose=False):
+    def __init__(self, address, credentials: dict[str, str], tokens, ssl_context=None, verbose=False,
+                 identity_service: identity.Identity | None = None):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, EmulatorHandler)
@@ -218,26 +235,36 @@ class EmulatorServer(ThreadingHTTPServer):
                                                   do_handshake_on_connect=False)
         self.credentials = dict(credentials)
         self.tokens = tuple(tokens)
+        self.identity = identity_service or identity.Identity()
         self.verbose = verbose
         self.stop_event = threading.Event()
         self._stats_lock = threading.Lock()
         self.requests = 0
         self.connections = 0
+        self.route_hits = dict.fromkeys(ROUTE_NAMES, 0)
         self._huge_body = None
 
     # -- stats --
-    def count_request(self, first_on_connection: bool):
+    def count_request(self, first_on_connection: bool, route: str = "not_found"):
         with self._stats_lock:
             self.requests += 1
+            self.route_hits[route] += 1
             if first_on_connection:
                 self.connections += 1
 
-    def snapshot_stats(self, reset: bool) -> dict:
+    def snapshot_stats(self, reset: bool, routes: bool = True) -> dict:
+        """{"requests", "connections"} and (routes=True) one hit counter per route name."""
         with self._stats_lock:
             snap = {"requests": self.requests, "connections": self.connections}
+            if routes:
+                snap.update(self.route_hits)
             if reset:
                 self.requests = self.connections = 0
+                self.route_hits = dict.fromkeys(ROUTE_NAMES, 0)
         return snap
+
+    def stats(self, reset: bool = False) -> dict:
+        return self.snapshot_stats(reset)
 
     def huge_body(self) -> bytes:
         if self._huge_body is None:
@@ -260,7 +287,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.server_close()
 
 
-class EmulatorHandler(BaseHTTPRequestHandler):
+class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
     server_version = "hss-emulator"
     timeout = 60  # idle keep-alive connections are dropped after this
@@ -370,17 +397,21 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             return
 
         if path_text == STATS_PATH and self.command == "GET":
-            reset = b"reset=1" in raw_query.split(b"&")
-            self._send_json(200, self.server.snapshot_stats(reset))
+            flags = raw_query.split(b"&")
+            self._send_json(200, self.server.snapshot_stats(b"reset=1" in flags, b"routes=1" in flags))
             return
 
-        self.server.count_request(first_on_connection=not self._connection_counted)
+        m = API_PATH_RE.match(path_text)
+        route = "hss" if m and self.command == "GET" else identity.ROUTES.get((self.command, path_text))
+        self.server.count_request(first_on_connection=not self._connection_counted, route=route or "not_found")
         self._connection_counted = True
 
-        m = API_PATH_RE.match(path_text)
-        if self.command != "GET" or not m:
+        if route is None:
             self._send_error_json(404, "APIGW.0101",
                                   "The API does not exist or has not been published in the environment")
+            return
+        if route != "hss":
+            self._serve_identity(route, raw_path, raw_query, body)
             return
 
         try:
@@ -390,7 +421,51 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             return
 
         project_id_bytes = percent_decode(m.group(1).encode("latin-1"))
+        declared = self._header_bytes("X-Project-Id")
+        if declared and (len(declared) != 1 or trim_header_value(declared[0]) != trim_header_value(project_id_bytes)):
+            self._send_error_json(400, "HSS.0004",
+                                  "invalid parameter: X-Project-Id (not the project id of the path)")
+            return
         self._serve_api(project_id_bytes, raw_query, auth)
+
+    def _serve_identity(self, route: str, raw_path: bytes, raw_query: bytes, body: bytes):
+        headers = [("X-IAM-Trace-Id", self.server.identity.new_trace_id())] if route == "iam_projects" else []
+        forced = self.server.identity.take_failure(route)
+        if forced is not None:
+            self._send_forced_failure(route, *forced, headers)
+        elif route == "iam_projects":
+            self._serve_iam_projects(raw_path, raw_query, body, headers)
+        else:
+            getattr(self, "_serve_" + route)(raw_query, body)
+
+    def _serve_iam_projects(self, raw_path: bytes, raw_query: bytes, body: bytes, headers: list):
+        """IAM KeystoneListProjects as the SDK's project-id discovery uses it (credentials.md §5)."""
+        def error(status, code, msg):
+            self._reply(status, {"error_code": code, "error_msg": msg, "request_id": self.request_id}, headers)
+
+        try:
+            auth = self._authenticate(raw_path, raw_query, body)
+            if auth["auth"] == "aksk":
+                expected = IAM_SIGNED_HEADERS + (";x-security-token" if "X-Security-Token" in self.headers else "")
+                if auth["signed_headers"] != expected:
+                    raise AuthError(401, "APIGW.0301", "Incorrect IAM authentication information: "
+                                    "SignedHeaders must be %s for IAM" % expected)
+        except AuthError as e:
+            error(e.status, e.code, e.msg)
+            return
+        names = [v for n, v in parse_query(raw_query) if n == b"name"]
+        if len(names) != 1:
+            error(400, "EMU.1400", "exactly one query parameter name=<region> is required")
+            return
+        region = names[0].decode("utf-8", "replace")
+        base = "http://%s/v3/projects" % (self._header_text("Host") or "iam.emulator.invalid")
+        ident = self.server.identity
+        projects = [{"id": pid, "name": region, "domain_id": ident.domain_id, "parent_id": ident.domain_id,
+                     "is_domain": False, "enabled": True, "description": "",
+                     "links": {"self": "%s/%s" % (base, pid)}}
+                    for pid in ident.projects_of(region)]
+        links = {"self": "%s?name=%s" % (base, percent_encode(names[0])), "previous": None, "next": None}
+        self._reply(200, {"links": links, "projects": projects}, headers)
 
     # -- auth --
 
@@ -403,7 +478,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             if len(tokens) == 1 and 0 < len(tokens[0]) <= MAX_TOKEN_LEN and any(
                     hmac.compare_digest(tokens[0].encode("latin-1", "replace"), t.encode("utf-8"))
                     for t in self.server.tokens):
-                return {"auth": "token", "signed_headers": None}
+                return {"auth": "token", "signed_headers": None, "access_key": None, "temporary": False}
             raise AuthError(401, "APIGW.0307", "The token must be updated.")
         raise AuthError(401, "APIGW.0301",
                         "Incorrect IAM authentication information: Authorization not found in header")
@@ -430,9 +505,14 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             fail("the request time (X-Sdk-Date) differs from the server time by more than 15 minutes",
                  "APIGW.0303")
 
-        sk = self.server.credentials.get(fields["Access"])
-        if sk is None:
-            fail("access key not found")
+        ak = fields["Access"]
+        sk = self.server.credentials.get(ak)
+        temporary = None
+        if sk is None:  # perhaps minted by an identity route
+            temporary = self.server.identity.temporary(ak)
+            if temporary is None:
+                fail("access key not found")
+            sk = temporary.sk
 
         signed = fields["SignedHeaders"]
         names = [n.lower() for n in signed.split(";")]
@@ -447,6 +527,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             if len(got) != 1:
                 fail("signed header %s is %s" % (name, "missing" if not got else "repeated"))
             values[name] = got[0]
+        if temporary is not None:
+            token = self._header_bytes("X-Security-Token")
+            if len(token) != 1 or not hmac.compare_digest(trim_header_value(token[0]), temporary.token.encode()):
+                fail("the security token is missing or not the one of this temporary access key")
+            if temporary.expired():
+                fail("the temporary access key has expired")
 
         if not body:
             body_hash = EMPTY_BODY_SHA256
@@ -462,7 +548,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             # encoded password -- client libraries must redact this message).
             raise AuthError(401, "APIGW.0301",
                             "Verify aksk signature fail, canonicalRequest: " + creq.decode("utf-8", "replace"))
-        return {"auth": "aksk", "signed_headers": signed}
+        return {"auth": "aksk", "signed_headers": signed, "access_key": ak, "temporary": temporary is not None}
 
     # -- the API itself --
 
@@ -541,6 +627,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             "security_token": self.headers.get("X-Security-Token") is not None,
             "user_agent": self._header_text("User-Agent"),
             "signed_headers": auth["signed_headers"],
+            "access_key": auth["access_key"],
+            "temporary": auth["temporary"],
         })
         if behaviour == "emu-echo-headers":
             headers = {}
@@ -591,8 +679,15 @@ def _parse_credentials(credentials) -> dict[str, str]:
     return out
 
 
+def _make_identity(settings) -> identity.Identity:
+    """None -> the defaults; an Identity as is; a dict -> Identity(**settings)."""
+    if isinstance(settings, identity.Identity):
+        return settings
+    return identity.Identity(**(settings or {}))
+
+
 def make_server(host="127.0.0.1", port=0, tls_cert=None, tls_key=None, credentials=None,
-                tokens=None, verbose=False) -> EmulatorServer:
+                tokens=None, verbose=False, identity=None) -> EmulatorServer:
     ctx = None
     if tls_cert or tls_key:
         if not (tls_cert and tls_key):
@@ -601,13 +696,14 @@ def make_server(host="127.0.0.1", port=0, tls_cert=None, tls_key=None, credentia
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(tls_cert, tls_key)
     return EmulatorServer((host, port), _parse_credentials(credentials),
-                          tokens or DEFAULT_TOKENS, ctx, verbose)
+                          tokens or DEFAULT_TOKENS, ctx, verbose, _make_identity(identity))
 
 
 def start_emulator(tls_cert=None, tls_key=None, credentials=None, tokens=None,
-                   host="127.0.0.1", verbose=False):
-    """Start in a daemon thread; returns (server, port). Stop with server.shutdown()."""
-    server = make_server(host, 0, tls_cert, tls_key, credentials, tokens, verbose)
+                   host="127.0.0.1", verbose=False, identity=None):
+    """Start in a daemon thread; returns (server, port). Stop with server.shutdown().
+    identity: identity.Identity settings (a dict) or an Identity; see identity.py."""
+    server = make_server(host, 0, tls_cert, tls_key, credentials, tokens, verbose, identity)
     threading.Thread(target=server.serve_forever, args=(0.1,), name="hss-emulator", daemon=True).start()
     return server, server.server_address[1]
 
@@ -630,14 +726,16 @@ def main(argv=None) -> int:
                     help="accepted AK/SK pairs (default EMULATORAK:EMULATORSK)")
     ap.add_argument("--token", nargs="+", action="extend", metavar="TOKEN",
                     help="accepted X-Auth-Token values (default EMULATOR-TOKEN)")
+    ap.add_argument("--identity", type=json.loads, metavar="JSON",
+                    help='identity settings, e.g. \'{"projects": {"cn-north-4": ["p1", "p2"]}}\' (identity.py)')
     ap.add_argument("--port-file")
     ap.add_argument("--verbose", action="store_true", help="log method and path (never the query)")
     args = ap.parse_args(argv)
 
     try:
         server = make_server(args.host, args.port, args.tls_cert, args.tls_key,
-                             args.credentials, args.token, args.verbose)
-    except (OSError, ValueError, ssl.SSLError) as e:
+                             args.credentials, args.token, args.verbose, args.identity)
+    except (OSError, ValueError, TypeError, ssl.SSLError) as e:
         print("hss_emulator: %s" % e, file=sys.stderr)
         return 2
 

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <yaml.h> /* regions.yaml; linked statically (see Package.swift) */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -1,36 +1,69 @@
 import CHSS
+import Glibc
 
-// TEMPORARY STUB (lead): replaced by the real SecureFile.
+/// Reads a small file that may hold a secret (the credentials file, a token
+/// file, ca_file) straight into a SecureBuffer: no Array or String ever
+/// holds its bytes.
 package enum SecureFile {
-    package enum Failure: Error {
-        case missing, notRegular, tooLarge, unreadable(Int32)
+    /// Why a file was not read. Messages name the path (not secret), never the contents.
+    package enum Failure: Error, Equatable {
+        /// ENOENT or ENOTDIR: nothing there (callers may fall back to a default).
+        case missing
+        /// A directory, FIFO, socket or device.
+        case notRegular
+        /// Larger than the caller's limit (checked on the size and again while reading).
+        case tooLarge(limit: Int)
+        /// open(2) or read(2) failed with this errno.
+        case unreadable(Int32)
+
+        /// A sentence about `what`, e.g. `describe("credentials file '/x'")`
+        /// gives "credentials file '/x' does not exist".
         package func describe(_ what: String) -> String {
             switch self {
             case .missing: return "\(what) does not exist"
             case .notRegular: return "\(what) is not a regular file"
-            case .tooLarge: return "\(what) is too large"
-            case .unreadable(let e): return "\(what) cannot be read (errno \(e))"
+            case .tooLarge(let limit): return "\(what) is larger than \(limit) bytes"
+            case .unreadable(let code): return "\(what) cannot be read: \(String(cString: strerror(code)))"
             }
         }
     }
 
-    package static func read(_ path: String, maxBytes: Int) throws(SecureFile.Failure) -> (
-        contents: SecureBuffer, mode: mode_t
-    ) {
-        let fd = chss_open_nonblocking(path)
-        guard fd >= 0 else { throw access(path, F_OK) != 0 ? .missing : .unreadable(0) }
+    /// The whole regular file at `path` (at most `maxBytes` bytes) and its st_mode, for permission checks.
+    /// Opened non-blocking, so a FIFO or device named by mistake is refused at once instead of blocking.
+    package static func read(_ path: String, maxBytes: Int) throws(Failure) -> (contents: SecureBuffer, mode: mode_t) {
+        var fd: Int32
+        repeat { fd = chss_open_nonblocking(path) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else {
+            let code = errno
+            throw code == ENOENT || code == ENOTDIR ? .missing : .unreadable(code)
+        }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & UInt32(S_IFMT) == UInt32(S_IFREG) else { throw .notRegular }
-        guard info.st_size <= maxBytes else { throw .tooLarge }
-        let out = SecureBuffer(capacity: Int(info.st_size) + 1)
+        guard fstat(fd, &info) == 0 else { throw .unreadable(errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegular }
+        let limit = max(maxBytes, 0)
+        guard info.st_size <= limit else { throw .tooLarge(limit: limit) }
+
+        // Room for the stated size plus a one-byte probe for the end, so a
+        // file that does not change is read without the buffer ever growing
+        // (growing copies). Read to the end, not to st_size: the file may
+        // have changed since fstat, and /proc-like files state size 0.
+        let size = Int(info.st_size)
+        let contents = SecureBuffer(capacity: size + 1)
         while true {
-            var n = 0
-            out.append(maxCount: 4096) { n = CHSS.read(fd, $0, 4096); return max(n, 0) }
-            if n == 0 { break }
-            if n < 0 { throw .unreadable(0) }
-            if out.count > maxBytes { throw .tooLarge }
+            let have = contents.count
+            let want = min(limit + 1 - have, have < size ? size - have : (have == size ? 1 : 4096))
+            var got = 0
+            var code: Int32 = 0
+            contents.append(maxCount: want) { out in
+                repeat { got = Glibc.read(fd, out, want) } while got < 0 && errno == EINTR
+                code = errno
+                return max(got, 0)
+            }
+            guard contents.isValid else { throw .unreadable(ENOMEM) }
+            guard got >= 0 else { throw .unreadable(code) }
+            guard contents.count <= limit else { throw .tooLarge(limit: limit) }
+            if got == 0 { return (contents, info.st_mode) }
         }
-        return (out, info.st_mode)
     }
 }
