@@ -10,6 +10,8 @@ import Synchronization
 package enum ProjectDiscovery {
     /// Answers found so far, for the life of the process, by AK, region and
     /// IAM endpoint (the official cache ignores the endpoint).
+    /// Held for a whole lookup, so that clients starting together ask IAM
+    /// once (lookups are rare: once per client at most).
     private static let cache = Mutex<[String: String]>([:])
 
     /// IAM's own endpoint for each region it serves (auth/endpoint.py); other
@@ -32,7 +34,17 @@ package enum ProjectDiscovery {
         region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, now: time_t = time(nil)
     ) throws -> String {
         let key = credentials.accessKey.map { "\($0)\n\(region)\n\(iam.base)" }
-        if let key, let known = cache.withLock({ $0[key] }) { return known }
+        return try cache.withLock { known in
+            if let key, let project = known[key] { return project }
+            let project = try lookUp(region: region, iam: iam, credentials: credentials, http: http, now: now)
+            if let key { known[key] = project }
+            return project
+        }
+    }
+
+    private static func lookUp(
+        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, now: time_t
+    ) throws -> String {
 
         let path = "/v3/projects"
         let query = Signer.canonicalQuery([("name", SecureBuffer(region))])
@@ -92,7 +104,6 @@ package enum ProjectDiscovery {
         } catch {
             throw HSSError(HSS_E_BAD_RESPONSE, "IAM's project id for region '\(region)' is not a valid project id")
         }
-        if let key { cache.withLock { $0[key] = project } }
         return project
     }
 }

@@ -438,6 +438,24 @@ static int one_call(hss_client *client, const hss_image_upload_command_request *
 /* Create a client and call HSS_TEST_CALLS times (default 1), each checked
  * against the HSS_TEST_EXPECT* expectation, which may also be a failure to
  * create the client. */
+/* HSS_TEST_PRINT_SETTINGS: what the client used, as "setting.<name>=<value>
+ * (<source>)" lines. */
+static void print_settings(hss_client *client)
+{
+    static const struct {
+        hss_setting setting;
+        const char *name;
+    } settings[] = {{HSS_SETTING_REGION, "region"},
+                    {HSS_SETTING_ENDPOINT, "endpoint"},
+                    {HSS_SETTING_PROJECT_ID, "project_id"},
+                    {HSS_SETTING_IAM_ENDPOINT, "iam_endpoint"},
+                    {HSS_SETTING_CREDENTIALS, "credentials"}};
+    size_t i;
+    for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        printf("setting.%s=%s (%s)\n", settings[i].name, hss_client_setting(client, settings[i].setting),
+               hss_client_setting_source(client, settings[i].setting));
+}
+
 static void case_call(void)
 {
     expectation e = expectation_from_env();
@@ -458,6 +476,8 @@ static void case_call(void)
     request_from_env(&r);
     for (i = 0; i < calls; i++)
         one_call(client, &r, &e, i == 0, "call");
+    if (getenv("HSS_TEST_PRINT_SETTINGS") != NULL)
+        print_settings(client);
     hss_client_free(client);
 }
 
@@ -673,7 +693,8 @@ static const option_case option_cases[] = {
     {.name = "no_proxy_crlf", .field = "no_proxy", .set = {{OPT(no_proxy), MARKER "\r\nX: 1"}}},
     /* an http:// endpoint (the default of these cases) through a proxy */
     {.name = "cleartext_proxy", .field = "allow_cleartext_proxy", .set = {{OPT(proxy), "http://127.0.0.1:3128"}}},
-    {.name = "cleartext_proxy_no_proxy_other", .field = "allow_cleartext_proxy",
+    {.name = "cleartext_proxy_no_proxy_other",
+     .field = "allow_cleartext_proxy",
      .set = {{OPT(proxy), "http://127.0.0.1:3128"}, {OPT(no_proxy), "example.com," MARKER ".net"}}},
     /* project_id */
     {.name = "project_id_empty", .field = "project_id", .set = {{OPT(project_id), ""}}},
@@ -688,7 +709,9 @@ static const option_case option_cases[] = {
     {.name = "project_id_crlf", .field = "project_id", .set = {{OPT(project_id), MARKER "\r\nx"}}},
     {.name = "project_id_too_long", .field = "project_id", .set = {{OPT(project_id), project_id_257}}},
     /* credentials */
-    {.name = "token_without_aksk", .field = "security_token", .set = {{OPT(ak), NULL}, {OPT(sk), NULL}, {OPT(security_token), MARKER "tok"}}},
+    {.name = "token_without_aksk",
+     .field = "security_token",
+     .set = {{OPT(ak), NULL}, {OPT(sk), NULL}, {OPT(security_token), MARKER "tok"}}},
     {.name = "ak_without_sk", .field = "sk", .set = {{OPT(sk), NULL}}},
     {.name = "sk_without_ak", .field = "ak", .set = {{OPT(ak), NULL}}},
     {.name = "aksk_and_auth_token", .field = "auth_token", .set = {{OPT(auth_token), MARKER "-token"}}},
