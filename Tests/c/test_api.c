@@ -16,6 +16,9 @@
  *            HSS_TEST_FROM_ENV=1     use hss_client_new_from_env with the
  *                                    values above as overrides
  *            HSS_TEST_FROM_ENV=null  ... with overrides == NULL
+ *            (version 2: HSS_TEST_IAM_ENDPOINT, HSS_TEST_PROXY,
+ *            HSS_TEST_PROXY_USERNAME, HSS_TEST_PROXY_PASSWORD,
+ *            HSS_TEST_NO_PROXY, HSS_TEST_ALLOW_CLEARTEXT_PROXY)
  *   request  HSS_TEST_REGISTRY_ADDR, HSS_TEST_NAMESPACE, HSS_TEST_USERNAME,
  *            HSS_TEST_PASSWORD, HSS_TEST_EPID (unset: a harmless default,
  *            none for HSS_TEST_EPID)
@@ -356,6 +359,12 @@ static void options_from_env(hss_client_options *o)
     o->user_agent_suffix = getenv("HSS_TEST_USER_AGENT_SUFFIX");
     o->connect_timeout_ms = env_long("HSS_TEST_CONNECT_TIMEOUT_MS", 0);
     o->timeout_ms = env_long("HSS_TEST_TIMEOUT_MS", 0);
+    o->iam_endpoint = getenv("HSS_TEST_IAM_ENDPOINT");
+    o->proxy = getenv("HSS_TEST_PROXY");
+    o->proxy_username = getenv("HSS_TEST_PROXY_USERNAME");
+    o->proxy_password = getenv("HSS_TEST_PROXY_PASSWORD");
+    o->no_proxy = getenv("HSS_TEST_NO_PROXY");
+    o->allow_cleartext_proxy = (int)env_long("HSS_TEST_ALLOW_CLEARTEXT_PROXY", 0);
 }
 
 static hss_status client_from_env(hss_client **out, hss_error **err)
