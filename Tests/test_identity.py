@@ -251,7 +251,7 @@ def test_no_project_is_a_clear_error(hss_c, idemu):
     env = chain_env(idemu, HUAWEICLOUD_SDK_AK=EMULATOR_AK, HUAWEICLOUD_SDK_SK=EMULATOR_SK,
                     **expect("HSS_E_CREDENTIALS", "IAM knows no project named 'cn-north-4'"))
     r = hss_c.run("call", env).check()
-    assert "X-IAM-Trace-Id trace-0-projects" in r.error["message"].decode()
+    assert "X-IAM-Trace-Id=trace-0-projects" in r.error["message"].decode()
 
 
 def test_several_projects_is_a_clear_error(hss_c, idemu):

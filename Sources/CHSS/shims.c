@@ -79,6 +79,11 @@ int chss_open_nonblocking(const char *path)
     return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 }
 
+int chss_errno(void)
+{
+    return errno;
+}
+
 int chss_pem_certificate_count(const void *data, size_t length)
 {
     int count = 0;

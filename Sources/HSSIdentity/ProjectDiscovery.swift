@@ -69,15 +69,21 @@ package enum ProjectDiscovery {
         lines.append(SecureBuffer("Accept:"))
         let url = SecureBuffer(iam.base + path + "?")
         url.append(query)
-        let answer = try http.transport.send(
-            .get, url: url, headerLines: lines, wantedHeaders: ["X-IAM-Trace-Id"], redactor: redactor)
+        let answer: HTTPResponse
+        do {
+            answer = try http.transport.send(
+                .get, url: url, headerLines: lines, wantedHeaders: ["X-IAM-Trace-Id"], redactor: redactor)
+        } catch var error as HSSError {
+            error.message = "looking up the project id of region '\(region)' in IAM at \(iam.base): \(error.message)"
+            throw error
+        }
         let trace = (answer.headers.first ?? nil).map { RequestID.sanitize($0.bytes, redactor: redactor) } ?? ""
-        let traceNote = trace.isEmpty ? "" : " (X-IAM-Trace-Id \(trace))"
+        let traceNote = trace.isEmpty ? "" : " (X-IAM-Trace-Id=\(trace))"
         guard (200..<300).contains(answer.status) else {
             var error = ServiceErrorBody.describe(
                 status: answer.status, body: answer.body, requestID: answer.requestID.isEmpty ? trace : answer.requestID,
                 redactor: redactor, service: "IAM")
-            error.message = "looking up the project id of region '\(region)' at \(iam.base): \(error.message)"
+            error.message = "looking up the project id of region '\(region)' in IAM at \(iam.base): \(error.message)"
             throw error
         }
         // The document reads the body in place: keep the body alive while it is read.

@@ -229,9 +229,11 @@ package final class CurlTransport {
                 var requestSize = 0
                 _ = chss_curl_get_long(handle, CURLINFO_OS_ERRNO, &osErrno)
                 _ = chss_curl_get_long(handle, CURLINFO_REQUEST_SIZE, &requestSize)
+                var proxyStatus = 0
+                _ = chss_curl_get_long(handle, CURLINFO_HTTP_CONNECTCODE, &proxyStatus)
                 let failure = Failure(
                     code: code, osErrno: osErrno, requestSent: requestSize > 0,
-                    bodyStarted: sink.body.count > 0)
+                    bodyStarted: sink.body.count > 0, proxyStatus: proxyStatus)
                 error = CurlTransport.error(for: failure, detail: detail)
                 error.connectFailed = failure.neverSent
             }
@@ -324,12 +326,17 @@ package final class CurlTransport {
         package var osErrno = 0
         package var requestSent = false
         package var bodyStarted = false
+        /// The proxy's answer to CONNECT (407: authentication), 0 without one.
+        package var proxyStatus = 0
 
-        package init(code: CURLcode, osErrno: Int = 0, requestSent: Bool = false, bodyStarted: Bool = false) {
+        package init(
+            code: CURLcode, osErrno: Int = 0, requestSent: Bool = false, bodyStarted: Bool = false, proxyStatus: Int = 0
+        ) {
             self.code = code
             self.osErrno = osErrno
             self.requestSent = requestSent
             self.bodyStarted = bodyStarted
+            self.proxyStatus = proxyStatus
         }
 
         /// Failed on the way to the server (resolving, connecting, the TLS
@@ -359,6 +366,8 @@ package final class CurlTransport {
     /// OUT_OF_MEMORY are only for our own failures. Codes of options and
     /// protocols libhss never uses are INTERNAL: seeing one is our bug.
     package static func status(for failure: Failure) -> hss_status {
+        // A proxy that refused the tunnel (407, 403, 502...): the way to the service is broken.
+        if failure.proxyStatus >= 300 { return HSS_E_NETWORK }
         switch failure.code {
         case CURLE_OK:
             return HSS_OK

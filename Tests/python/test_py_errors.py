@@ -33,6 +33,7 @@ def test_every_c_status_has_a_class():
         "HSS_E_HTTP_SERVER": hss.ServerResponseError,
         "HSS_E_BAD_RESPONSE": hss.BadResponseError,
         "HSS_E_INTERNAL": hss.InternalError,
+        "HSS_E_CREDENTIALS": hss.CredentialsError,
     }
     for name, value in statuses.items():
         if name == "HSS_OK":
@@ -44,7 +45,7 @@ def test_every_c_status_has_a_class():
 def test_hierarchy_matches_builtins():
     for cls in (hss.InvalidArgumentError, hss.OutOfMemoryError, hss.NetworkError, hss.TLSError,
                 hss.RequestTimeoutError, hss.ServiceError, hss.ClientRequestError, hss.ServerResponseError,
-                hss.BadResponseError, hss.InternalError, hss.ClientClosedError):
+                hss.BadResponseError, hss.InternalError, hss.CredentialsError, hss.ClientClosedError):
         assert issubclass(cls, hss.HSSError)
     assert issubclass(hss.InvalidArgumentError, ValueError)
     assert issubclass(hss.OutOfMemoryError, MemoryError)

@@ -20,7 +20,8 @@ SK_C = "SkCanary7Q2wX9"
 ST_C = "StCanary4Hn8Lp"
 AT_C = "AtCanary3Rt6Yu"
 PW_C = "PwCanary5Jk1Zm+/ &=%é~"
-CORES = ("SkCanary7Q2wX9", "StCanary4Hn8Lp", "AtCanary3Rt6Yu", "PwCanary5Jk1Zm")
+PX_C = "PxCanary8Vb2Nc"  # the proxy password
+CORES = ("SkCanary7Q2wX9", "StCanary4Hn8Lp", "AtCanary3Rt6Yu", "PwCanary5Jk1Zm", "PxCanary8Vb2Nc")
 FORMS = CORES + (PW_C, urllib.parse.quote(PW_C, safe=""), urllib.parse.quote_plus(PW_C))
 REQ = dict(GOOD, password=PW_C)
 
@@ -114,6 +115,19 @@ FAILURES = {
     "redirect": lambda: aksk(project_id="emu-redirect").get_image_upload_command(**REQ),
     "timeout": lambda: aksk(project_id="emu-stall", timeout=0.3).get_image_upload_command(**REQ),
     "network": lambda: aksk(endpoint="http://127.0.0.1:1").get_image_upload_command(**REQ),
+    # the proxy password
+    "proxy_password with NUL": lambda: aksk(proxy="http://127.0.0.1:1", proxy_username="u",
+                                            proxy_password=PX_C + "\x00"),
+    "proxy_password not str": lambda: aksk(proxy="http://127.0.0.1:1", proxy_username="u",
+                                           proxy_password=PX_C.encode()),
+    "proxy_password, bad proxy": lambda: aksk(proxy="ftp://127.0.0.1:1", proxy_username="u", proxy_password=PX_C),
+    "proxy_password, other option bad": lambda: aksk(proxy="http://127.0.0.1:1", proxy_username="u",
+                                                     proxy_password=PX_C, region="x\x00"),
+    "proxy_password, cleartext refused": lambda: aksk(proxy="http://127.0.0.1:1", proxy_username="u",
+                                                      proxy_password=PX_C).get_image_upload_command(**REQ),
+    "proxy_password, proxy unreachable": lambda: aksk(proxy="http://127.0.0.1:1", proxy_username="u",
+                                                      proxy_password=PX_C, allow_cleartext_proxy=True
+                                                      ).get_image_upload_command(**REQ),
     "TLS": lambda: aksk(endpoint=EMU["endpoint"].replace("http:", "https:")).get_image_upload_command(**REQ),
 }
 
@@ -145,7 +159,7 @@ def test_wrong_sk_error_is_redacted_not_dropped():
 
 def test_no_secret_in_successful_objects(caplog):
     caplog.set_level(logging.DEBUG)
-    for make in (aksk, token):
+    for make in (aksk, token, _with_proxy_password):
         with make() as client:
             result = client.get_image_upload_command(**REQ)
             assert PW_C in result.image_command  # the answer really holds it ...
@@ -161,8 +175,14 @@ def test_no_secret_in_successful_objects(caplog):
         assert_clean(record.getMessage() + repr(record.args), "log record")
 
 
+def _with_proxy_password():
+    # no_proxy: the call goes straight to the emulator, the proxy is configured all the same
+    return aksk(proxy="http://127.0.0.1:1", proxy_username="u", proxy_password=PX_C, no_proxy="127.0.0.1",
+                allow_cleartext_proxy=True)
+
+
 def test_secrets_are_not_kept_on_the_client():
-    client = aksk()
+    client = _with_proxy_password()
     state = vars(client)
     assert not any(isinstance(v, (str, bytes)) and any(f in v for f in CORES) for v in state.values())
     client.close()

@@ -7,8 +7,10 @@
 The emulators, the canned-answer stub_server and closed_port are the shared fixtures of
 Tests/conftest.py.
 
-The command always runs with a scrubbed environment: PATH, LD_LIBRARY_PATH=<lib dir>, and
-only the variables a test sets, so a developer's HUAWEICLOUD_SDK_* cannot leak in.
+The command always runs with a scrubbed environment: PATH, LD_LIBRARY_PATH=<lib dir>, the
+harness's loopback variables (conftest's loopback_env: HOME, the metadata/IAM/STS endpoints at a
+closed port, the loopback guard) and only the variables a test sets, so a developer's
+HUAWEICLOUD_SDK_* cannot leak in and the credential chain never leaves 127.0.0.1.
 The command itself is built by `make cli`; these tests do not compile it.
 """
 
@@ -27,13 +29,15 @@ AK, SK = "EMULATORAK", "EMULATORSK"  # the emulator's defaults
 
 
 class Cli:
-    def __init__(self, exe: Path, lib_dir: Path, endpoint: str):
+    def __init__(self, exe: Path, lib_dir: Path, endpoint: str, loopback_env: dict):
         self.exe = exe
         self.lib_dir = lib_dir
         self.endpoint = endpoint
+        self.loopback_env = loopback_env
 
     def base_env(self) -> dict:
-        return {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(self.lib_dir), "LC_ALL": "C.UTF-8"}
+        return {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(self.lib_dir), "LC_ALL": "C.UTF-8",
+                **self.loopback_env}
 
     def env(self, project: str = "cli-project", extra: dict | None = None) -> dict:
         """A working AK/SK configuration against the HTTP emulator, then `extra`
@@ -63,9 +67,9 @@ class Cli:
 
 
 @pytest.fixture(scope="session")
-def cli(lib_dir, http_emulator) -> Cli:
+def cli(lib_dir, http_emulator, loopback_env) -> Cli:
     bin_dir = Path(os.environ.get("HSS_BIN_DIR") or ROOT / "build" / "bin").resolve()
     exe = bin_dir / PROGRAM
     if not os.access(exe, os.X_OK):
         pytest.fail("%s not found: run `make cli` (or set HSS_BIN_DIR)" % exe)
-    return Cli(exe, lib_dir, http_emulator.endpoint)
+    return Cli(exe, lib_dir, http_emulator.endpoint, loopback_env)

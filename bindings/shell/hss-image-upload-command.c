@@ -9,7 +9,10 @@
  * Secrets never come from the command line (any user can read
  * /proc/PID/cmdline): the registry password comes from --password-stdin,
  * --password-file or HSS_REGISTRY_PASSWORD; an IAM token from
- * --auth-token-file or HUAWEICLOUD_SDK_AUTH_TOKEN. What this program reads
+ * --auth-token-file or HUAWEICLOUD_SDK_AUTH_TOKEN; the proxy password from
+ * --proxy-password-file. Without credentials, the library's default chain
+ * (OIDC, environment, profile file, ECS metadata, CCE pod identity) finds
+ * them, and IAM the project id. What this program reads
  * itself is read without stdio (which would keep copies in its buffers),
  * and wiped before it is freed.
  */
@@ -32,7 +35,7 @@ enum {
     EXIT_OK = 0,
     EXIT_OTHER = 1,   /* bad response, internal error, out of memory, output */
     EXIT_USAGE = 2,   /* usage or invalid input */
-    EXIT_CLIENT = 3,  /* authentication or other 4xx from the service */
+    EXIT_CLIENT = 3,  /* no credentials or project id found, authentication or other 4xx */
     EXIT_NETWORK = 4, /* network, TLS or timeout */
     EXIT_SERVER = 5   /* 5xx from the service */
 };
@@ -64,8 +67,17 @@ enum option_id {
     OPT_FIELD,
     OPT_HELP,
     OPT_VERSION,
-    OPT_PASSWORD,  /* refused: a secret on the command line */
-    OPT_AUTH_TOKEN /* refused: a secret on the command line */
+    OPT_IAM_ENDPOINT,
+    OPT_PROXY,
+    OPT_PROXY_USER,
+    OPT_PROXY_PASSWORD_FILE,
+    OPT_NO_PROXY,
+    OPT_ALLOW_CLEARTEXT_PROXY,
+    OPT_SHOW_CONFIG,
+    OPT_VERBOSE,
+    OPT_PASSWORD,      /* refused: a secret on the command line */
+    OPT_AUTH_TOKEN,    /* refused: a secret on the command line */
+    OPT_PROXY_PASSWORD /* refused: a secret on the command line */
 };
 
 static const struct option long_options[] = {
@@ -85,14 +97,24 @@ static const struct option long_options[] = {
     {"field", required_argument, NULL, OPT_FIELD},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"iam-endpoint", required_argument, NULL, OPT_IAM_ENDPOINT},
+    {"proxy", required_argument, NULL, OPT_PROXY},
+    {"proxy-user", required_argument, NULL, OPT_PROXY_USER},
+    {"proxy-password-file", required_argument, NULL, OPT_PROXY_PASSWORD_FILE},
+    {"no-proxy", required_argument, NULL, OPT_NO_PROXY},
+    {"allow-cleartext-proxy", no_argument, NULL, OPT_ALLOW_CLEARTEXT_PROXY},
+    {"show-config", no_argument, NULL, OPT_SHOW_CONFIG},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"password", optional_argument, NULL, OPT_PASSWORD},
     {"auth-token", optional_argument, NULL, OPT_AUTH_TOKEN},
+    {"proxy-password", optional_argument, NULL, OPT_PROXY_PASSWORD},
     {NULL, 0, NULL, 0}};
 
 static void usage(FILE *out)
 {
     fputs("Usage: " PROGRAM " [OPTIONS] --registry-addr ADDR --namespace NAME --username USER\n"
           "           (--password-stdin | --password-file FILE | HSS_REGISTRY_PASSWORD=...)\n"
+          "       " PROGRAM " [OPTIONS] --show-config\n"
           "\n"
           "Ask Huawei Cloud HSS (ShowImageUploadCommand) for the commands that push its\n"
           "scanner images into your private registry, and print them.\n"
@@ -107,28 +129,54 @@ static void usage(FILE *out)
           "\n"
           "Service (override the environment, see below):\n"
           "  --region REGION               e.g. cn-north-4\n"
-          "  --endpoint URL                https://host[:port]; wins over --region\n"
-          "  --project-id ID               Huawei Cloud project id\n"
+          "  --endpoint URL                https://host[:port] (or a comma-separated list);\n"
+          "                                wins over --region\n"
+          "  --project-id ID               Huawei Cloud project id (default: looked up in IAM)\n"
+          "  --iam-endpoint URL            the IAM that looks the project id up\n"
           "  --auth-token-file FILE        use the IAM token in FILE instead of AK/SK\n"
           "  --ca-file FILE                PEM CA bundle to trust instead of the system store\n"
           "  --timeout SECONDS             limit for the whole call (default 30, at most 3600)\n"
           "\n"
+          "Proxy (default: https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY, NO_PROXY):\n"
+          "  --proxy URL                   http://, https://, socks5:// or socks5h://host[:port];\n"
+          "                                \"\" for none\n"
+          "  --proxy-user NAME             proxy login user\n"
+          "  --proxy-password-file FILE    read the proxy password from the first line of FILE\n"
+          "  --no-proxy LIST               hosts that bypass the proxy (a.com,.b.com)\n"
+          "  --allow-cleartext-proxy       let an http:// endpoint go through the proxy, which\n"
+          "                                then sees the registry password\n"
+          "\n"
           "Output:\n"
+          "  --show-config                 find credentials and project id, print region,\n"
+          "                                endpoint, project id, IAM endpoint and credentials\n"
+          "                                (the AK masked) with the source of each, and exit;\n"
+          "                                no HSS call, no registry options needed\n"
           "  --output text|json|env        text for people (default), one JSON object, or\n"
           "                                HSS_IMAGE_COMMAND=... lines for eval \"$(...)\"\n"
           "  --field NAME                  print one field raw: image_command,\n"
           "                                images_download_url or swr_image_pull_command\n"
+          "  --verbose                     also say where the configuration came from (on\n"
+          "                                stderr; warnings are always shown)\n"
           "  --help                        print this help and exit\n"
           "  --version                     print the version and exit\n"
+          "\n",
+          out);
+    /* Two strings: C99 compilers need not take a literal over 4095 bytes. */
+    fputs("Secrets are never taken from the command line: --password, --auth-token and\n"
+          "--proxy-password are refused. The answer itself embeds the registry password:\n"
+          "treat it as a secret.\n"
           "\n"
-          "Secrets are never taken from the command line: --password and --auth-token are\n"
-          "refused. The answer itself embeds the registry password: treat it as a secret.\n"
+          "Without credentials, the default chain finds them: OIDC (HUAWEICLOUD_OIDC_*), the\n"
+          "environment, the profile file (HUAWEICLOUD_SDK_CREDENTIALS_FILE or\n"
+          "~/.huaweicloud/credentials), the ECS metadata service, CCE pod identity.\n"
           "\n"
           "Environment:\n"
           "  HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK   AK/SK (else CLOUD_SDK_AK, CLOUD_SDK_SK)\n"
           "  HUAWEICLOUD_SDK_SECURITY_TOKEN           with temporary AK/SK\n"
           "  HUAWEICLOUD_SDK_AUTH_TOKEN               IAM token, used when no AK/SK is set\n"
           "  HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_ENDPOINT\n"
+          "  HUAWEICLOUD_SDK_REGION_HSS_<REGION>      endpoint(s) of a region (e.g. _CN_NORTH_4)\n"
+          "  HUAWEICLOUD_SDK_IAM_ENDPOINT             IAM for the project id lookup\n"
           "  HSS_REGISTRY_PASSWORD                    registry password, when neither\n"
           "                                           --password-stdin nor --password-file is given\n"
           "\n"
@@ -136,14 +184,15 @@ static void usage(FILE *out)
           "  0  success\n"
           "  1  any other error (unusable answer, internal error, out of memory, output)\n"
           "  2  usage error or invalid input (nothing was sent)\n"
-          "  3  authentication failure or other 4xx answer from the service\n"
+          "  3  no credentials or project id found, authentication failure or other 4xx\n"
           "  4  network, TLS or timeout failure\n"
           "  5  5xx answer from the service\n"
           "\n"
-          "Example:\n"
+          "Examples:\n"
           "  printf '%s\\n' \"$pw\" | " PROGRAM " --region cn-north-4 --project-id \"$pid\" \\\n"
           "      --registry-addr harbor.example.com:443 --namespace library --username admin \\\n"
           "      --password-stdin --output env\n"
+          "  " PROGRAM " --region cn-north-4 --show-config\n"
           "\n"
           "See " PROGRAM "(1).\n",
           out);
@@ -176,6 +225,7 @@ static int exit_code_for(hss_status status)
     case HSS_E_INVALID_ARGUMENT:
         return EXIT_USAGE;
     case HSS_E_HTTP_CLIENT:
+    case HSS_E_CREDENTIALS: /* what the user must fix is the same: the credentials */
         return EXIT_CLIENT;
     case HSS_E_NETWORK:
     case HSS_E_TLS:
@@ -186,6 +236,20 @@ static int exit_code_for(hss_status status)
     default:
         return EXIT_OTHER;
     }
+}
+
+/* The library's diagnostics, one line each on stderr: warnings always (a
+ * credentials file that others can read...), info and debug lines with
+ * --verbose or HSS_DEBUG=1. The library never puts a secret in them. */
+static void trace_line(hss_trace_level level, const char *line, void *user)
+{
+    static const char *const levels[] = {"trace", "warning", "info", "debug"};
+
+    if (level != HSS_TRACE_WARNING && !*(const int *)user)
+        return;
+    fprintf(stderr, PROGRAM ": %s: ", levels[level >= 1 && level <= 3 ? level : 0]);
+    put_one_line(stderr, line);
+    fputc('\n', stderr);
 }
 
 /* Report a library failure. The library's messages never hold a secret. */
@@ -361,26 +425,56 @@ static const struct field *find_field(const char *name)
     return NULL;
 }
 
-/* text: aligned "name: value" lines for people. Control characters are
- * shown as \n, \r, \t or \xHH so that an answer cannot drive the terminal. */
+/* Print text with control characters shown as \n, \r, \t or \xHH, so that
+ * a value cannot drive the terminal. */
+static void put_visible(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", stdout);
+        else if (*p == '\r')
+            fputs("\\r", stdout);
+        else if (*p == '\t')
+            fputs("\\t", stdout);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\x%02x", *p);
+        else
+            putchar(*p);
+    }
+}
+
+/* text: aligned "name: value" lines for people, values made visible. */
 static void print_text(const hss_image_upload_command *result)
 {
     for (size_t i = 0; i < FIELD_COUNT; i++) {
         /* values start in column 25: after the longest name, its colon and a space */
         int pad = (int)(sizeof "swr_image_pull_command" - strlen(fields[i].name));
         printf("%s:%*s", fields[i].name, pad, "");
-        for (const unsigned char *p = (const unsigned char *)fields[i].get(result); *p; p++) {
-            if (*p == '\n')
-                fputs("\\n", stdout);
-            else if (*p == '\r')
-                fputs("\\r", stdout);
-            else if (*p == '\t')
-                fputs("\\t", stdout);
-            else if (*p < 0x20 || *p == 0x7f)
-                printf("\\x%02x", *p);
-            else
-                putchar(*p);
-        }
+        put_visible(fields[i].get(result));
+        putchar('\n');
+    }
+}
+
+/* --show-config: "name: value (source)" for each setting of a resolved
+ * client. No setting is a secret: the AK comes masked ("ABCD...WXYZ"). */
+static void print_config(hss_client *client)
+{
+    /* indexed by enum hss_setting, whose values the header fixes */
+    static const char *const names[] = {"region", "endpoint", "project_id", "iam_endpoint", "credentials"};
+
+    for (int i = HSS_SETTING_REGION; i <= HSS_SETTING_CREDENTIALS; i++) {
+        const char *value = hss_client_setting(client, (hss_setting)i);
+        const char *source = hss_client_setting_source(client, (hss_setting)i);
+
+        printf("%s: ", names[i]);
+        if (value[0])
+            put_visible(value);
+        else if (i == HSS_SETTING_CREDENTIALS && source[0])
+            fputs("IAM token", stdout); /* resolved, yet no AK: the token's */
+        else
+            fputs("(none)", stdout);
+        if (source[0])
+            printf(" (%s)", source);
         putchar('\n');
     }
 }
@@ -455,8 +549,11 @@ struct command {
     int password_stdin;
     const char *password_file;
     const char *auth_token_file;
+    const char *proxy_password_file;
     const struct format *format;
     const struct field *field; /* --field: print only this, raw */
+    int show_config;
+    int verbose;
 };
 
 /* Parse --timeout SECONDS: decimal digits with an optional fraction ("30", "0.5", ".5";
@@ -543,6 +640,30 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
         case OPT_AUTH_TOKEN_FILE:
             cmd->auth_token_file = optarg;
             break;
+        case OPT_IAM_ENDPOINT:
+            cmd->client.iam_endpoint = optarg;
+            break;
+        case OPT_PROXY:
+            cmd->client.proxy = optarg;
+            break;
+        case OPT_PROXY_USER:
+            cmd->client.proxy_username = optarg;
+            break;
+        case OPT_PROXY_PASSWORD_FILE:
+            cmd->proxy_password_file = optarg;
+            break;
+        case OPT_NO_PROXY:
+            cmd->client.no_proxy = optarg;
+            break;
+        case OPT_ALLOW_CLEARTEXT_PROXY:
+            cmd->client.allow_cleartext_proxy = 1;
+            break;
+        case OPT_SHOW_CONFIG:
+            cmd->show_config = 1;
+            break;
+        case OPT_VERBOSE:
+            cmd->verbose = 1;
+            break;
         case OPT_TIMEOUT:
             if (parse_timeout(optarg, &cmd->client.timeout_ms) != EXIT_OK)
                 return EXIT_USAGE;
@@ -567,6 +688,10 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
                                "use --auth-token-file FILE "
                                "or the HUAWEICLOUD_SDK_AUTH_TOKEN environment variable",
                                NULL);
+        case OPT_PROXY_PASSWORD:
+            return usage_error("refusing --proxy-password: a command line is visible to every user; "
+                               "use --proxy-password-file FILE",
+                               NULL);
         case 'h':
         case OPT_HELP:
             usage(stdout);
@@ -588,6 +713,13 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
     /* Not echoed: a stray argument may well be a secret (--password-stdin VALUE). */
     if (optind < argc)
         return usage_error("unexpected argument; this command takes options only", NULL);
+    if (cmd->proxy_password_file && !cmd->client.proxy_username)
+        return usage_error("--proxy-password-file needs --proxy-user", NULL);
+    if (cmd->show_config) { /* no call: the registry options and password are neither needed nor read */
+        cmd->password_stdin = 0;
+        cmd->password_file = NULL;
+        return -1;
+    }
 
     if (!cmd->request.registry_addr)
         return usage_error("--registry-addr is required", NULL);
@@ -606,7 +738,8 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
     return -1;
 }
 
-/* Ask HSS and print the answer. The secrets are already read. */
+/* Ask HSS and print the answer (or, with --show-config, resolve and print
+ * the settings). The secrets are already read. */
 static int run(struct command *cmd)
 {
     hss_client *client = NULL;
@@ -616,14 +749,22 @@ static int run(struct command *cmd)
     int code;
 
     cmd->client.user_agent_suffix = PROGRAM "/" HSS_VERSION_STRING;
+    cmd->client.trace = trace_line;
+    cmd->client.trace_user = &cmd->verbose;
+    if (getenv("HSS_DEBUG") && strcmp(getenv("HSS_DEBUG"), "1") == 0)
+        cmd->verbose = 1; /* what the library does without a trace function */
 
     status = hss_client_new_from_env(&cmd->client, &client, &err);
-    if (status == HSS_OK)
+    if (status == HSS_OK && cmd->show_config)
+        status = hss_client_resolve(client, &err);
+    else if (status == HSS_OK)
         status = hss_image_upload_command_get(client, &cmd->request, &result, &err);
     if (status != HSS_OK) {
         code = library_error(status, err);
     } else {
-        if (cmd->field)
+        if (cmd->show_config)
+            print_config(client);
+        else if (cmd->field)
             printf("%s\n", cmd->field->get(result));
         else
             cmd->format->print(result);
@@ -641,8 +782,9 @@ static int run(struct command *cmd)
 
 int main(int argc, char **argv)
 {
-    struct command cmd = {HSS_CLIENT_OPTIONS_INIT, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT, 0, NULL, NULL, NULL, NULL};
-    struct secret password = {NULL, 0}, token = {NULL, 0};
+    struct command cmd = {
+        HSS_CLIENT_OPTIONS_INIT, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT, 0, NULL, NULL, NULL, NULL, NULL, 0, 0};
+    struct secret password = {NULL, 0}, token = {NULL, 0}, proxy_password = {NULL, 0};
     int code = parse_arguments(argc, argv, &cmd);
 
     if (code >= 0)
@@ -657,13 +799,17 @@ int main(int argc, char **argv)
         code = read_secret_file("--password-file", cmd.password_file, PASSWORD_MAX_BYTES, &password);
     if (code == EXIT_OK && cmd.auth_token_file)
         code = read_secret_file("--auth-token-file", cmd.auth_token_file, TOKEN_MAX_BYTES, &token);
+    if (code == EXIT_OK && cmd.proxy_password_file)
+        code = read_secret_file("--proxy-password-file", cmd.proxy_password_file, PASSWORD_MAX_BYTES, &proxy_password);
 
     if (code == EXIT_OK) {
         cmd.request.password = password.text ? password.text : getenv("HSS_REGISTRY_PASSWORD");
-        cmd.client.auth_token = token.text; /* NULL: the environment's credentials */
+        cmd.client.auth_token = token.text; /* NULL: the environment's credentials, else the chain */
+        cmd.client.proxy_password = proxy_password.text;
         code = run(&cmd);
     }
     secret_free(&password);
     secret_free(&token);
+    secret_free(&proxy_password);
     return code;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -33,6 +34,9 @@ CURLcode chss_curl_ignore_keylog(CURL *curl);
 /* open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY): Swift cannot call
  * the variadic open(). Non-blocking, so a FIFO cannot stall the caller. */
 int chss_open_nonblocking(const char *path);
+/* errno, which Swift cannot read without the Glibc module (whose static
+ * copy would raise the glibc version libhss needs). */
+int chss_errno(void);
 
 /* The number of X.509 certificates in a PEM text (0 for none or garbage). */
 int chss_pem_certificate_count(const void *data, size_t length);

@@ -1,5 +1,4 @@
 import CHSS
-import Glibc
 
 /// Reads a small file that may hold a secret (the credentials file, a token
 /// file, ca_file) straight into a SecureBuffer: no Array or String ever
@@ -32,15 +31,15 @@ package enum SecureFile {
     /// Opened non-blocking, so a FIFO or device named by mistake is refused at once instead of blocking.
     package static func read(_ path: String, maxBytes: Int) throws(Failure) -> (contents: SecureBuffer, mode: mode_t) {
         var fd: Int32
-        repeat { fd = chss_open_nonblocking(path) } while fd < 0 && errno == EINTR
+        repeat { fd = chss_open_nonblocking(path) } while fd < 0 && chss_errno() == EINTR
         guard fd >= 0 else {
-            let code = errno
+            let code = chss_errno()
             throw code == ENOENT || code == ENOTDIR ? .missing : .unreadable(code)
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(errno) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegular }
+        guard fstat(fd, &info) == 0 else { throw .unreadable(chss_errno()) }
+        guard info.st_mode & UInt32(S_IFMT) == UInt32(S_IFREG) else { throw .notRegular }
         let limit = max(maxBytes, 0)
         guard info.st_size <= limit else { throw .tooLarge(limit: limit) }
 
@@ -56,8 +55,8 @@ package enum SecureFile {
             var got = 0
             var code: Int32 = 0
             contents.append(maxCount: want) { out in
-                repeat { got = Glibc.read(fd, out, want) } while got < 0 && errno == EINTR
-                code = errno
+                repeat { got = CHSS.read(fd, out, want) } while got < 0 && chss_errno() == EINTR
+                code = chss_errno()
                 return max(got, 0)
             }
             guard contents.isValid else { throw .unreadable(ENOMEM) }

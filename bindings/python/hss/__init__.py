@@ -2,11 +2,14 @@
 
     import hss
 
-    with hss.Client(region="cn-north-4", project_id="...", ak="...", sk="...") as client:
+    with hss.Client(region="cn-north-4") as client:  # credentials: the default chain
         result = client.get_image_upload_command(
             registry_addr="myharbor.example.com:443", namespace="library",
             username="admin", password="...")
         print(result.image_command)
+
+Every option is a keyword of :class:`hss.Client` (``project_id``, ``ak``/``sk``, ``proxy``...);
+:meth:`hss.Client.settings` tells what a client uses and where each value came from.
 
 A thin ``ctypes`` layer over the C library, standard library only. The library is found through
 ``$HSS_LIBRARY``, then a ``libhss.so.1`` inside this package, then the system's ``libhss.so.1``
@@ -14,11 +17,12 @@ A thin ``ctypes`` layer over the C library, standard library only. The library i
 """
 
 from . import errors
-from ._client import Client, ImageUploadCommand
+from ._client import Client, ImageUploadCommand, Setting
 from ._native import library_path, library_version
 from .errors import *  # noqa: F401,F403 (the exception classes and Status; listed in errors.__all__)
 
 #: The version of this binding (= HSS_VERSION_STRING of the C header it was written for).
 __version__ = "1.0.0"
 
-__all__ = ["__version__", "library_path", "library_version", "Client", "ImageUploadCommand", *errors.__all__]
+__all__ = ["__version__", "library_path", "library_version", "Client", "ImageUploadCommand", "Setting",
+           *errors.__all__]

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import math
 import os
+from collections import namedtuple
 from ctypes import byref, c_void_p
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
 
 if TYPE_CHECKING:  # annotations only: importing typing at run time costs milliseconds
-    from typing import Any, Optional, Tuple, Union
+    from typing import Any, Callable, Dict, Optional, Tuple, Union
 
     PathLike = Union[str, "os.PathLike[str]"]
 
 from . import _native  # noqa: E402 (after the TYPE_CHECKING block on purpose)
 from .errors import ClientClosedError, InvalidArgumentError, Status  # noqa: E402
 
-__all__ = ["Client", "ImageUploadCommand"]
+__all__ = ["Client", "ImageUploadCommand", "Setting"]
 
 _MAX_SECONDS = 3600  # the C API's limit of 3600000 ms, for timeout and connect_timeout alike
+
+
+class Setting(namedtuple("Setting", ("value", "source"))):
+    """One entry of :meth:`Client.settings`: a ``(value, source)`` pair (a tuple, immutable).
+
+    ``value`` is the setting (``None`` while it is not known, or when there is none) and
+    ``source`` where it came from (``None`` while not known): ``"options"``, ``"environment"``,
+    ``"profile"``, ``"regions-file"``, ``"built-in"``, ``"endpoint"`` (the region read from the
+    endpoint's host name), ``"iam"`` (a discovered project id), ``"metadata"``,
+    ``"pod-identity"``, ``"oidc"`` or ``"default"``.
+    """
+
+    __slots__ = ()
 
 
 class ImageUploadCommand:
@@ -75,6 +89,11 @@ class ImageUploadCommand:
     __str__ = __repr__
 
 
+def _text_or_none(raw: Optional[bytes]) -> Optional[str]:
+    """A C string from the library; "" (not known, or none) -> None."""
+    return raw.decode("utf-8", "replace") if raw else None
+
+
 def _invalid(message: str) -> InvalidArgumentError:
     return InvalidArgumentError(message, status=Status.INVALID_ARGUMENT)
 
@@ -111,15 +130,17 @@ def _set_secret(struct: Any, name: str, value: Any) -> None:
     setattr(struct, name, encoded)
 
 
-def _options_with_secrets(sk: Any, security_token: Any, auth_token: Any) -> _native.ClientOptions:
+def _options_with_secrets(sk: Any, security_token: Any, auth_token: Any,
+                          proxy_password: Any) -> _native.ClientOptions:
     """New C options holding the encoded secrets, and no reference to them in this frame."""
     try:
         opts = _native.ClientOptions()  # inside the try: even its failure must drop the secrets
         _set_secret(opts, "sk", sk)
         _set_secret(opts, "security_token", security_token)
         _set_secret(opts, "auth_token", auth_token)
+        _set_secret(opts, "proxy_password", proxy_password)
     finally:
-        del sk, security_token, auth_token
+        del sk, security_token, auth_token, proxy_password
     return opts
 
 
@@ -158,10 +179,37 @@ def _ms(name: str, seconds: Optional[float]) -> int:
     return math.ceil(seconds * 1000)  # <= 3600000: the product rounds monotonically
 
 
-def _fill_public(opts: _native.ClientOptions, region: Optional[str], endpoint: Optional[str],
+def _flag(name: str, value: Any) -> int:
+    """A bool option -> 0 or 1. Only a bool: a string such as "false" would be true."""
+    if not isinstance(value, bool):
+        raise TypeError("%s must be a bool, not %s" % (name, type(value).__name__))
+    return int(value)
+
+
+#: hss_trace_level -> the logging module's level of the same name (WARNING, INFO, DEBUG).
+_TRACE_LEVELS = {1: 30, 2: 20, 3: 10}
+
+
+def _trace_function(trace: Any) -> Any:
+    """The C trace function (an hss_trace_fn) that hands each line to `trace(level, line)`."""
+    if not callable(trace):
+        raise TypeError("trace must be a callable(level, line), not %s" % type(trace).__name__)
+
+    def forward(level: int, line: Optional[bytes], user: Any) -> None:
+        # An exception raised here cannot cross into C: ctypes reports it to
+        # sys.unraisablehook, and the library carries on.
+        trace(_TRACE_LEVELS.get(level, level), line.decode("utf-8", "replace") if line else "")
+
+    return _native.TRACE_FN(forward)
+
+
+def _fill_public(opts: _native.ClientOptions, *, region: Optional[str], endpoint: Optional[str],
                  project_id: Optional[str], ak: Optional[str], ca_file: Optional[PathLike],
                  connect_timeout: Optional[float], timeout: Optional[float],
-                 user_agent_suffix: Optional[str]) -> None:
+                 user_agent_suffix: Optional[str], iam_endpoint: Optional[str], proxy: Optional[str],
+                 proxy_username: Optional[str], no_proxy: Optional[str],
+                 allow_cleartext_proxy: bool) -> None:
+    """Every option that is not a secret."""
     opts.region = _encode("region", region)
     opts.endpoint = _encode("endpoint", endpoint)
     opts.project_id = _encode("project_id", project_id)
@@ -170,6 +218,11 @@ def _fill_public(opts: _native.ClientOptions, region: Optional[str], endpoint: O
     opts.connect_timeout_ms = _ms("connect_timeout", connect_timeout)
     opts.timeout_ms = _ms("timeout", timeout)
     opts.user_agent_suffix = _encode("user_agent_suffix", user_agent_suffix)
+    opts.iam_endpoint = _encode("iam_endpoint", iam_endpoint)
+    opts.proxy = _encode("proxy", proxy)
+    opts.proxy_username = _encode("proxy_username", proxy_username)
+    opts.no_proxy = _encode("no_proxy", no_proxy)
+    opts.allow_cleartext_proxy = _flag("allow_cleartext_proxy", allow_cleartext_proxy)
 
 
 class _Handle(c_void_p):
@@ -190,28 +243,62 @@ def _clear_secrets(opts: _native.ClientOptions) -> None:
     opts.sk = None
     opts.security_token = None
     opts.auth_token = None
+    opts.proxy_password = None
 
 
 class Client:
     """A connection to HSS: configuration, credentials and a pool of connections.
 
-    Keyword arguments mirror the C ``hss_client_options``:
+    Every option is a keyword, mirroring the C ``hss_client_options``; all are optional, and
+    ``hss.Client(region="cn-north-4")`` alone is a complete configuration when the default
+    credential chain finds credentials (see below):
 
-    * ``region`` (e.g. ``"cn-north-4"``) or ``endpoint`` (``"https://host[:port]"``, wins over
-      ``region``);
-    * ``project_id`` (required);
-    * credentials, exactly one of: ``ak`` + ``sk`` (+ ``security_token`` for temporary
-      credentials), or ``auth_token`` (an IAM token);
-    * ``ca_file``: a PEM CA bundle (default: the system store);
+    * ``region`` (e.g. ``"cn-north-4"``) and/or ``endpoint`` (``"https://host[:port]"``, or a
+      comma-separated list to fail over between; wins over ``region``). Without ``endpoint``,
+      the region's endpoint comes from ``HUAWEICLOUD_SDK_REGION_HSS_<REGION>``, then the regions
+      file (``HUAWEICLOUD_SDK_REGIONS_FILE`` or ``~/.huaweicloud/regions.yaml``), then the
+      built-in table;
+    * ``project_id``: optional. Without it, the credential source's project id is used (e.g.
+      ``HUAWEICLOUD_SDK_PROJECT_ID``, a profile's ``project_id``), else it is looked up in IAM
+      from ``region`` (``GET /v3/projects?name=<region>``) on first use;
+    * ``iam_endpoint``: where that lookup goes (default: the profile's ``iam_endpoint``, then
+      ``HUAWEICLOUD_SDK_IAM_ENDPOINT``, then the region's IAM, then the global one);
+    * credentials, at most one of: ``ak`` + ``sk`` (+ ``security_token`` for temporary
+      credentials), or ``auth_token`` (an IAM token). With none, the official SDKs' default
+      chain is used on first use: OIDC through STS (``HUAWEICLOUD_OIDC_*``), the environment
+      (``HUAWEICLOUD_SDK_AK``/``SK``...), the profile file (``HUAWEICLOUD_SDK_CREDENTIALS_FILE``
+      or ``~/.huaweicloud/credentials``), the ECS metadata service, CCE pod identity.
+      Temporary credentials are renewed before they expire;
+    * ``ca_file``: a PEM CA bundle (default: ``SSL_CERT_FILE``/``SSL_CERT_DIR``, else the
+      system store);
+    * ``proxy`` (``"http://host:port"``, ``https://``, ``socks5://`` or ``socks5h://``; no
+      credentials in the URL; ``""`` for no proxy at all, even from the environment),
+      ``proxy_username``, ``proxy_password`` and ``no_proxy`` (curl's syntax,
+      ``"a.com,.b.com"``). Without ``proxy``, ``https_proxy``/``HTTPS_PROXY``/``http_proxy``/
+      ``ALL_PROXY``/``NO_PROXY`` apply, as with curl. ``allow_cleartext_proxy=True`` lets an
+      ``http://`` endpoint go through a proxy, which then sees the registry password in the
+      URL; refused otherwise;
     * ``connect_timeout`` and ``timeout`` (whole call): in **seconds**, int or float (the library
       works in whole milliseconds; fractions are rounded up); ``None`` keeps the library's
       defaults of 10 s and 30 s; at most 3600 s;
-    * ``user_agent_suffix``: appended to ``libhss/<version>`` in User-Agent.
+    * ``user_agent_suffix``: appended to ``libhss/<version>`` in User-Agent;
+    * ``trace``: a callable ``trace(level, line)`` for the library's diagnostics, such as
+      ``logging.getLogger("hss").log``: ``level`` is the :mod:`logging` level (``WARNING``:
+      something works but should be fixed, such as a credentials file others can read;
+      ``INFO``: where the configuration came from, an endpoint failover; ``DEBUG``), ``line``
+      one line of text, never a secret. It may be called on any thread that uses the client,
+      and must not use the client itself; an exception it raises goes to
+      :func:`sys.unraisablehook`. Without it, ``HSS_DEBUG=1`` prints every line to stderr.
 
-    Secrets (``sk``, ``security_token``, ``auth_token``) are handed straight to the C library,
-    which copies them into memory it wipes when the client is freed; the client object keeps no
-    reference to them. The Python ``str`` objects you passed in are yours and cannot be wiped:
-    Python strings are immutable and may linger in memory until reused.
+    Creating a client never touches the network: the credential chain and the project-id
+    lookup run on the first call, or in :meth:`resolve`. :meth:`settings` tells what the client
+    uses and where each value came from.
+
+    Secrets (``sk``, ``security_token``, ``auth_token``, ``proxy_password``) are handed straight
+    to the C library, which copies them into memory it wipes when the client is freed; the
+    client object keeps no reference to them. The Python ``str`` objects you passed in are
+    yours and cannot be wiped: Python strings are immutable and may linger in memory until
+    reused.
 
     Use it as a context manager or call :meth:`close`; garbage collection frees it as a last
     resort. One client may be shared by any number of threads: calls release the GIL while in
@@ -237,15 +324,25 @@ class Client:
         connect_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
         user_agent_suffix: Optional[str] = None,
+        iam_endpoint: Optional[str] = None,
+        proxy: Optional[str] = None,
+        proxy_username: Optional[str] = None,
+        proxy_password: Optional[str] = None,
+        no_proxy: Optional[str] = None,
+        allow_cleartext_proxy: bool = False,
+        trace: Optional[Callable[[int, str], Any]] = None,
     ) -> None:
         # Secrets leave this frame first, so no exception raised below can show them in a
         # traceback's locals.
         try:
-            opts = _options_with_secrets(sk, security_token, auth_token)
+            opts = _options_with_secrets(sk, security_token, auth_token, proxy_password)
         finally:
-            del sk, security_token, auth_token
-        self._create(opts, False, region, endpoint, project_id, ak, ca_file, connect_timeout,
-                     timeout, user_agent_suffix)
+            del sk, security_token, auth_token, proxy_password
+        self._create(opts, False, region=region, endpoint=endpoint, project_id=project_id, ak=ak,
+                     ca_file=ca_file, connect_timeout=connect_timeout, timeout=timeout,
+                     user_agent_suffix=user_agent_suffix, iam_endpoint=iam_endpoint, proxy=proxy,
+                     proxy_username=proxy_username, no_proxy=no_proxy,
+                     allow_cleartext_proxy=allow_cleartext_proxy, trace=trace)
 
     @classmethod
     def from_env(
@@ -262,33 +359,44 @@ class Client:
         connect_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
         user_agent_suffix: Optional[str] = None,
+        iam_endpoint: Optional[str] = None,
+        proxy: Optional[str] = None,
+        proxy_username: Optional[str] = None,
+        proxy_password: Optional[str] = None,
+        no_proxy: Optional[str] = None,
+        allow_cleartext_proxy: bool = False,
+        trace: Optional[Callable[[int, str], Any]] = None,
     ) -> "Client":
         """A client configured from the environment, like ``hss_client_new_from_env``.
 
         Reads ``HUAWEICLOUD_SDK_AK`` / ``HUAWEICLOUD_SDK_SK`` (else ``CLOUD_SDK_AK`` /
         ``CLOUD_SDK_SK``), ``HUAWEICLOUD_SDK_SECURITY_TOKEN``, ``HUAWEICLOUD_SDK_PROJECT_ID``,
         ``HUAWEICLOUD_SDK_REGION``, ``HUAWEICLOUD_SDK_ENDPOINT`` and ``HUAWEICLOUD_SDK_AUTH_TOKEN``
-        (used only when no AK/SK is set). Any keyword given here wins over the environment;
-        credentials given here replace the environment's as a whole.
+        (used only when no AK/SK is set). Any keyword given here (the same as :class:`Client`'s)
+        wins over the environment; credentials given here replace the environment's as a whole.
         """
         self = cls.__new__(cls)
         try:
-            opts = _options_with_secrets(sk, security_token, auth_token)
+            opts = _options_with_secrets(sk, security_token, auth_token, proxy_password)
         finally:
-            del sk, security_token, auth_token
-        self._create(opts, True, region, endpoint, project_id, ak, ca_file, connect_timeout,
-                     timeout, user_agent_suffix)
+            del sk, security_token, auth_token, proxy_password
+        self._create(opts, True, region=region, endpoint=endpoint, project_id=project_id, ak=ak,
+                     ca_file=ca_file, connect_timeout=connect_timeout, timeout=timeout,
+                     user_agent_suffix=user_agent_suffix, iam_endpoint=iam_endpoint, proxy=proxy,
+                     proxy_username=proxy_username, no_proxy=no_proxy,
+                     allow_cleartext_proxy=allow_cleartext_proxy, trace=trace)
         return self
 
-    def _create(self, opts: _native.ClientOptions, from_env: bool, region: Optional[str],
-                endpoint: Optional[str], project_id: Optional[str], ak: Optional[str],
-                ca_file: Optional[PathLike], connect_timeout: Optional[float],
-                timeout: Optional[float], user_agent_suffix: Optional[str]) -> None:
+    def _create(self, opts: _native.ClientOptions, from_env: bool, trace: Any, **public: Any) -> None:
+        """Fill the options that are not secrets (``public``: _fill_public's keywords) and
+        create the C client."""
         handle = _Handle()
         err = c_void_p()
         try:
-            _fill_public(opts, region, endpoint, project_id, ak, ca_file, connect_timeout, timeout,
-                         user_agent_suffix)
+            _fill_public(opts, **public)
+            if trace is not None:
+                # The C client calls it until it is freed: it lives as long as the handle.
+                opts.trace = handle._trace = _trace_function(trace)
             new = _native.lib.hss_client_new_from_env if from_env else _native.lib.hss_client_new
             status = new(byref(opts), byref(handle), byref(err))
         finally:
@@ -298,9 +406,9 @@ class Client:
         self._handle = handle
         self._closed = False
         self._from_env = from_env
-        self._region = region
-        self._endpoint = endpoint
-        self._project_id = project_id
+        self._region = public["region"]
+        self._endpoint = public["endpoint"]
+        self._project_id = public["project_id"]
 
     # -- lifetime --
 
@@ -349,6 +457,65 @@ class Client:
         if self._closed:
             parts.append("closed=True")
         return "<hss.Client %s>" % " ".join(parts) if parts else "<hss.Client>"
+
+    # -- configuration --
+
+    def _live_handle(self) -> _Handle:
+        """The handle, for the duration of one call (close() cannot free the client under it).
+        get_image_upload_command inlines the same, to spare its hot path a method call."""
+        handle = self._handle
+        if handle is None:
+            raise ClientClosedError("the client is closed" if getattr(self, "_closed", False)
+                                    else "the client is not initialised")
+        return handle
+
+    def resolve(self) -> None:
+        """Find the credentials (the default chain, when none were given) and the project id (IAM,
+        when none was given) now, rather than on the first call, so that a misconfiguration shows
+        at start-up (``hss_client_resolve``). Later calls reuse what was found. Idempotent.
+
+        Raises :class:`hss.CredentialsError` when no source of the chain supplied credentials
+        (the message says why, source by source) or no project id could be found (IAM knows
+        zero or several for the region, or there is no region); for a failed IAM call the error
+        of that call
+        (:class:`hss.ClientRequestError`, :class:`hss.NetworkError`...; the message says it was
+        IAM's); :class:`hss.ClientClosedError` after :meth:`close`.
+        """
+        err = c_void_p()
+        handle = self._live_handle()
+        try:
+            status = _native.lib.hss_client_resolve(handle, byref(err))
+        finally:
+            del handle
+        if status != 0:
+            raise _native.take_error(status, err)
+
+    def settings(self) -> Dict[str, Setting]:
+        """What the client uses and where each value came from, for diagnostics.
+
+        A new dict of :class:`hss.Setting` ``(value, source)`` pairs, with the keys ``"region"``,
+        ``"endpoint"`` (the HSS endpoint in use), ``"project_id"``, ``"iam_endpoint"`` (where the
+        project id is looked up) and ``"credentials"`` (the AK masked to its first and last 4
+        characters, ``"ABCD...WXYZ"``; ``None`` with an IAM token). For example::
+
+            {"region": Setting(value="cn-north-4", source="options"),
+             "endpoint": Setting(value="https://hss.cn-north-4.myhuaweicloud.com",
+                                 source="built-in"),
+             "project_id": Setting(value="0123...", source="iam"),
+             "iam_endpoint": Setting(value="https://iam.cn-north-4.myhuaweicloud.com",
+                                     source="built-in"),
+             "credentials": Setting(value="ABCD...WXYZ", source="profile")}
+
+        Never a secret. Touches no network: a value not known yet (the project id and the
+        credentials before the first call or :meth:`resolve`) is ``Setting(None, None)``.
+        """
+        handle = self._live_handle()
+        try:
+            return {name: Setting(_text_or_none(_native.lib.hss_client_setting(handle, i)),
+                                  _text_or_none(_native.lib.hss_client_setting_source(handle, i)))
+                    for i, name in enumerate(_native.SETTINGS)}
+        finally:
+            del handle
 
     # -- the API --
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import POINTER, Structure, byref, c_char_p, c_int, c_long, c_uint, c_void_p
+from ctypes import CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_int, c_long, c_uint, c_void_p
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # annotations only: importing typing at run time costs millis
 
 from .errors import HSSError, error_class_for  # noqa: E402 (after the TYPE_CHECKING block)
 
-__all__ = ["lib", "library_path", "library_version", "ClientOptions", "ImageUploadCommandRequest"]
+__all__ = ["lib", "library_path", "library_version", "ClientOptions", "ImageUploadCommandRequest", "SETTINGS"]
 
 ENV_VAR = "HSS_LIBRARY"
 SONAME = "libhss.so.1"
@@ -36,8 +36,14 @@ MIN_VERSION = 0x010000
 
 #: The struct versions the ctypes Structures below describe (HSS_CLIENT_OPTIONS_VERSION and
 #: HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION of that header). The library fills and checks them.
-CLIENT_OPTIONS_VERSION = 1
+CLIENT_OPTIONS_VERSION = 2
 REQUEST_VERSION = 1
+
+#: ``enum hss_setting``: the name Client.settings() gives each setting, by value.
+SETTINGS = ("region", "endpoint", "project_id", "iam_endpoint", "credentials")
+
+#: ``hss_trace_fn``: void (*)(hss_trace_level level, const char *line, void *user).
+TRACE_FN = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 
 _FIX = (
     "Install libhss (e.g. `apt install libhss1`), or set HSS_LIBRARY to the full path of "
@@ -129,6 +135,9 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_client_new", c_int, [POINTER(ClientOptions), pvp, pvp]),
         ("hss_client_new_from_env", c_int, [POINTER(ClientOptions), pvp, pvp]),
         ("hss_client_free", None, [vp]),
+        ("hss_client_resolve", c_int, [vp, pvp]),
+        ("hss_client_setting", c_char_p, [vp, c_int]),
+        ("hss_client_setting_source", c_char_p, [vp, c_int]),
         ("hss_image_upload_command_request_init", c_int, [POINTER(ImageUploadCommandRequest), c_uint]),
         ("hss_image_upload_command_get", c_int, [vp, POINTER(ImageUploadCommandRequest), pvp, pvp]),
         ("hss_image_upload_command_image_command", c_char_p, [vp]),
@@ -164,7 +173,7 @@ def _init_struct(init: Callable[..., int], struct: Structure, version: int) -> N
 
 
 class ClientOptions(Structure):
-    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 1), filled by hss_client_options_init.
+    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 2), filled by hss_client_options_init.
 
     Tests/test_abi.py checks this layout against the C compiler's."""
 
@@ -181,6 +190,15 @@ class ClientOptions(Structure):
         ("timeout_ms", c_long),
         ("ca_file", c_char_p),
         ("user_agent_suffix", c_char_p),
+        # version 2
+        ("iam_endpoint", c_char_p),
+        ("proxy", c_char_p),
+        ("proxy_username", c_char_p),
+        ("proxy_password", c_char_p),
+        ("no_proxy", c_char_p),
+        ("allow_cleartext_proxy", c_int),
+        ("trace", TRACE_FN),
+        ("trace_user", c_void_p),
     ]
 
     def __init__(self) -> None:

@@ -14,6 +14,7 @@ class, all derived from :class:`HSSError`::
     │   └── ServerResponseError                           HSS_E_HTTP_SERVER  (5xx)
     ├── BadResponseError                                  HSS_E_BAD_RESPONSE
     ├── InternalError                                     HSS_E_INTERNAL
+    ├── CredentialsError                                  HSS_E_CREDENTIALS
     └── ClientClosedError                                 (raised by the binding itself)
 
 ``ClientRequestError`` and ``ServerResponseError`` are named after the official SDK's
@@ -47,6 +48,7 @@ __all__ = [
     "ServerResponseError",
     "BadResponseError",
     "InternalError",
+    "CredentialsError",
     "ClientClosedError",
 ]
 
@@ -64,6 +66,7 @@ class Status(enum.IntEnum):
     HTTP_SERVER = 7
     BAD_RESPONSE = 8
     INTERNAL = 9
+    CREDENTIALS = 10
 
 
 class HSSError(Exception):
@@ -145,6 +148,14 @@ class InternalError(HSSError):
     """A bug in libhss; please report it."""
 
 
+class CredentialsError(HSSError):
+    """No credentials or no project id could be obtained: none were given and no source of the
+    default chain (OIDC, environment, profile file, ECS metadata, CCE pod identity) supplied any
+    (the message says, source by source, why it did not apply), a source's answer was unusable
+    or expired, or IAM knows zero or several projects for the region (or there is no region to
+    look one up with). Nothing was sent to HSS; the message never holds a secret."""
+
+
 class ClientClosedError(HSSError):
     """The :class:`hss.Client` was used after ``close()``."""
 
@@ -159,6 +170,7 @@ _BY_STATUS: Dict[int, Type[HSSError]] = {
     Status.HTTP_SERVER: ServerResponseError,
     Status.BAD_RESPONSE: BadResponseError,
     Status.INTERNAL: InternalError,
+    Status.CREDENTIALS: CredentialsError,
 }
 
 
