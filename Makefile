@@ -76,9 +76,13 @@ $(LIB_SONAME): $(LIB_REAL)
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): Tests/requirements.txt | test-deps
+# The venv also keeps a setuptools wheel, so that the packaging test can build the binding the
+# way pip does without fetching anything (tests reach only 127.0.0.1).
+$(VENV_STAMP): Tests/requirements.txt packaging/wheel/requirements.txt | test-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: -d $(VENV)/wheels \
+		"$$(grep '^setuptools==' packaging/wheel/requirements.txt)"
 	touch $@
 
 $(EXAMPLE): examples/upload_command.c include/hss.h $(LIB_SONAME)
@@ -118,7 +122,7 @@ test-swift: | test-deps
 # The emulator, C API, ABI, canary, Python binding and shell command tests,
 # driven by pytest against the bundled emulator.
 # As root it also builds the .debs, for the installed-package proof (Tests/test_deb.py).
-test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(if $(filter 0,$(shell id -u)),deb)
+test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP) wheel $(if $(filter 0,$(shell id -u)),deb)
 	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin HSS_DEB_DIR=$(CURDIR)/$(DEB_DIR) \
 		$(VENV)/bin/python -m pytest -q Tests
 
@@ -179,4 +183,4 @@ print-version:
 	@echo $(VERSION)
 
 clean:
-	rm -rf $(BUILD) .build $(VENV)
+	rm -rf $(BUILD) .build $(VENV) dist

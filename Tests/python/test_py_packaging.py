@@ -1,8 +1,9 @@
 """The distribution: metadata, and `pip install ./bindings/python` in a fresh venv making the call.
 
-The venv test builds the package the way a user does (pip, setuptools from PyPI in an isolated
-build environment) from a copy of bindings/python, so the source tree stays clean; the library
-is not copied anywhere: HSS_LIBRARY points at the built one.
+The venv test builds the package the way a user does (pip, setuptools in an isolated build
+environment) from a copy of bindings/python, so the source tree stays clean; setuptools comes from
+the wheel `make venv` keeps in .venv/wheels (pip --no-index: tests reach only 127.0.0.1). The
+library is not copied anywhere: HSS_LIBRARY points at the built one.
 """
 
 import ast
@@ -12,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from hss_testsupport import AK, BINDING_DIR, GOOD, LIBRARY, SK, clean_env, expected_image_command, header_define
+from hss_testsupport import AK, BINDING_DIR, GOOD, LIBRARY, ROOT, SK, clean_env, expected_image_command, header_define
 
 import hss
 
@@ -85,7 +86,11 @@ def test_fresh_venv_pip_install_and_call(tmp_path, http_emulator):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = str(venv / "bin" / "python")
-    pip = subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(src)],
+    wheels = os.path.join(ROOT, ".venv", "wheels")
+    if not os.path.isdir(wheels):
+        pytest.fail("%s is missing: run `make venv`" % wheels)
+    pip = subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
+                          "--find-links", wheels, str(src)],
                          capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
     assert pip.returncode == 0, "pip install failed:\n" + pip.stdout + pip.stderr
 
