@@ -5,11 +5,15 @@ compiles with -Werror and runs against the emulator.
 
 Needs man-db and groff-base (man, lexgrog, groff); the test installs nothing.
 
-The examples run with PATH=/usr/bin:/bin, LD_LIBRARY_PATH=<lib_dir>, LC_ALL=C and:
+The examples run with PATH=/usr/bin:/bin, LD_LIBRARY_PATH=<lib_dir>, LC_ALL=C, the loopback
+harness's variables (conftest.py: HOME, and the metadata, IAM and STS endpoints on a closed port)
+and:
     HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID, _ENDPOINT   the emulator, for hss_client_new_from_env
     HSS_AK, HSS_SK, HSS_PROJECT_ID, HSS_ENDPOINT      the same, for the examples that fill
                                                       hss_client_options themselves
     HSS_REGISTRY_PASSWORD                             the registry password
+The examples of hss_client_resolve and hss_client_setting_source also run with the project id
+left to IAM (the emulator's), and without credentials (every source of the chain fails).
 """
 
 import functools
@@ -25,6 +29,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "Tests" / "emulator"))
 import hss_emulator  # noqa: E402
+from identity import default_project_id  # noqa: E402
 
 EMULATOR_AK, EMULATOR_SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
 MAN3 = ROOT / "man" / "man3"
@@ -34,6 +39,9 @@ VERSION = re.search(r'#define HSS_VERSION_STRING "(.*)"', HEADER_TEXT).group(1)
 
 PAGES = sorted(p.stem for p in MAN3.glob("*.3"))
 FUNCTION_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "RETURN VALUE", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
+# The version that added each function, when not 1.0.0 (its page's AVAILABILITY says so).
+ADDED_IN = {"hss_client_resolve": "1.1.0", "hss_client_setting": "1.1.0", "hss_client_setting_source": "1.1.0"}
+SYMBOLS = ROOT / "debian" / "libhss1.symbols"
 OVERVIEW_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "CONVENTIONS", "ERRORS", "THREADS", "FORK", "SECRETS",
                      "TLS", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
 
@@ -125,7 +133,7 @@ def calls_service(page: str) -> bool:
 
 def test_every_function_has_a_page_and_every_page_a_function():
     assert "hss" in PAGES
-    assert len(FUNCTIONS) == 20
+    assert len(FUNCTIONS) == 23
     assert sorted(set(PAGES) - {"hss"}) == FUNCTIONS
 
 
@@ -153,7 +161,7 @@ def test_page_sections(page):
     found = list(sections(page))
     wanted = OVERVIEW_SECTIONS if page == "hss" else FUNCTION_SECTIONS
     assert [s for s in found if s in wanted] == wanted, found
-    assert sections(page)["AVAILABILITY"].strip() == "Added in libhss %s" % VERSION
+    assert sections(page)["AVAILABILITY"].strip() == "Added in libhss %s" % ADDED_IN.get(page, "1.0.0")
     code = sections(page)["SYNOPSIS"] + sections(page)["EXAMPLE"]
     assert code.isascii(), "non-ASCII code: a \\- or \\(aq escape is missing"
 
@@ -177,6 +185,14 @@ def test_return_value_matches_the_header(name):
         assert text == "None."
 
 
+def test_availability_agrees_with_the_symbols_file():
+    # debian/libhss1.symbols records the version that added each symbol; a symbol it does not
+    # list yet is checked once it does.
+    listed = dict(re.findall(r"^ (hss_\w+)@Base (\S+)$", SYMBOLS.read_text(), re.M))
+    assert set(listed) <= set(FUNCTIONS)
+    assert {f: v for f, v in listed.items() if ADDED_IN.get(f, "1.0.0") != v} == {}
+
+
 def test_see_also_links_every_page_both_ways():
     overview = sections("hss")["SEE ALSO"]
     assert [f for f in FUNCTIONS if "%s(3)" % f not in overview] == []
@@ -190,7 +206,7 @@ def test_see_also_links_every_page_both_ways():
 # ----------------------------------------------------------------------------- the examples
 
 @pytest.fixture(scope="module")
-def run_example(build_c, lib_dir, http_emulator, tmp_path_factory):
+def run_example(build_c, lib_dir, http_emulator, loopback_env, tmp_path_factory):
     """run_example(page, **env changes) -> CompletedProcess of the page's EXAMPLE, compiled
     with -Werror against include/ and lib_dir, run against the HTTP emulator."""
     from_emulator = {"ENDPOINT": http_emulator.endpoint, "PROJECT_ID": PROJECT,
@@ -202,7 +218,7 @@ def run_example(build_c, lib_dir, http_emulator, tmp_path_factory):
         source.write_text(example(page))
         exe = build_c(source, name="example-" + page)
         env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(lib_dir), "LC_ALL": "C",
-               "HSS_REGISTRY_PASSWORD": PASSWORD}
+               "HSS_REGISTRY_PASSWORD": PASSWORD, **loopback_env}
         for key, value in from_emulator.items():
             env["HUAWEICLOUD_SDK_" + key] = env["HSS_" + key] = value
         env.update(changes)
@@ -244,3 +260,67 @@ def test_error_free_example_starts_again_from_null(run_example):
     r = run_example("hss_error_free", HUAWEICLOUD_SDK_ENDPOINT=None)
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("\n") == 1 and r.stderr.endswith("; trying cn-north-4\n")
+
+
+# ----------------------------------------------------------------------------- the settings pages
+
+def test_setting_example_shows_each_setting_and_its_source(run_example, http_emulator, loopback_env):
+    # Explicit options: nothing is looked up. The region stays unknown (the endpoint is not an
+    # hss.<region> host), the IAM endpoint is the loopback harness's variable (else the global one).
+    r = run_example("hss_client_setting")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    iam = loopback_env.get("HUAWEICLOUD_SDK_IAM_ENDPOINT")
+    assert r.stdout.splitlines() == [
+        "region: none",
+        "endpoint: %s (options)" % http_emulator.endpoint,
+        "project_id: %s (options)" % PROJECT,
+        "iam_endpoint: " + ("%s (environment)" % iam if iam else "https://iam.myhuaweicloud.com (default)"),
+        "credentials: %s...%s (options)" % (EMULATOR_AK[:4], EMULATOR_AK[-4:]),
+    ]
+    assert EMULATOR_SK not in r.stdout
+
+
+def test_resolve_examples_say_where_the_project_came_from(run_example):
+    r = run_example("hss_client_resolve")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert r.stdout.splitlines() == [
+        "using credentials from environment (AK %s...%s)" % (EMULATOR_AK[:4], EMULATOR_AK[-4:]),
+        "project id %s from environment" % PROJECT,
+        "ready, project %s" % PROJECT,
+    ]
+    r = run_example("hss_client_setting_source")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert r.stdout == "project %s (from environment)\n" % PROJECT
+
+
+@pytest.mark.parametrize("page", ["hss_client_resolve", "hss_client_setting_source"])
+def test_resolve_examples_find_the_project_in_iam(page, run_example, http_emulator):
+    # No project id: the region's is looked up in IAM (the emulator), once, before any HSS call.
+    before = len(http_emulator.records)
+    r = run_example(page, HUAWEICLOUD_SDK_PROJECT_ID=None, HUAWEICLOUD_SDK_REGION="cn-north-4",
+                    HUAWEICLOUD_SDK_IAM_ENDPOINT=http_emulator.endpoint)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert [(c["path"], c["status"]) for c in http_emulator.records[before:]] == [("/v3/projects", 200)]
+    project = default_project_id("cn-north-4")
+    if page == "hss_client_resolve":
+        assert r.stdout.splitlines()[1:] == ["project id %s from iam" % project, "ready, project %s" % project]
+    else:
+        assert r.stdout.splitlines() == [
+            "project %s (from iam)" % project,
+            "to skip the IAM lookup: export HUAWEICLOUD_SDK_PROJECT_ID=%s" % project,
+        ]
+
+
+def test_resolve_example_reports_missing_credentials(run_example, http_emulator):
+    # No credentials anywhere: the chain runs at start-up (the metadata service is the loopback
+    # harness's closed port) and the message names every source, in the chain's order.
+    before = len(http_emulator.records)
+    r = run_example("hss_client_resolve", HUAWEICLOUD_SDK_AK=None, HUAWEICLOUD_SDK_SK=None)
+    assert r.returncode == 1 and r.stdout == "", r.stdout
+    assert http_emulator.records[before:] == []
+    first, *rest = r.stderr.splitlines()
+    assert rest == []
+    prefix = "no usable credentials or project id: no credentials were given and none were found; "
+    assert first.startswith(prefix), first
+    sources = [part.split(":", 1)[0] for part in first[len(prefix):].split("; ")]
+    assert sources == ["oidc", "environment", "profile", "metadata", "pod-identity"]

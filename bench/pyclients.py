@@ -78,7 +78,7 @@ def bench_sdk_sign(arg):
     query = list(PARAMS.items())
     # The headers the SDK client passes to its signer for this API (it adds Host and
     # X-Sdk-Date itself); User-Agent as libhss's, so that all signers sign the same bytes.
-    headers = {"Content-Type": "application/json", "User-Agent": "libhss/1.0.0", "X-Project-Id": PROJECT_ID}
+    headers = {"Content-Type": "application/json", "User-Agent": "libhss/1.1.0", "X-Project-Id": PROJECT_ID}
 
     def sign(extra=None):
         h = dict(headers)

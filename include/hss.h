@@ -35,8 +35,10 @@
  *    sent (the URL with the percent-encoded query, registry password
  *    included, and the header lines, X-Security-Token or X-Auth-Token
  *    included) and the answer as received (the image command may embed the
- *    password; an error body may echo the request); over TLS, OpenSSL's
- *    record buffers likewise. The SK itself never reaches libcurl. An
+ *    password; an error body may echo the request; a credential service's
+ *    answer holds temporary keys); the proxy password, which libcurl copies;
+ *    over TLS, OpenSSL's record buffers likewise. The SK itself never
+ *    reaches libcurl. An
  *    application that must leave nothing behind can give libcurl and
  *    OpenSSL wiping allocators (curl_global_init_mem, CRYPTO_set_mem_functions)
  *    before anything in the process initialises them. (Bytes the CPU left
@@ -98,9 +100,9 @@ extern "C" {
 /* ---------------------------------------------------------------------- */
 
 #define HSS_VERSION_MAJOR 1
-#define HSS_VERSION_MINOR 0
+#define HSS_VERSION_MINOR 1
 #define HSS_VERSION_PATCH 0
-#define HSS_VERSION_STRING "1.0.0"
+#define HSS_VERSION_STRING "1.1.0"
 /* 0xMMmmpp, like LIBCURL_VERSION_NUM. */
 #define HSS_VERSION_NUM ((HSS_VERSION_MAJOR << 16) | (HSS_VERSION_MINOR << 8) | HSS_VERSION_PATCH)
 #define HSS_AT_LEAST_VERSION(major, minor, patch) \
@@ -110,7 +112,7 @@ extern "C" {
  * Compare with the macro to detect a header/library mismatch.
  * Returns: the version number; never fails. */
 HSS_API unsigned int hss_version_number(void);
-/* The same as a constant string such as "1.0.0".
+/* The same as a constant string such as "1.1.0".
  * Returns: a static string; never NULL. */
 HSS_API const char *hss_version_string(void);
 
@@ -211,7 +213,8 @@ typedef struct hss_client hss_client;
  * thread of the call that caused it, possibly on several threads at once;
  * the line is valid only during the call; the function must not call back
  * into the same client. Without a trace function, HSS_DEBUG=1 in the
- * environment prints every line to stderr, prefixed with "libhss: ". */
+ * environment prints every line to stderr, prefixed with "libhss: " and the
+ * level ("libhss: warning: ...", "libhss: info: ..."). */
 typedef enum hss_trace_level {
     HSS_TRACE_WARNING = 1,
     HSS_TRACE_INFO = 2,
@@ -341,7 +344,7 @@ HSS_API hss_status hss_client_new(const hss_client_options *options,
  * HUAWEICLOUD_SDK_ENDPOINT, overriding `auth_token` ignores the
  * environment's AK/SK (and security token). Overriding only
  * `security_token` keeps the environment's AK/SK: it belongs to them.
- * Variables read:
+ * Variables read here (their source is "environment"):
  *   HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK            (else CLOUD_SDK_AK, CLOUD_SDK_SK)
  *   HUAWEICLOUD_SDK_SECURITY_TOKEN
  *   HUAWEICLOUD_SDK_PROJECT_ID
@@ -350,6 +353,10 @@ HSS_API hss_status hss_client_new(const hss_client_options *options,
  *   HUAWEICLOUD_SDK_ENDPOINT     (libhss's own; overrides the region)
  *   HUAWEICLOUD_SDK_AUTH_TOKEN   (libhss's own; an IAM token, used only
  *                                 when no AK/SK is set)
+ * With no credentials from these or `overrides`, the default chain of
+ * hss_client_options applies (it reads the other variables listed there),
+ * as do the endpoint, project-id and proxy rules; nothing is sent before the
+ * first call or hss_client_resolve.
  * Not thread-safe against concurrent setenv(), like getenv() itself.
  * Returns: as hss_client_new. */
 HSS_API hss_status hss_client_new_from_env(const hss_client_options *overrides,
@@ -365,7 +372,9 @@ HSS_API void hss_client_free(hss_client *client);
  * Returns: HSS_OK; HSS_E_CREDENTIALS (see the status); HSS_E_NETWORK,
  * HSS_E_TLS, HSS_E_TIMEOUT, HSS_E_HTTP_CLIENT, HSS_E_HTTP_SERVER,
  * HSS_E_BAD_RESPONSE for a failed IAM call (the message says so);
- * HSS_E_INVALID_ARGUMENT for a NULL client. */
+ * HSS_E_INVALID_ARGUMENT for a NULL client or a malformed IAM endpoint
+ * (HUAWEICLOUD_SDK_IAM_ENDPOINT, the profile's iam_endpoint) when the
+ * project id must be looked up. */
 HSS_API hss_status hss_client_resolve(hss_client *client, hss_error **err);
 
 /* What a client uses, for diagnostics (the command's --show-config). */
@@ -434,7 +443,9 @@ typedef struct hss_image_upload_command hss_image_upload_command;
  * nothing sent); HSS_E_NETWORK, HSS_E_TLS, HSS_E_TIMEOUT (no usable
  * answer); HSS_E_HTTP_CLIENT or HSS_E_HTTP_SERVER (the service answered
  * 4xx or 5xx: see the error object); HSS_E_BAD_RESPONSE (an answer libhss
- * cannot use); HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL. */
+ * cannot use); HSS_E_CREDENTIALS (no credentials or project id: see the
+ * status; on the first call, or when temporary credentials are renewed);
+ * HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL. */
 HSS_API hss_status hss_image_upload_command_get(hss_client *client,
                                                 const hss_image_upload_command_request *request,
                                                 hss_image_upload_command **out,

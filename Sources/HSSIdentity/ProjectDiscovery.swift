@@ -81,7 +81,8 @@ package enum ProjectDiscovery {
         let traceNote = trace.isEmpty ? "" : " (X-IAM-Trace-Id=\(trace))"
         guard (200..<300).contains(answer.status) else {
             var error = ServiceErrorBody.describe(
-                status: answer.status, body: answer.body, requestID: answer.requestID.isEmpty ? trace : answer.requestID,
+                status: answer.status, body: answer.body,
+                requestID: answer.requestID.isEmpty ? trace : answer.requestID,
                 redactor: redactor, service: "IAM")
             error.message = "looking up the project id of region '\(region)' in IAM at \(iam.base): \(error.message)"
             throw error

@@ -153,12 +153,19 @@ package final class HSSClient {
         } else {
             throw HSSError(HSS_E_INTERNAL, "a client without credentials or a chain")
         }
+        if let expiresAt = credentials.expiresAt, expiresAt <= Int(time(nil)) {
+            throw HSSError(
+                HSS_E_CREDENTIALS,
+                "the \(credentials.source.rawValue) credentials have already expired (check the clock)")
+        }
         if let previous {  // the project and IAM do not change with renewed keys
             return try Session(
                 credentials: credentials, projectID: previous.projectID, projectSource: previous.projectSource,
                 iamEndpoint: previous.iamEndpoint, configuration: configuration)
         }
-        let iam = try iamEndpoint(credentials)
+        // IAM is needed only to look the project up; otherwise it is shown if it can be named.
+        let knownProject = configuration.projectID != nil || credentials.projectID != nil
+        let iam = knownProject ? try? iamEndpoint(credentials) : try iamEndpoint(credentials)
         let project: (id: String, source: String)
         if let given = configuration.projectID {
             project = (given, configuration.projectSource)
@@ -175,8 +182,10 @@ package final class HSSClient {
                     HSS_E_CREDENTIALS,
                     "project_id is not set, and looking it up in IAM needs a region (set project_id or region)")
             }
+            guard let iam else { throw HSSError(HSS_E_INTERNAL, "no IAM endpoint to look the project up") }
             project = (
-                try ProjectDiscovery.projectID(region: region, iam: iam.url, credentials: credentials, http: identityHTTP),
+                try ProjectDiscovery.projectID(
+                    region: region, iam: iam.url, credentials: credentials, http: identityHTTP),
                 Source.iam
             )
         }
@@ -199,7 +208,9 @@ package final class HSSClient {
             )
         }
         let builtIn = ProjectDiscovery.builtInIAM(region: configuration.region ?? "")
-        return (try EndpointURL(builtIn.url, field: "IAM endpoint"), builtIn.regional ? Source.builtIn : Source.fallback)
+        return (
+            try EndpointURL(builtIn.url, field: "IAM endpoint"), builtIn.regional ? Source.builtIn : Source.fallback
+        )
     }
 
     // MARK: Calls
@@ -329,7 +340,8 @@ package final class HSSClient {
     // MARK: Settings (hss_client_setting)
 
     package enum Setting: Int {
-        case region = 0, endpoint, projectID, iamEndpoint, credentials
+        case region = 0
+        case endpoint, projectID, iamEndpoint, credentials
     }
 
     /// A setting's value and where it came from; "" when not known yet.

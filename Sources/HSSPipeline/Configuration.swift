@@ -212,7 +212,9 @@ package final class ClientConfiguration {
     /// A region id: it becomes part of a variable name and an IAM query.
     private static func checkRegion(_ region: String) throws {
         guard !region.isEmpty, region.utf8.count <= 64,
-            region.utf8.allSatisfy({ PercentEncoding.isUnreserved($0) && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "~") })
+            region.utf8.allSatisfy({
+                PercentEncoding.isUnreserved($0) && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "~")
+            })
         else { throw HSSError.invalid("region must be 1-64 letters, digits, '-' or '_'") }
     }
 
@@ -242,7 +244,8 @@ package final class ClientConfiguration {
         }
         guard let known = Regions.endpoint(for: region) else {
             throw HSSError.invalid(
-                "region is not a known HSS region: set endpoint, HUAWEICLOUD_SDK_REGION_HSS_<REGION> or a regions file entry")
+                "region is not a known HSS region: set endpoint, HUAWEICLOUD_SDK_REGION_HSS_<REGION> or a regions file entry"
+            )
         }
         return ([try EndpointURL(known, field: "endpoint")], Source.builtIn)
     }
@@ -326,7 +329,8 @@ package final class ClientConfiguration {
     /// of libcurl's (exact host, or a domain suffix at a dot, or "*"), so a
     /// host said to be exempt here is exempt there too.
     private static func proxy(for endpoint: EndpointURL, _ options: ClientOptions) -> String? {
-        let url = options.proxy ?? Environment.text("http_proxy") ?? Environment.text("all_proxy")
+        let url =
+            options.proxy ?? Environment.text("http_proxy") ?? Environment.text("all_proxy")
             ?? Environment.text("ALL_PROXY")
         guard let url, !url.isEmpty else { return nil }
         let exempt = options.noProxy ?? Environment.text("no_proxy") ?? Environment.text("NO_PROXY") ?? ""

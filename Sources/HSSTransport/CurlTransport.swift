@@ -183,7 +183,8 @@ package final class CurlTransport {
                     // The body is used in place (no copy), from our wiped buffer.
                     rc = chss_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, body?.count ?? 0)
                     if rc == CURLE_OK {
-                        rc = chss_curl_set_ptr(handle, CURLOPT_POSTFIELDS, body?.cString.map(UnsafeRawPointer.init) ?? emptyBody)
+                        rc = chss_curl_set_ptr(
+                            handle, CURLOPT_POSTFIELDS, body?.cString.map(UnsafeRawPointer.init) ?? emptyBody)
                     }
                 }
                 if rc == CURLE_OK {

@@ -103,4 +103,3 @@ package struct EndpointURL: Equatable {
         return (1...65535).contains(number)
     }
 }
-

@@ -1,7 +1,7 @@
 import CHSS
 import HSSBase
-import HSSTransport
 import HSSPipeline
+import HSSTransport
 import XCTest
 
 /// Input rules and secret redaction, below the C boundary.

@@ -32,7 +32,7 @@ ENV_VAR = "HSS_LIBRARY"
 SONAME = "libhss.so.1"
 #: The C API version this binding was written against (HSS_VERSION_NUM of include/hss.h).
 REQUIRED_MAJOR = 1
-MIN_VERSION = 0x010000
+MIN_VERSION = 0x010100  # hss_client_resolve and the settings are 1.1.0
 
 #: The struct versions the ctypes Structures below describe (HSS_CLIENT_OPTIONS_VERSION and
 #: HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION of that header). The library fills and checks them.
@@ -280,7 +280,7 @@ def library_path() -> str:
 
 
 def library_version() -> str:
-    """The loaded library's version string (``hss_version_string()``), e.g. ``"1.0.0"``."""
+    """The loaded library's version string (``hss_version_string()``), e.g. ``"1.1.0"``."""
     raw = lib.hss_version_string()
     return raw.decode("utf-8", "replace") if raw else _fmt_version(_version_num)
 
