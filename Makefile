@@ -49,7 +49,7 @@ PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREF
 DEB_DIR := $(BUILD)/deb
 DEB_PACKAGES := debhelper dh-python lintian build-essential
 
-.PHONY: all deps test-deps lib cli venv install uninstall deb bench print-version test test-swift test-integration lint format demo clean
+.PHONY: all deps test-deps lib cli venv install uninstall deb bench bench-compare print-version test test-swift test-integration lint format demo clean
 
 all: lib cli
 
@@ -178,6 +178,11 @@ sdist: | test-deps
 # Benchmarks (never part of make test): see bench/README.md.
 bench: lib
 	bench/run.sh
+
+# Instructions per successful call, the working tree against BASE (default: the last commit).
+BASE ?= HEAD
+bench-compare: lib
+	bench/compare.sh $(BASE)
 
 print-version:
 	@echo $(VERSION)

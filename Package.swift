@@ -29,13 +29,9 @@ let package = Package(
     targets: [
         // The public header for Swift, plus the few C shims Swift cannot
         // express (libcurl's variadic setopt/getinfo, open(2)).
-        // libyaml (regions.yaml) is linked statically: libhss.so.1 may need
-        // only libc, libstdc++, libcurl and libcrypto at run time.
-        .target(
-            name: "CHSS",
-            linkerSettings: [
-                .linkedLibrary("curl"), .linkedLibrary("crypto"), .unsafeFlags(["-Xlinker", "-l:libyaml.a"]),
-            ]),
+        // libyaml (regions.yaml) is loaded on demand (chss_yaml_load), so
+        // libhss.so.1 links only libc, libstdc++, libcurl and libcrypto.
+        .target(name: "CHSS", linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("crypto")]),
         .target(name: "HSSBase", dependencies: ["CHSS"], swiftSettings: library),
         .target(name: "HSSSigning", dependencies: ["HSSBase"], swiftSettings: library),
         .target(name: "HSSTransport", dependencies: ["HSSBase"], swiftSettings: library),

@@ -300,6 +300,7 @@ class _RecordingHandler(hss_emulator.EmulatorHandler):
 
 class Emulator:
     """The HSS emulator in this process (over TLS when tls_cert/tls_key are given).
+    Every test starts with no fault script and a true clock on every one (issue 13).
 
         endpoint, port, scheme, ca_file (the CA to trust, https only), server (the EmulatorServer)
         records   one dict per answer, oldest first (see _RecordingHandler)
@@ -307,6 +308,8 @@ class Emulator:
         params    the decoded parameters of every request that passed validation
         stats()   {"requests": n, "connections": m}, as GET /_emulator/stats answers
     """
+
+    live: list = []  # the running ones, for _reset_emulator_faults
 
     def __init__(self, ca_file: str | None = None, **start_emulator_kwargs):
         self.server, self.port = hss_emulator.start_emulator(**start_emulator_kwargs)
@@ -316,6 +319,7 @@ class Emulator:
         self.ca_file = ca_file
         self.endpoint = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         self._running = True
+        Emulator.live.append(self)
 
     @property
     def records(self) -> list:
@@ -336,6 +340,7 @@ class Emulator:
         """Stop serving (also wakes stalled handlers). Idempotent."""
         if self._running:
             self._running = False
+            Emulator.live.remove(self)
             self.server.shutdown()
 
     def __enter__(self):
@@ -343,6 +348,13 @@ class Emulator:
 
     def __exit__(self, *exc):
         self.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _reset_emulator_faults():
+    """No fault script, arrivals or clock offset left over from an earlier test (hss_emulator.py)."""
+    for emu in Emulator.live:
+        emu.server.clear_faults()
 
 
 @pytest.fixture(scope="session")
@@ -520,7 +532,8 @@ class Result:
 
 
 _ERROR_BLOCK = re.compile(rb"hss_error\.begin=.*?\nhss_error\.end\n", re.S)
-_ERROR_FIELD = re.compile(rb"^hss_error\.(begin|returned|status|http_status|code|request_id|message)=(.*)$", re.M)
+_ERROR_FIELD = re.compile(rb"^hss_error\.(begin|returned|status|http_status|code|request_id|attempts|message)=(.*)$",
+                          re.M)
 
 
 def _parse_errors(stderr: bytes) -> list:

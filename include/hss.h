@@ -196,6 +196,10 @@ HSS_API const char *hss_error_service_message(const hss_error *err);
  * Cloud support.
  * Returns: a string owned by err; "" when none. */
 HSS_API const char *hss_error_request_id(const hss_error *err);
+/* How many attempts the call made (see Retries): 1 when it was not
+ * retried; 0 when nothing was sent (invalid input, no credentials).
+ * Returns: the count; 0 for a NULL err. */
+HSS_API int hss_error_attempts(const hss_error *err);
 /* Free an error object. NULL is a no-op. Returns: nothing. */
 HSS_API void hss_error_free(hss_error *err);
 
@@ -212,9 +216,15 @@ typedef struct hss_client hss_client;
  * source, a discovered project id, an endpoint failover). Called on the
  * thread of the call that caused it, possibly on several threads at once;
  * the line is valid only during the call; the function must not call back
- * into the same client. Without a trace function, HSS_DEBUG=1 in the
- * environment prints every line to stderr, prefixed with "libhss: " and the
- * level ("libhss: warning: ...", "libhss: info: ..."). */
+ * into the same client. Debug lines show each request: the canonical
+ * request and the string to sign with every secret (and the registry
+ * password) replaced by "***", the headers sent (the signature shown, the
+ * AK masked to its first and last 4 characters, tokens starred), status,
+ * request id and timings, each retry decision and the clock-skew
+ * correction: what a signature mismatch (APIGW.0301) needs to be
+ * diagnosed. Without a trace function, HSS_DEBUG=1 in the environment
+ * prints every line of every level to stderr, prefixed with "libhss: " and
+ * the level ("libhss: warning: ...", "libhss: debug: ..."). */
 typedef enum hss_trace_level {
     HSS_TRACE_WARNING = 1,
     HSS_TRACE_INFO = 2,
@@ -284,6 +294,30 @@ typedef void (*hss_trace_fn)(hss_trace_level level, const char *line, void *user
  *
  * hss_client_new itself never touches the network: the credential chain
  * and project discovery run on first use, or in hss_client_resolve.
+ *
+ * Retries: every request libhss sends is a read without side effects (the
+ * HSS GET, IAM's project lookup, the metadata, STS and pod identity calls),
+ * so a failed attempt is tried again, up to max_attempts in all, when the
+ * transport broke (name resolution, connect, reset, an attempt's timeout)
+ * or the answer was 429, 500, 502, 503 or 504 (the gateway's throttling
+ * APIG.0308 and backend errors APIGW.0202/0203 among them); never after
+ * another 4xx. Between attempts libhss waits a random time in
+ * [0, min(retry_cap_ms, retry_base_ms * 2^n)] ("full jitter"), or what a
+ * Retry-After header asks (seconds or an HTTP date) up to retry_cap_ms.
+ * Each client has a retry budget (a token bucket, as in the AWS SDKs'
+ * standard mode: a retry costs 5 tokens, one after a timeout 10, a
+ * success refunds 1, 500 at most), so an outage does not multiply the
+ * load: with the budget spent, failures are reported at once.
+ * timeout_ms is the deadline of the whole call, attempts and waits
+ * included: an attempt gets what is left, and a retry that cannot start
+ * before the deadline is not made. hss_error_attempts says how many
+ * attempts were made.
+ *
+ * Clock skew: when the gateway refuses a signature as expired (APIGW.0303,
+ * the local clock more than 15 minutes off), libhss reads the answer's Date
+ * header, keeps the difference on the client, signs again with the
+ * corrected time and retries at once (not counted against max_attempts or
+ * the budget). Later calls sign with the corrected time.
  */
 typedef struct hss_client_options {
     unsigned int version;          /* HSS_CLIENT_OPTIONS_VERSION */
@@ -316,11 +350,18 @@ typedef struct hss_client_options {
                                       through a proxy (password in clear) */
     hss_trace_fn trace;            /* diagnostics (see hss_trace_fn) */
     void *trace_user;              /* passed to `trace` as is */
+    int trace_level;               /* the most detailed level `trace`
+                                      receives; 0: HSS_TRACE_INFO */
+    int max_attempts;              /* per call, first try included; 0: 3;
+                                      1: no retries; at most 10 */
+    long retry_base_ms;            /* backoff base; 0: 200; 1..60000 */
+    long retry_cap_ms;             /* longest wait; 0: 20000; >= base,
+                                      at most 600000 */
 } hss_client_options;
 
 #define HSS_CLIENT_OPTIONS_INIT \
     { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0 }
 
 /* Set every field of `options` for `version` to its default (NULL or 0)
  * and options->version to `version` (pass HSS_CLIENT_OPTIONS_VERSION).

@@ -18,8 +18,10 @@ final class ErrorBox {
     let code: CStringCopy
     let serviceMessage: CStringCopy
     let requestID: CStringCopy
+    let attempts: Int32
 
     init(_ error: HSSError) {
+        attempts = Int32(clamping: error.attempts)
         status = error.status
         httpStatus = Int32(clamping: error.httpStatus)
         message = CStringCopy(error.message)
@@ -157,7 +159,10 @@ private func options(from c: UnsafePointer<hss_client_options>?) throws -> Clien
     result.proxyPassword = secret(o.proxy_password)
     result.noProxy = try text(o.no_proxy, "no_proxy")
     result.allowCleartextProxy = o.allow_cleartext_proxy != 0
-    result.trace = Trace(function: o.trace, user: o.trace_user)
+    result.trace = Trace(function: o.trace, user: o.trace_user, level: o.trace_level)
+    result.maxAttempts = Int(o.max_attempts)
+    result.retryBaseMs = o.retry_base_ms
+    result.retryCapMs = o.retry_cap_ms
     return result
 }
 
@@ -368,6 +373,11 @@ public func hss_error_service_message(_ err: OpaquePointer!) -> UnsafePointer<CC
 @c @implementation
 public func hss_error_request_id(_ err: OpaquePointer!) -> UnsafePointer<CChar>! {
     errorBox(err)?.requestID.pointer.map { UnsafePointer($0) } ?? emptyCString
+}
+
+@c @implementation
+public func hss_error_attempts(_ err: OpaquePointer!) -> Int32 {
+    errorBox(err)?.attempts ?? 0
 }
 
 @c @implementation

@@ -12,28 +12,97 @@ package final class IdentityHTTP {
     package let transport: CurlTransport
     package let direct: CurlTransport
     package let userAgent: String
+    package let retry: RetryPolicy
+    package let budget: RetryBudget
+    package let trace: Trace
+    package let clock = SigningClock()
 
-    package init(transport: CurlTransport, userAgent: String) throws {
+    package init(
+        transport: CurlTransport, userAgent: String, retry: RetryPolicy = RetryPolicy(),
+        budget: RetryBudget = RetryBudget(), trace: Trace = Trace()
+    ) throws {
         self.transport = transport
         var settings = transport.settings
         settings.proxy = .direct
         direct = try CurlTransport(settings)
         self.userAgent = userAgent
+        self.retry = retry
+        self.budget = budget
+        self.trace = trace
+    }
+
+    /// The headers read from an error answer, last in a response's headers.
+    package static let errorHeaders = ["Retry-After", "Date"]
+
+    /// Runs `attempt` until it answers something other than 429/5xx or a
+    /// broken transport, within the client's retry policy and budget (hss.h,
+    /// "Retries"). `attempt` must ask for `errorHeaders`. A service that
+    /// cannot even be connected to is not tried again when
+    /// `retryConnectFailures` is false (a probe: the metadata service off
+    /// the cloud).
+    package func withRetries(
+        _ what: String, retryConnectFailures: Bool = true, _ attempt: () throws -> HTTPResponse
+    ) throws -> HTTPResponse {
+        var made = 0
+        while true {
+            made += 1
+            var failure: HSSError
+            let started = trace.wants(HSS_TRACE_DEBUG) ? monotonicMs() : 0
+            if started != 0 { trace.emit(HSS_TRACE_DEBUG, "> \(what)") }
+            do {
+                var response = try attempt()
+                response.attempts = made
+                if started != 0 {
+                    trace.emit(HSS_TRACE_DEBUG, "< HTTP \(response.status) in \(monotonicMs() - started) ms")
+                }
+                guard [429, 500, 502, 503, 504].contains(response.status), made < retry.maxAttempts else {
+                    if response.status < 400 { budget.refund() }
+                    return response
+                }
+                failure = HSSError(HSS_E_HTTP_SERVER, "HTTP \(response.status)")
+                failure.httpStatus = response.status
+                let retryAfter = response.headers.count >= 2 ? response.headers[response.headers.count - 2] : nil
+                failure.retryAfterMs = retryAfter.flatMap { HTTPDate.retryAfterMs($0.string(), now: Int(time(nil))) }
+            } catch var error as HSSError {
+                error.attempts = made
+                if started != 0 { trace.emit(HSS_TRACE_DEBUG, "< \(error.message)") }
+                guard RetryPolicy.isRetryable(error), made < retry.maxAttempts,
+                    retryConnectFailures || !error.connectFailed
+                else { throw error }
+                failure = error
+            }
+            guard budget.withdraw(after: failure) else {
+                trace.emit(HSS_TRACE_INFO, "\(what): \(failure.message); the retry budget is spent, not retrying")
+                failure.attempts = made
+                failure.message += " (the retry budget is spent)"
+                throw failure
+            }
+            let delay = retry.delayMs(afterFailure: made, retryAfterMs: failure.retryAfterMs)
+            trace.emit(
+                HSS_TRACE_INFO,
+                "\(what): attempt \(made) of \(retry.maxAttempts) failed (\(failure.message)); retrying in \(delay) ms")
+            sleepMs(delay)
+        }
     }
 
     /// One request; `headers` are sent as given, with User-Agent added and
     /// libcurl's Accept removed (a JSON body gets its Content-Type).
     package func send(
         _ method: HTTPMethod, _ url: String, headers: [Header] = [], body: SecureBuffer? = nil,
-        direct: Bool = false, timeouts: Timeouts? = nil, wantedHeaders: [String] = [], redactor: Redactor
+        direct: Bool = false, timeouts: Timeouts? = nil, wantedHeaders: [String] = [], redactor: Redactor,
+        retryConnectFailures: Bool = true
     ) throws -> HTTPResponse {
         var all = headers + [Header("User-Agent", userAgent)]
         if body != nil { all.append(Header("Content-Type", "application/json;charset=UTF-8")) }
         var lines = all.map(IdentityHTTP.line) + [SecureBuffer("Accept:")]
         if method != .get && body == nil { lines.append(SecureBuffer("Content-Type:")) }
-        return try (direct ? self.direct : transport).send(
-            method, url: SecureBuffer(url), headerLines: lines, body: body, timeouts: timeouts,
-            wantedHeaders: wantedHeaders, redactor: redactor)
+        let target = direct ? self.direct : transport
+        let address = SecureBuffer(url)
+        return try withRetries("\(method.rawValue) \(url)", retryConnectFailures: retryConnectFailures) {
+            try target.send(
+                method, url: address, headerLines: lines, body: body, timeouts: timeouts,
+                wantedHeaders: wantedHeaders, errorHeaders: IdentityHTTP.errorHeaders, redactor: redactor)
+        }
     }
 
     package static func line(_ header: Header) -> SecureBuffer {

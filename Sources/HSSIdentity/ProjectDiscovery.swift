@@ -31,51 +31,73 @@ package enum ProjectDiscovery {
     }
 
     package static func projectID(
-        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, now: time_t = time(nil)
+        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP
     ) throws -> String {
         let key = credentials.accessKey.map { "\($0)\n\(region)\n\(iam.base)" }
         return try cache.withLock { known in
             if let key, let project = known[key] { return project }
-            let project = try lookUp(region: region, iam: iam, credentials: credentials, http: http, now: now)
+            let project = try lookUp(region: region, iam: iam, credentials: credentials, http: http)
             if let key { known[key] = project }
             return project
         }
     }
 
     private static func lookUp(
-        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, now: time_t
+        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP
     ) throws -> String {
-
         let path = "/v3/projects"
         let query = Signer.canonicalQuery([("name", SecureBuffer(region))])
-        var headers = [Header("Host", iam.host), Header("User-Agent", http.userAgent)]
         var redactor = Redactor()
         for secret in credentials.secrets { redactor.add(secret) }
-        var lines: [SecureBuffer]
-        switch credentials.keys {
-        case .signed(let accessKey, let secretKey, let token):
-            let date = Signer.sdkDate(now)
-            headers.append(Header("X-Sdk-Date", date))
-            if let token { headers.append(Header(name: "X-Security-Token", value: token)) }
-            let authorization = SecureBuffer(capacity: 192)
-            authorization.append("Authorization: ")
-            try Signer(accessKey: accessKey, secretKey: secretKey).appendAuthorization(
-                to: authorization, method: "GET", canonicalURI: Signer.canonicalURI(path: path), query: query,
-                headers: CanonicalHeaders(headers), date: date)
-            lines = headers.map(IdentityHTTP.line) + [authorization]
-        case .token(let token):
-            lines = (headers + [Header(name: "X-Auth-Token", value: token)]).map(IdentityHTTP.line)
+        /// The request's header lines, signed at `now` (again for each attempt).
+        func lines(_ now: time_t) throws -> [SecureBuffer] {
+            var headers = [Header("Host", iam.host), Header("User-Agent", http.userAgent)]
+            var lines: [SecureBuffer]
+            switch credentials.keys {
+            case .signed(let accessKey, let secretKey, let token):
+                let date = Signer.sdkDate(now)
+                headers.append(Header("X-Sdk-Date", date))
+                if let token { headers.append(Header(name: "X-Security-Token", value: token)) }
+                let authorization = SecureBuffer(capacity: 192)
+                authorization.append("Authorization: ")
+                try Signer(accessKey: accessKey, secretKey: secretKey).appendAuthorization(
+                    to: authorization, method: "GET", canonicalURI: Signer.canonicalURI(path: path), query: query,
+                    headers: CanonicalHeaders(headers), date: date)
+                lines = headers.map(IdentityHTTP.line) + [authorization]
+            case .token(let token):
+                lines = (headers + [Header(name: "X-Auth-Token", value: token)]).map(IdentityHTTP.line)
+            }
+            return lines + [SecureBuffer("Accept:")]
         }
-        lines.append(SecureBuffer("Accept:"))
         let url = SecureBuffer(iam.base + path + "?")
         url.append(query)
-        let answer: HTTPResponse
-        do {
-            answer = try http.transport.send(
-                .get, url: url, headerLines: lines, wantedHeaders: ["X-IAM-Trace-Id"], redactor: redactor)
-        } catch var error as HSSError {
-            error.message = "looking up the project id of region '\(region)' in IAM at \(iam.base): \(error.message)"
-            throw error
+        var answer: HTTPResponse
+        var skewCorrected = false
+        while true {
+            do {
+                answer = try http.withRetries("GET \(iam.base)\(path)?name=\(region)") {
+                    try http.transport.send(
+                        .get, url: url, headerLines: try lines(http.clock.now()), wantedHeaders: ["X-IAM-Trace-Id"],
+                        errorHeaders: IdentityHTTP.errorHeaders, redactor: redactor)
+                }
+            } catch var error as HSSError {
+                error.message =
+                    "looking up the project id of region '\(region)' in IAM at \(iam.base): \(error.message)"
+                throw error
+            }
+            // An expired signature (the clock is off): once, sign again with IAM's time.
+            guard answer.status == 401, !skewCorrected,
+                let date = (answer.headers.last ?? nil).flatMap({ HTTPDate.parse($0.string()) }),
+                ServiceErrorBody.describe(
+                    status: answer.status, body: answer.body, requestID: "", redactor: redactor, service: "IAM"
+                ).code == "APIGW.0303"
+            else { break }
+            let offset = http.clock.correct(serverDate: date)
+            skewCorrected = true
+            http.trace.emit(
+                HSS_TRACE_INFO,
+                "IAM refused the signature as expired (APIGW.0303): its clock is \(offset) s from ours; "
+                    + "signing again with its time")
         }
         let trace = (answer.headers.first ?? nil).map { RequestID.sanitize($0.bytes, redactor: redactor) } ?? ""
         let traceNote = trace.isEmpty ? "" : " (X-IAM-Trace-Id=\(trace))"
@@ -85,6 +107,7 @@ package enum ProjectDiscovery {
                 requestID: answer.requestID.isEmpty ? trace : answer.requestID,
                 redactor: redactor, service: "IAM")
             error.message = "looking up the project id of region '\(region)' in IAM at \(iam.base): \(error.message)"
+            error.attempts = answer.attempts + (skewCorrected ? 1 : 0)
             throw error
         }
         // The document reads the body in place: keep the body alive while it is read.

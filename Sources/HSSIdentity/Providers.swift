@@ -299,6 +299,10 @@ package final class MetadataProvider: CredentialProvider {
     /// The session token and when it was fetched; nil with IMDSv1.
     private var session: (token: SecureBuffer, fetchedAt: Int)?
     private var tokenRefusedAt: Int?
+    /// Whether the service ever answered. Until it has, a failure to connect
+    /// is not retried: off the cloud there is no metadata service, and the
+    /// chain should move on at once.
+    private var reached = false
     private static let tokenTTL = 21_600
     private static let timeouts = Timeouts(connectMs: 3000, totalMs: 6000)
 
@@ -348,16 +352,19 @@ package final class MetadataProvider: CredentialProvider {
 
     private func securityKey(_ http: IdentityHTTP, base: EndpointURL) throws -> HTTPResponse {
         let headers = session.map { [Header(name: "X-Metadata-Token", value: $0.token)] } ?? []
-        return try http.send(
+        let answer = try http.send(
             .get, base.base + "/openstack/latest/securitykey", headers: headers, direct: true,
-            timeouts: MetadataProvider.timeouts, redactor: redactor)
+            timeouts: MetadataProvider.timeouts, redactor: redactor, retryConnectFailures: reached)
+        reached = true
+        return answer
     }
 
     private func fetchToken(_ http: IdentityHTTP, base: EndpointURL, now: Int, mustWork: Bool) throws {
         let answer = try http.send(
             .put, base.base + "/meta-data/latest/api/token",
             headers: [Header("X-Metadata-Token-Ttl-Seconds", String(MetadataProvider.tokenTTL))], direct: true,
-            timeouts: MetadataProvider.timeouts, redactor: redactor)
+            timeouts: MetadataProvider.timeouts, redactor: redactor, retryConnectFailures: reached)
+        reached = true
         switch answer.status {
         case 200..<300:
             let token = answer.body.trimmed()

@@ -26,6 +26,8 @@ package final class HSSClient {
     private let renewal = Mutex<Void>(())
     /// The endpoint that answered last (failover is sticky).
     private let activeEndpoint = Atomic<Int>(0)
+    /// Shared by every call of the client, identity calls included.
+    private let budget = RetryBudget()
     /// Texts handed to C by setting(_:), kept until the client goes.
     private let published = Mutex<[String: UnsafeMutablePointer<CChar>]>([:])
 
@@ -40,7 +42,9 @@ package final class HSSClient {
                 connectTimeoutMs: configuration.connectTimeoutMs,
                 timeoutMs: configuration.timeoutMs,
                 caBundle: configuration.caBundle, caPath: configuration.caPath, proxy: configuration.proxy))
-        identityHTTP = try IdentityHTTP(transport: transport, userAgent: configuration.userAgent)
+        identityHTTP = try IdentityHTTP(
+            transport: transport, userAgent: configuration.userAgent, retry: configuration.retry, budget: budget,
+            trace: configuration.trace)
         chain = configuration.credentials == nil ? CredentialChain() : nil
     }
 
@@ -217,7 +221,7 @@ package final class HSSClient {
 
     /// Runs one operation: its inputs are checked before anything is sent,
     /// and its answer must be a strict JSON object.
-    package func perform<O: Operation>(_ operation: O, now: time_t = time(nil)) throws -> O.Output {
+    package func perform<O: Operation>(_ operation: O, now: time_t? = nil) throws -> O.Output {
         try operation.validate()
         let response = try send(operation.request(), now: now)
         do {
@@ -240,19 +244,85 @@ package final class HSSClient {
         }
     }
 
+    /// The time to sign with: the local clock, corrected by what the
+    /// gateway's clock said (clock skew).
+    package func signingTime() -> time_t { identityHTTP.clock.now() }
+
     /// Sends a request and returns its 2xx answer; any other answer is
-    /// thrown as the HSSError that describes it. When an endpoint cannot be
-    /// reached (name, connection, TLS), the next one is tried, and the one
-    /// that answers is kept for later calls.
-    package func send(_ request: Request, now: time_t = time(nil)) throws -> HTTPResponse {
-        let session = try self.session(now: Int(now))
+    /// thrown as the HSSError that describes it. Failed attempts are tried
+    /// again within the retry policy, the budget and the deadline
+    /// (timeout_ms for the whole call); an expired signature (APIGW.0303)
+    /// is signed again at once with the gateway's time. `now` fixes the
+    /// signing time (tests, benchmarks).
+    package func send(_ request: Request, now: time_t? = nil) throws -> HTTPResponse {
+        let deadline = monotonicMs() + configuration.timeoutMs
+        let session = try self.session(now: Int(time(nil)))
+        let policy = configuration.retry
+        var sent = 0  // requests made, the clock-skew retry included
+        var counted = 0  // attempts counted against max_attempts
+        var skewCorrected = false
+        while true {
+            sent += 1
+            counted += 1
+            let left = deadline - monotonicMs()
+            // The first attempt normally has the whole timeout, which the handles already use.
+            let timeouts =
+                left < configuration.timeoutMs - 10
+                ? Timeouts(connectMs: min(configuration.connectTimeoutMs, max(left, 1)), totalMs: max(left, 1)) : nil
+            do {
+                let response = try sendToAnEndpoint(
+                    request, session: session, now: now ?? signingTime(), timeouts: timeouts)
+                budget.refund()
+                return response
+            } catch var error as HSSError {
+                error.attempts = sent
+                if !skewCorrected, now == nil, SigningClock.isSkew(error), let serverDate = error.serverDate {
+                    let offset = identityHTTP.clock.correct(serverDate: serverDate)
+                    skewCorrected = true
+                    counted -= 1
+                    configuration.trace.emit(
+                        HSS_TRACE_INFO,
+                        "the gateway refused the signature as expired (APIGW.0303): its clock is \(offset) s "
+                            + "from ours; signing again with its time")
+                    continue
+                }
+                guard RetryPolicy.isRetryable(error), counted < policy.maxAttempts else {
+                    if sent > 1 { error.message += " (after \(sent) attempts)" }
+                    throw error
+                }
+                let delay = policy.delayMs(afterFailure: counted, retryAfterMs: error.retryAfterMs)
+                guard monotonicMs() + delay < deadline else {
+                    configuration.trace.emit(
+                        HSS_TRACE_INFO, "attempt \(counted) failed (\(error.message)); no time left within timeout_ms")
+                    error.message += " (no time left within timeout_ms to retry\(sent > 1 ? "; \(sent) attempts" : ""))"
+                    throw error
+                }
+                guard budget.withdraw(after: error) else {
+                    configuration.trace.emit(
+                        HSS_TRACE_INFO, "attempt \(counted) failed (\(error.message)); the retry budget is spent")
+                    error.message += " (the client's retry budget is spent\(sent > 1 ? "; \(sent) attempts" : ""))"
+                    throw error
+                }
+                configuration.trace.emit(
+                    HSS_TRACE_INFO,
+                    "attempt \(counted) of \(policy.maxAttempts) failed (\(error.message)); retrying in \(delay) ms")
+                sleepMs(delay)
+            }
+        }
+    }
+
+    /// One attempt: the endpoint in use, then (when it cannot be reached:
+    /// name, connection, TLS) the next ones; the one that answers is kept.
+    private func sendToAnEndpoint(
+        _ request: Request, session: Session, now: time_t, timeouts: Timeouts?
+    ) throws -> HTTPResponse {
         let count = configuration.endpoints.count
         let first = activeEndpoint.load(ordering: .relaxed)
         var failures: [String] = []
         for step in 0..<count {
             let index = (first + step) % count
             do {
-                let response = try send(request, session: session, endpoint: index, now: now)
+                let response = try send(request, session: session, endpoint: index, now: now, timeouts: timeouts)
                 if index != first { activeEndpoint.store(index, ordering: .relaxed) }
                 return response
             } catch var error as HSSError where error.connectFailed && count > 1 {
@@ -270,7 +340,9 @@ package final class HSSClient {
         throw HSSError(HSS_E_INTERNAL, "no endpoint to send to")
     }
 
-    private func send(_ request: Request, session: Session, endpoint index: Int, now: time_t) throws -> HTTPResponse {
+    private func send(
+        _ request: Request, session: Session, endpoint index: Int, now: time_t, timeouts: Timeouts?
+    ) throws -> HTTPResponse {
         let endpoint = configuration.endpoints[index]
         var redactor = session.redactor
         for parameter in request.query where parameter.isSecret { redactor.add(parameter.value) }
@@ -300,19 +372,86 @@ package final class HSSClient {
         }
         guard url.isValid, query.isValid else { throw HSSError(HSS_E_OUT_OF_MEMORY, "could not build the request") }
 
-        let response = try transport.send(request.method, url: url, headerLines: lines, redactor: redactor)
+        let trace = configuration.trace
+        let started = trace.wants(HSS_TRACE_DEBUG) ? monotonicMs() : 0
+        if started != 0 {
+            traceRequest(
+                request, path: path, query: query, lines: lines, session: session, index: index, now: now,
+                url: url, redactor: redactor)
+        }
+        let response: HTTPResponse
+        do {
+            response = try transport.send(
+                request.method, url: url, headerLines: lines, timeouts: timeouts,
+                errorHeaders: ["Retry-After", "Date"],
+                redactor: redactor)
+        } catch let error as HSSError {
+            if started != 0 { trace.emit(HSS_TRACE_DEBUG, "< \(error.message) after \(monotonicMs() - started) ms") }
+            throw error
+        }
+        if started != 0 {
+            trace.emit(
+                HSS_TRACE_DEBUG,
+                "< HTTP \(response.status) in \(monotonicMs() - started) ms"
+                    + (response.requestID.isEmpty ? "" : " (request id \(response.requestID))"))
+        }
         switch response.status {
         case 200..<300:
             return response
         case 400..<600:
-            throw ServiceErrorBody.describe(
+            var error = ServiceErrorBody.describe(
                 status: response.status, body: response.body,
                 requestID: response.requestID, redactor: redactor)
+            if response.headers.count == 2 {
+                let local = Int(time(nil))
+                error.retryAfterMs = response.headers[0].flatMap { HTTPDate.retryAfterMs($0.string(), now: local) }
+                error.serverDate = response.headers[1].flatMap { HTTPDate.parse($0.string()) }
+            }
+            if started != 0, !error.serviceMessage.isEmpty {
+                for line in error.serviceMessage.split(separator: "\n", omittingEmptySubsequences: false) {
+                    trace.emit(HSS_TRACE_DEBUG, "< \(line)")
+                }
+            }
+            throw error
         default:
             var error = HSSError(HSS_E_BAD_RESPONSE, "unexpected HTTP status \(response.status) from the service")
             error.httpStatus = response.status
             error.requestID = response.requestID
             throw error
+        }
+    }
+
+    /// Debug lines for one request: what was signed and what is sent, every
+    /// secret starred (hss.h, hss_trace_fn).
+    private func traceRequest(
+        _ request: Request, path: String, query: SecureBuffer, lines: [SecureBuffer], session: Session, index: Int,
+        now: time_t, url: SecureBuffer, redactor: Redactor
+    ) {
+        let trace = configuration.trace
+        trace.emit(HSS_TRACE_DEBUG, "> \(request.method.rawValue) \(redactor.redact(url.bytes))")
+        if session.signer != nil {
+            let date = Signer.sdkDate(now)
+            let canonical = Signer.canonicalRequest(
+                method: request.method.rawValue, canonicalURI: Signer.canonicalURI(path: path), query: query,
+                headers: session.fixedHeaders[index].merging(request.headers + [Header("X-Sdk-Date", date)]))
+            for line in redactor.redact(canonical.request.bytes).split(
+                separator: "\n", omittingEmptySubsequences: false)
+            {
+                trace.emit(HSS_TRACE_DEBUG, "canonical request: \(line)")
+            }
+            let toSign = Signer.stringToSign(date: date, canonicalRequest: canonical.request)
+            for line in toSign.string().split(separator: "\n") {
+                trace.emit(HSS_TRACE_DEBUG, "string to sign: \(line)")
+            }
+        }
+        let accessKey = session.credentials.accessKey
+        for line in lines {
+            var text = redactor.redact(line.bytes)
+            if let accessKey, text.hasPrefix("Authorization: ") {
+                text = text.replacingFirst(
+                    "Access=\(accessKey),", with: "Access=\(session.credentials.maskedAccessKey),")
+            }
+            trace.emit(HSS_TRACE_DEBUG, "> \(text)")
         }
     }
 
@@ -382,6 +521,20 @@ package final class HSSClient {
     /// A warning for the user about the configuration (a credentials file
     /// that others can read), if any.
     package var warning: String? { chain?.warning }
+}
+
+extension String {
+    /// The text with the first `target` replaced (without the regex module).
+    fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
+        let text = Array(utf8)
+        let needle = Array(target.utf8)
+        guard !needle.isEmpty, needle.count <= text.count else { return self }
+        for start in 0...(text.count - needle.count) where Array(text[start..<(start + needle.count)]) == needle {
+            return String(decoding: text[..<start], as: UTF8.self) + replacement
+                + String(decoding: text[(start + needle.count)...], as: UTF8.self)
+        }
+        return self
+    }
 }
 
 extension JSONDocument {

@@ -24,6 +24,9 @@ package struct ClientOptions {
     package var noProxy: String?
     package var allowCleartextProxy = false
     package var trace = Trace()
+    package var maxAttempts = 0
+    package var retryBaseMs = 0
+    package var retryCapMs = 0
     /// Where region/endpoint, project id and credentials came from:
     /// "options", or "environment" for what fromEnvironment read.
     package var locationSource = Source.options
@@ -86,6 +89,9 @@ package struct ClientOptions {
         noProxy = overrides.noProxy ?? noProxy
         allowCleartextProxy = overrides.allowCleartextProxy || allowCleartextProxy
         if overrides.trace.isOn { trace = overrides.trace }
+        if overrides.maxAttempts != 0 { maxAttempts = overrides.maxAttempts }
+        if overrides.retryBaseMs != 0 { retryBaseMs = overrides.retryBaseMs }
+        if overrides.retryCapMs != 0 { retryCapMs = overrides.retryCapMs }
     }
 }
 
@@ -130,6 +136,7 @@ package final class ClientConfiguration {
     package let proxy: ProxySettings
     package let userAgent: String
     package let trace: Trace
+    package let retry: RetryPolicy
 
     package init(_ options: ClientOptions) throws {
         // Where to connect.
@@ -199,6 +206,7 @@ package final class ClientConfiguration {
         }
 
         trace = options.trace
+        retry = try ClientConfiguration.retryPolicy(options)
         var agent = "libhss/\(HSS_VERSION_STRING)"
         if let suffix = options.userAgentSuffix {
             try Validation.checkHeaderValue(
@@ -343,6 +351,26 @@ package final class ClientConfiguration {
             if !name.isEmpty, host == name || host.hasSuffix("." + name) { return nil }
         }
         return options.proxy == nil ? "the environment's proxy (http_proxy or all_proxy)" : "the proxy option's proxy"
+    }
+
+    private static func retryPolicy(_ options: ClientOptions) throws -> RetryPolicy {
+        guard (0...10).contains(options.maxAttempts) else {
+            throw HSSError.invalid("max_attempts must be 0 (the default, 3) to 10")
+        }
+        guard (0...60_000).contains(options.retryBaseMs) else {
+            throw HSSError.invalid("retry_base_ms must be 0 (the default, 200) to 60000")
+        }
+        guard (0...600_000).contains(options.retryCapMs) else {
+            throw HSSError.invalid("retry_cap_ms must be 0 (the default, 20000) to 600000")
+        }
+        let policy = RetryPolicy(
+            maxAttempts: options.maxAttempts == 0 ? RetryPolicy.defaultAttempts : options.maxAttempts,
+            baseMs: options.retryBaseMs == 0 ? RetryPolicy.defaultBaseMs : options.retryBaseMs,
+            capMs: options.retryCapMs == 0 ? RetryPolicy.defaultCapMs : options.retryCapMs)
+        guard policy.capMs >= policy.baseMs else {
+            throw HSSError.invalid("retry_cap_ms must be at least retry_base_ms")
+        }
+        return policy
     }
 
     private static func timeout(_ value: Int, field: String, default fallback: Int) throws -> Int {

@@ -9,7 +9,8 @@ import HSSBase
 ///         endpoints: [https://e1.example.com, https://e2.example.com]
 ///         endpoint: https://e3.example.com   # appended after `endpoints`
 ///
-/// Parsed with libyaml's event parser, walking only what we need. Where the
+/// Parsed with libyaml's event parser (loaded when a file is read: see
+/// chss_yaml_load), walking only what we need. Where the
 /// official SDK crashes (an empty file, a service whose value is not a list
 /// of mappings) or guesses, this refuses with a message naming the file and
 /// line. Anchors and aliases are refused outright: no alias expansion bombs.
@@ -36,6 +37,9 @@ package enum RegionsFile {
             throw Failure(message: error.describe(what))
         }
         guard !contents.isEmpty else { throw Failure(message: "\(what) is empty") }
+        guard chss_yaml_load() == 1 else {
+            throw Failure(message: "reading the \(what) needs libyaml (Debian: apt install libyaml-0-2)")
+        }
         // libyaml reads the buffer's memory: keep the buffer alive until the parse ends.
         return try withExtendedLifetime(contents) { () throws(Failure) in
             try Events(contents.bytes, what: what).document(service: service, region: region)
@@ -57,16 +61,16 @@ private final class Events {
     /// The bytes are borrowed: they must outlive this object.
     init(_ bytes: UnsafeBufferPointer<UInt8>, what: String) throws(RegionsFile.Failure) {
         self.what = what
-        guard yaml_parser_initialize(parser) == 1 else {
+        guard chss_yaml_parser_initialize(parser) == 1 else {
             throw RegionsFile.Failure(message: "\(what) cannot be parsed: out of memory")
         }
         initialized = true
-        yaml_parser_set_input_string(parser, bytes.baseAddress, bytes.count)
+        chss_yaml_parser_set_input_string(parser, bytes.baseAddress, bytes.count)
     }
 
     deinit {
-        if holdsEvent { yaml_event_delete(&event) }
-        if initialized { yaml_parser_delete(parser) }
+        if holdsEvent { chss_yaml_event_delete(&event) }
+        if initialized { chss_yaml_parser_delete(parser) }
         parser.deallocate()
     }
 
@@ -186,9 +190,9 @@ private final class Events {
     /// Moves to the next event and returns its type.
     @discardableResult
     private func next() throws(RegionsFile.Failure) -> yaml_event_type_t {
-        if holdsEvent { yaml_event_delete(&event) }
+        if holdsEvent { chss_yaml_event_delete(&event) }
         holdsEvent = false
-        guard yaml_parser_parse(parser, &event) == 1 else { throw syntaxError() }
+        guard chss_yaml_parser_parse(parser, &event) == 1 else { throw syntaxError() }
         holdsEvent = true
         let anchor: UnsafeMutablePointer<yaml_char_t>? =
             switch event.type {

@@ -22,7 +22,10 @@ package struct HTTPResponse {
     package let requestID: String
     /// The values of the headers the caller asked for, in its order (nil:
     /// absent), in wiped memory: one may be a token (X-Subject-Token).
+    /// wantedHeaders first, then, for a >= 400 answer, errorHeaders.
     package var headers: [SecureBuffer?] = []
+    /// How many attempts it took (IdentityHTTP.withRetries).
+    package var attempts = 1
 }
 
 /// Connect and total timeouts of one request, in milliseconds.
@@ -144,7 +147,7 @@ package final class CurlTransport {
     package func send(
         _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer],
         body: SecureBuffer? = nil, timeouts: Timeouts? = nil, wantedHeaders: [String] = [],
-        redactor: Redactor
+        errorHeaders: [String] = [], redactor: Redactor
     ) throws -> HTTPResponse {
         guard let handle = idle.withLock({ $0.take() }) ?? makeHandle() else {
             throw HSSError(HSS_E_OUT_OF_MEMORY, "could not create a libcurl handle")
@@ -243,7 +246,9 @@ package final class CurlTransport {
             throw error
         }
         var response = HTTPResponse(status: status, body: sink.body, requestID: requestID(handle, redactor: redactor))
-        response.headers = wantedHeaders.map { header(handle, $0) }
+        // errorHeaders only for an error answer: a success pays nothing for them.
+        let names = status >= 400 ? wantedHeaders + errorHeaders : wantedHeaders
+        if !names.isEmpty { response.headers = names.map { header(handle, $0) } }
         return response
     }
 

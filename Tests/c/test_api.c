@@ -18,7 +18,9 @@
  *            HSS_TEST_FROM_ENV=null  ... with overrides == NULL
  *            (version 2: HSS_TEST_IAM_ENDPOINT, HSS_TEST_PROXY,
  *            HSS_TEST_PROXY_USERNAME, HSS_TEST_PROXY_PASSWORD,
- *            HSS_TEST_NO_PROXY, HSS_TEST_ALLOW_CLEARTEXT_PROXY)
+ *            HSS_TEST_NO_PROXY, HSS_TEST_ALLOW_CLEARTEXT_PROXY,
+ *            HSS_TEST_TRACE_LEVEL, HSS_TEST_MAX_ATTEMPTS,
+ *            HSS_TEST_RETRY_BASE_MS, HSS_TEST_RETRY_CAP_MS)
  *   request  HSS_TEST_REGISTRY_ADDR, HSS_TEST_NAMESPACE, HSS_TEST_USERNAME,
  *            HSS_TEST_PASSWORD, HSS_TEST_EPID (unset: a harmless default,
  *            none for HSS_TEST_EPID)
@@ -92,6 +94,7 @@ static void print_error(const char *what, hss_status returned, const hss_error *
         fprintf(stderr, "hss_error.http_status=%d\n", hss_error_http_status(err));
         fprintf(stderr, "hss_error.code=%s\n", hss_error_code(err));
         fprintf(stderr, "hss_error.request_id=%s\n", hss_error_request_id(err));
+        fprintf(stderr, "hss_error.attempts=%d\n", hss_error_attempts(err));
         fprintf(stderr, "hss_error.message=%s\n", hss_error_message(err));
         /* Last: the service's message may span lines. */
         fprintf(stderr, "hss_error.msg=%s\n", hss_error_service_message(err));
@@ -365,6 +368,10 @@ static void options_from_env(hss_client_options *o)
     o->proxy_password = getenv("HSS_TEST_PROXY_PASSWORD");
     o->no_proxy = getenv("HSS_TEST_NO_PROXY");
     o->allow_cleartext_proxy = (int)env_long("HSS_TEST_ALLOW_CLEARTEXT_PROXY", 0);
+    o->trace_level = (int)env_long("HSS_TEST_TRACE_LEVEL", 0);
+    o->max_attempts = (int)env_long("HSS_TEST_MAX_ATTEMPTS", 0);
+    o->retry_base_ms = env_long("HSS_TEST_RETRY_BASE_MS", 0);
+    o->retry_cap_ms = env_long("HSS_TEST_RETRY_CAP_MS", 0);
 }
 
 static hss_status client_from_env(hss_client **out, hss_error **err)
@@ -1113,7 +1120,8 @@ static void *must_malloc(size_t size)
 #define CHECK_V2_OPTIONS_DEFAULT(what, o) \
     CHECK((o)->iam_endpoint == NULL && (o)->proxy == NULL && (o)->proxy_username == NULL && \
               (o)->proxy_password == NULL && (o)->no_proxy == NULL && (o)->allow_cleartext_proxy == 0 && \
-              (o)->trace == NULL && (o)->trace_user == NULL, \
+              (o)->trace == NULL && (o)->trace_user == NULL && (o)->trace_level == 0 && (o)->max_attempts == 0 && \
+              (o)->retry_base_ms == 0 && (o)->retry_cap_ms == 0, \
           "%s: a version 2 field is not its default", what)
 #define CHECK_V1_REQUEST_DEFAULT(what, r, v) \
     CHECK((r)->version == (v) && (r)->registry_addr == NULL && (r)->namespace_name == NULL && (r)->username == NULL && \
@@ -1134,7 +1142,7 @@ static void case_init(void)
     /* A tripwire: the current options are version 2's, the request version
      * 1's. When a version adds fields, check them below, and add their
      * older-version default case. */
-    CHECK(HSS_CLIENT_OPTIONS_VERSION == 2 && sizeof o == offsetof(hss_client_options, trace_user) + sizeof(void *),
+    CHECK(HSS_CLIENT_OPTIONS_VERSION == 2 && sizeof o == offsetof(hss_client_options, retry_cap_ms) + sizeof(long),
           "hss_client_options has grown: check its new fields in case_init");
     CHECK(HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION == 1 && sizeof r == sizeof *r1,
           "hss_image_upload_command_request has grown: check its new fields in case_init");

@@ -15,7 +15,7 @@ against the official SDK by Tests/emulator/test_emulator.py and Tests/vectors/si
 Usage:
     python3 hss_emulator.py [--host 127.0.0.1] [--port 0] [--tls-cert F --tls-key F]
                             [--credentials AK:SK ...] [--token TOKEN ...] [--identity JSON]
-                            [--port-file F] [--verbose]
+                            [--port-file F] [--clock-offset SECONDS] [--verbose]
 
 Prints exactly one line `HSS_EMULATOR_PORT=<port>` once listening; runs until SIGTERM/SIGINT.
 
@@ -27,7 +27,7 @@ Behaviour summary:
   * 404 APIGW.0101 for any other path or method (checked before auth, like a gateway would).
   * Auth: `Authorization: SDK-HMAC-SHA256 ...` (wins if both are sent) or `X-Auth-Token`.
     AK/SK checks, in order: Authorization well-formed -> X-Sdk-Date present and within
-    15 min (else APIGW.0303) -> AK known -> host, x-sdk-date (and x-security-token if sent)
+    15 min of the server's clock (else APIGW.0303) -> AK known -> host, x-sdk-date (and x-security-token if sent)
     signed -> signature (APIGW.0301 echoing the canonical request, as the real gateway does).
     An AK minted by an identity route (temporary) also needs X-Security-Token = its token, signed,
     and is refused (APIGW.0301) once its expiry has passed.
@@ -40,6 +40,25 @@ Behaviour summary:
   * 200 body: image_command "docker login -u U -p P R && docker load -i hss-scanner.tar &&
     docker push R/N/hss-scanner", fixed images_download_url / swr_image_pull_command, and
     "emulator_echo" with every decoded input (for byte-exact round-trip checks).
+  * Fault script (issue 13): `server.script([action, ...], route="hss")` (or `server.faults[route]`,
+    a list) replaces the answers to the next requests of a route, one action per request, before
+    auth; when the list is empty the route serves normally. Actions (FAULT_KEYS):
+      "pass"                              serve normally
+      {"status": 503}                     a JSON error (X-Request-Id as always); "code" and "msg"
+                                          override FAULT_ERRORS' defaults (429 APIG.0308, 502
+                                          APIGW.0202, 504 APIGW.0203...); "retry_after": "1" or an
+                                          HTTP date adds Retry-After
+      {"reset": True}                     hang up without an answer (RST: SO_LINGER 0)
+      {"stall": seconds}                  wait, then serve normally; server.clear_faults() (and
+                                          shutdown) wakes it, and it then hangs up without answering
+      {"truncate": True}                  200 whose Content-Length exceeds the body sent, then close
+      {"oversize": True}                  a 200 JSON body of OVERSIZE_BODY_SIZE (libhss's cap + 1)
+    server.arrivals lists (route, time.monotonic()) of every request, for the waits between
+    attempts (arrival_times(route)); server.clear_faults() empties the scripts and arrivals and
+    sets the clock right.
+  * Clock: `server.clock_offset` seconds (default 0; --clock-offset) shifts the server's clock: the
+    X-Sdk-Date check (more than 15 minutes away from it -> 401 APIGW.0303, docs/api.md, for the HSS
+    and IAM routes) and the `Date:` header (IMF-fixdate) of every answer.
   * `GET /_emulator/stats[?reset=1][&routes=1]` (no auth) -> {"requests": n, "connections": m},
     with routes=1 also one hit counter per route ("hss", "not_found" and identity.ROUTES' names,
     e.g. "metadata_securitykey"); server.stats() always includes them.
@@ -64,8 +83,10 @@ import secrets
 import signal
 import socket
 import ssl
+import struct
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -113,6 +134,16 @@ STATUS_BEHAVIOURS = {
 HUGE_BODY_SIZE = 8 << 20
 STALL_SECONDS = 30
 REDIRECT_LOCATION = "http://127.0.0.1:1/elsewhere"
+# Fault script (issue 13): the default code and message of an error action, by status. The
+# gateway's where docs/api.md names them; the others are the emulator's own.
+FAULT_ERRORS = {
+    **{status: (code, msg) for status, code, msg in STATUS_BEHAVIOURS.values()},
+    400: ("HSS.0004", "invalid parameter (fault script)"),
+    401: ("APIGW.0301", "Incorrect IAM authentication information: fault script"),
+    503: ("EMU.0503", "Service unavailable (fault script)"),
+}
+FAULT_KEYS = {"status", "code", "msg", "retry_after", "reset", "stall", "truncate", "oversize"}
+OVERSIZE_BODY_SIZE = (256 << 10) + 1  # one byte over libhss's answer cap (include/hss.h)
 REDACTED = "<redacted>"
 REDACTED_HEADERS = {"authorization", "x-security-token", "x-auth-token"}
 
@@ -242,7 +273,11 @@ class EmulatorServer(ThreadingHTTPServer):
         self.requests = 0
         self.connections = 0
         self.route_hits = dict.fromkeys(ROUTE_NAMES, 0)
-        self._huge_body = None
+        self._huge_body = self._oversize_body = None
+        self.faults: dict[str, list] = {}  # route -> fault script (see the module docstring)
+        self.arrivals: list[tuple[str, float]] = []  # (route, time.monotonic()) of every request
+        self.clock_offset = 0.0  # seconds the server's clock is ahead of the true one
+        self._stall_wake = threading.Event()
 
     # -- stats --
     def count_request(self, first_on_connection: bool, route: str = "not_found"):
@@ -266,6 +301,48 @@ class EmulatorServer(ThreadingHTTPServer):
     def stats(self, reset: bool = False) -> dict:
         return self.snapshot_stats(reset)
 
+    # -- fault script and clock (issue 13) --
+    def script(self, actions: list, route: str = "hss"):
+        """Replace `route`'s fault script: one action per request to it (see the module docstring)."""
+        if route not in ROUTE_NAMES:
+            raise ValueError("unknown route: %s" % route)
+        for action in actions:
+            if action != "pass" and not (isinstance(action, dict) and action and set(action) <= FAULT_KEYS
+                                         and sum(k in action for k in ("status", "reset", "stall", "truncate",
+                                                                       "oversize")) == 1):
+                raise ValueError("not a fault action: %r" % (action,))
+        with self._stats_lock:
+            self.faults[route] = list(actions)
+
+    def clear_faults(self):
+        """No fault script, no arrivals, the true clock; stalled requests hang up unanswered."""
+        with self._stats_lock:
+            self.faults = {}
+            self.arrivals = []
+            self.clock_offset = 0.0
+            self._stall_wake.set()
+            self._stall_wake = threading.Event()
+
+    def take_fault(self, route: str):
+        """Note a request's arrival; its fault action ("pass" when the script is empty)."""
+        with self._stats_lock:
+            self.arrivals.append((route, time.monotonic()))
+            script = self.faults.get(route)
+            return script.pop(0) if script else "pass"
+
+    def arrival_times(self, route: str = "hss") -> list[float]:
+        with self._stats_lock:
+            return [t for r, t in self.arrivals if r == route]
+
+    def now(self) -> _dt.datetime:
+        return _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=self.clock_offset)
+
+    def oversize_body(self) -> bytes:
+        if self._oversize_body is None:
+            head, tail = b'{"image_command":"', b'","images_download_url":"","swr_image_pull_command":""}'
+            self._oversize_body = head + b"x" * (OVERSIZE_BODY_SIZE - len(head) - len(tail)) + tail
+        return self._oversize_body
+
     def huge_body(self) -> bytes:
         if self._huge_body is None:
             head = b'{"image_command":"'
@@ -283,6 +360,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def shutdown(self):
         self.stop_event.set()  # wakes stalled handlers
+        self._stall_wake.set()
         super().shutdown()
         self.server_close()
 
@@ -298,6 +376,10 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
 
     def version_string(self):
         return self.server_version
+
+    def date_time_string(self, timestamp=None):
+        """The Date header (IMF-fixdate), on the server's clock."""
+        return super().date_time_string(time.time() + self.server.clock_offset if timestamp is None else timestamp)
 
     def setup(self):
         super().setup()
@@ -406,6 +488,8 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
         self.server.count_request(first_on_connection=not self._connection_counted, route=route or "not_found")
         self._connection_counted = True
 
+        if self._fault(route or "not_found"):
+            return
         if route is None:
             self._send_error_json(404, "APIGW.0101",
                                   "The API does not exist or has not been published in the environment")
@@ -427,6 +511,42 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
                                   "invalid parameter: X-Project-Id (not the project id of the path)")
             return
         self._serve_api(project_id_bytes, raw_query, auth)
+
+    def _fault(self, route: str) -> bool:
+        """Carry out the route's next fault action; True when it replaced the answer."""
+        action = self.server.take_fault(route)
+        if action == "pass":
+            return False
+        if "stall" in action:
+            if self.server._stall_wake.wait(action["stall"]):  # cleared or shut down meanwhile
+                self.close_connection = True
+                return True
+            return False
+        if action.get("reset"):
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()  # RST; the server's own shutdown of the socket then does nothing
+            return True
+        if action.get("truncate"):
+            body = b'{"image_command":"docker login'
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("X-Request-Id", self.request_id)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body) + 1000))
+            self.end_headers()
+            self.wfile.write(body)
+            return True
+        if action.get("oversize"):
+            self._send(200, self.server.oversize_body())
+            return True
+        status = action["status"]
+        code, msg = FAULT_ERRORS.get(status, ("EMU.%04d" % status, "fault script"))
+        body = {"error_code": action.get("code", code), "error_msg": action.get("msg", msg),
+                "request_id": self.request_id}
+        retry_after = [("Retry-After", action["retry_after"])] if "retry_after" in action else []
+        self._send(status, json.dumps(body).encode("utf-8"), "application/json", retry_after)
+        return True
 
     def _serve_identity(self, route: str, raw_path: bytes, raw_query: bytes, body: bytes):
         headers = [("X-IAM-Trace-Id", self.server.identity.new_trace_id())] if route == "iam_projects" else []
@@ -501,8 +621,8 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
             when = _dt.datetime.strptime(sdk_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.timezone.utc)
         except ValueError:
             fail("X-Sdk-Date is malformed, expected YYYYMMDDTHHMMSSZ", "APIGW.0303")
-        if abs(_dt.datetime.now(_dt.timezone.utc) - when) > MAX_CLOCK_SKEW:
-            fail("the request time (X-Sdk-Date) differs from the server time by more than 15 minutes",
+        if abs(self.server.now() - when) > MAX_CLOCK_SKEW:
+            fail("signature expired: X-Sdk-Date differs from the server time by more than 15 minutes",
                  "APIGW.0303")
 
         ak = fields["Access"]
@@ -729,6 +849,8 @@ def main(argv=None) -> int:
     ap.add_argument("--identity", type=json.loads, metavar="JSON",
                     help='identity settings, e.g. \'{"projects": {"cn-north-4": ["p1", "p2"]}}\' (identity.py)')
     ap.add_argument("--port-file")
+    ap.add_argument("--clock-offset", type=float, default=0.0, metavar="SECONDS",
+                    help="run the server's clock this far ahead (negative: behind)")
     ap.add_argument("--verbose", action="store_true", help="log method and path (never the query)")
     args = ap.parse_args(argv)
 
@@ -738,6 +860,7 @@ def main(argv=None) -> int:
     except (OSError, ValueError, TypeError, ssl.SSLError) as e:
         print("hss_emulator: %s" % e, file=sys.stderr)
         return 2
+    server.clock_offset = args.clock_offset
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -15,6 +15,7 @@ and the `openssl` CLI for the HTTPS tests. Runs in a few seconds.
 """
 
 import datetime as dt
+import email.utils
 import http.client
 import json
 import os
@@ -1150,3 +1151,168 @@ def test_cli_identity_settings(tmp_path):
     bad = subprocess.run([sys.executable, os.path.join(HERE, "hss_emulator.py"), "--identity", '{"nope": 1}'],
                          capture_output=True, text=True, timeout=10)
     assert bad.returncode == 2 and "unknown identity setting: nope" in bad.stderr
+
+
+# ================================================================ fault script and clock (issue 13)
+
+@pytest.fixture()
+def femu(_idserver):
+    """The emulator server with no fault script, no arrivals and a true clock, before and after."""
+    _idserver.clear_faults()
+    yield _idserver
+    _idserver.clear_faults()
+
+
+def port_of(server):
+    return server.server_address[1]
+
+
+def raw_exchange(port, target, headers, timeout=5):
+    """Send one request on a fresh socket and read until the server closes: the raw answer bytes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(("GET %s HTTP/1.1\r\n%s\r\n" % (target, "".join("%s: %s\r\n" % h for h in headers.items())))
+                     .encode("utf-8"))
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def test_fault_script_errors_in_order_then_normal(femu):
+    port = port_of(femu)
+    femu.script([{"status": 503}, {"status": 429, "retry_after": "1"}, {"status": 429, "code": "APIG.0308"},
+                 {"status": 502}, {"status": 504}, {"status": 400},
+                 {"status": 401, "code": "APIGW.0301", "msg": "no"}, "pass",
+                 {"status": 429, "retry_after": "Wed, 21 Oct 2015 07:28:00 GMT"}])
+    answers = [send_signed(port, date=sdk_date()) for _ in range(10)]
+    assert [error_of(a)[:2] for a in answers[:7]] == [
+        (503, "EMU.0503"), (429, "APIG.0308"), (429, "APIG.0308"), (502, "APIGW.0202"), (504, "APIGW.0203"),
+        (400, "HSS.0004"), (401, "APIGW.0301")]
+    assert error_of(answers[6])[2] == "no"
+    assert [a[1]["Retry-After"] for a in answers] == [None, "1"] + [None] * 6 + [
+        "Wed, 21 Oct 2015 07:28:00 GMT", None]
+    assert answers[7][0] == answers[9][0] == 200  # "pass", then the script is empty
+    times = femu.arrival_times("hss")
+    assert len(times) == 10 and times == sorted(times)
+    assert femu.stats()["hss"] == 10
+
+
+def test_fault_script_per_route(femu):
+    port, url = port_of(femu), base_url(femu)
+    femu.script([{"status": 503}], route="iam_projects")
+    femu.script([{"status": 500}], route="metadata_securitykey")
+    assert send_signed(port, date=sdk_date())[0] == 200  # hss: no script
+    status, headers, _ = send(port, *iam_request(url, AK, SK))
+    assert status == 503 and headers["X-IAM-Trace-Id"] is None  # the script answers before the route
+    assert send(port, *iam_request(url, AK, SK))[0] == 200
+    femu.identity.metadata_token = "optional"
+    assert fetch(url + identity.METADATA_SECURITYKEY_PATH)[0] == 500
+    assert fetch(url + identity.METADATA_SECURITYKEY_PATH)[0] == 200
+    assert [r for r, _ in femu.arrivals] == ["hss", "iam_projects", "iam_projects", "metadata_securitykey",
+                                           "metadata_securitykey"]
+    femu.faults["hss"] = [{"status": 502}]  # the attribute itself works too
+    assert error_of(send_signed(port, date=sdk_date()))[0] == 502
+
+
+def test_fault_script_refuses_what_it_cannot_do(femu):
+    for action in [{}, {"nope": 1}, {"status": 503, "reset": True}, {"retry_after": "1"}, "fail", None]:
+        with pytest.raises(ValueError):
+            femu.script([action])
+    with pytest.raises(ValueError):
+        femu.script(["pass"], route="nope")
+    assert femu.faults == {}
+
+
+def test_fault_reset(femu):
+    port = port_of(femu)
+    femu.script([{"reset": True}])
+    with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
+        send_signed(port, date=sdk_date())
+    assert send_signed(port, date=sdk_date())[0] == 200
+    assert len(femu.arrival_times()) == 2
+
+
+def test_fault_truncate(femu):
+    target, headers = signed_request(port_of(femu), date=sdk_date())
+    femu.script([{"truncate": True}])
+    answer = raw_exchange(port_of(femu), target, headers)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = int(re.search(rb"\r\nContent-Length: (\d+)", head).group(1))
+    assert head.startswith(b"HTTP/1.1 200 ") and b"\r\nX-Request-Id: " in head
+    assert 0 < len(body) < length
+
+
+def test_fault_oversize(femu):
+    femu.script([{"oversize": True}])
+    status, headers, body = send_signed(port_of(femu), date=sdk_date())
+    assert status == 200 and len(body) == int(headers["Content-Length"]) == (256 << 10) + 1
+    assert set(json.loads(body)) == {"image_command", "images_download_url", "swr_image_pull_command"}
+
+
+def test_fault_stall_then_answer(femu):
+    femu.script([{"stall": 0.5}])
+    started = time.monotonic()
+    assert send_signed(port_of(femu), date=sdk_date())[0] == 200
+    assert 0.5 <= time.monotonic() - started < 3
+
+
+def test_fault_stall_hangs_up_when_cleared(femu):
+    """A client that gave up leaves a stalled handler; clearing the script (between tests) ends it
+    without an answer, so that a late answer never lands in the next test's records."""
+    target, headers = signed_request(port_of(femu), date=sdk_date())
+    femu.script([{"stall": 30}])
+    threading.Timer(0.3, femu.clear_faults).start()
+    started = time.monotonic()
+    assert raw_exchange(port_of(femu), target, headers) == b""
+    assert time.monotonic() - started < 5
+
+
+def http_date(header):
+    assert re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                        r"\d{4} \d\d:\d\d:\d\d GMT", header), header  # RFC 7231 IMF-fixdate
+    return email.utils.parsedate_to_datetime(header)
+
+
+@pytest.mark.parametrize("minutes", [16, -16])
+def test_clock_offset(femu, sdk_env, minutes):
+    port, url = port_of(femu), base_url(femu)
+    femu.clock_offset = minutes * 60
+    skew = dt.timedelta(minutes=minutes)
+    status, headers, body = send_signed(port, date=sdk_date())
+    assert error_of((status, headers, body))[:2] == (401, "APIGW.0303")
+    assert "signature expired" in json.loads(body)["error_msg"]
+    assert abs(http_date(headers["Date"]) - (dt.datetime.now(dt.timezone.utc) + skew)) < dt.timedelta(seconds=5)
+    # Signed with the server's time (what a client that read Date does): accepted.
+    server_time = http_date(headers["Date"]).strftime("%Y%m%dT%H%M%SZ")
+    assert send_signed(port, date=server_time)[0] == 200
+    # 14 minutes apart is within the window; IAM checks the same clock; every answer has the Date.
+    assert send_signed(port, date=sdk_date(skew - dt.timedelta(minutes=14 if minutes > 0 else -14)))[0] == 200
+    status, headers, body = send(port, *iam_request(url, AK, SK))
+    assert (status, json.loads(body)["error_code"]) == (401, "APIGW.0303")
+    status, headers, _ = fetch(url + "/nope")
+    assert status == 404 and abs(http_date(headers["Date"]) - dt.datetime.now(dt.timezone.utc) - skew) < \
+        dt.timedelta(seconds=5)
+    # The oracle: the official SDK signs with its own clock and does not correct it.
+    with pytest.raises(sdk_exc.ClientRequestException) as e:
+        sdk_call(sdk_client(port), **GOOD)
+    assert (e.value.status_code, e.value.error_code) == (401, "APIGW.0303")
+    femu.clear_faults()
+    assert abs(http_date(send_signed(port, date=sdk_date())[1]["Date"]) - dt.datetime.now(dt.timezone.utc)) < \
+        dt.timedelta(seconds=5)
+
+
+def test_cli_clock_offset(tmp_path):
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "hss_emulator.py"), "--port", "0",
+                             "--clock-offset", "-960"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().strip().split("=")[1])
+        status, headers, _ = send_signed(port, date=sdk_date())
+        assert status == 401
+        expected = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=16)
+        assert abs(http_date(headers["Date"]) - expected) < dt.timedelta(seconds=5)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()

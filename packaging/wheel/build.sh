@@ -60,6 +60,10 @@ wheel)
     mkdir -p "$out"
     rm -f "$out/libhss-$version-py3-none-"*.whl
     wheel=$(find "$work/repaired" -name "libhss-$version-py3-none-manylinux_*.whl")
+    # libhss loads libyaml itself (dlopen, for regions.yaml), so auditwheel cannot see it: add it
+    # next to the libraries auditwheel vendored, where libhss.so.1's RUNPATH finds it.
+    "$tools/bin/python" packaging/wheel/add_library.py "$wheel" libhss.libs \
+        "$(ldconfig -p | awk '$1 == "libyaml-0.so.2" && /x86-64/ {print $NF; exit}')"
     mv "$wheel" "$out/"
     wheel=$out/$(basename "$wheel")
     show=$(auditwheel show "$wheel")

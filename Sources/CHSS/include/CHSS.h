@@ -10,7 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
-#include <yaml.h> /* regions.yaml; linked statically (see Package.swift) */
+#include <yaml.h> /* the types only: libyaml itself is loaded on demand (chss_yaml_load) */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +37,18 @@ int chss_open_nonblocking(const char *path);
 /* errno, which Swift cannot read without the Glibc module (whose static
  * copy would raise the glibc version libhss needs). */
 int chss_errno(void);
+
+/* libyaml, for the regions file, is loaded with dlopen the first time one
+ * is read, so that libhss.so.1 links only libc, libstdc++, libcurl and
+ * libcrypto, and the system's libyaml (with its security updates) is the
+ * one used. Returns 1 when libyaml-0.so.2 is there, 0 otherwise; then the
+ * chss_yaml_* calls forward to it (and must not be made when it is not). */
+int chss_yaml_load(void);
+int chss_yaml_parser_initialize(yaml_parser_t *parser);
+void chss_yaml_parser_set_input_string(yaml_parser_t *parser, const unsigned char *input, size_t size);
+int chss_yaml_parser_parse(yaml_parser_t *parser, yaml_event_t *event);
+void chss_yaml_event_delete(yaml_event_t *event);
+void chss_yaml_parser_delete(yaml_parser_t *parser);
 
 /* The number of X.509 certificates in a PEM text (0 for none or garbage). */
 int chss_pem_certificate_count(const void *data, size_t length);

@@ -12,6 +12,12 @@ package struct HSSError: Error {
     /// The request never left: name resolution, connecting or the TLS
     /// handshake failed. Another endpoint may serve it (failover).
     package var connectFailed = false
+    /// How many attempts the call made (hss_error_attempts); 0: none sent.
+    package var attempts = 0
+    /// What the answer's Retry-After asked, in milliseconds.
+    package var retryAfterMs: Int?
+    /// The answer's Date header, as seconds since the epoch (clock skew).
+    package var serverDate: Int?
 
     package init(_ status: hss_status, _ message: String) {
         self.status = status
