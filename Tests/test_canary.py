@@ -10,6 +10,9 @@ encoding changes and which also catch a partial redaction.
 
 A successful call legitimately returns the password inside image_command (stdout), so for
 successes only stderr is checked.
+
+Every run traces at the debug level (HSS_DEBUG=1: the canonical request, the string to sign, the
+headers, each retry and clock decision, on stderr), so the trace is held to the same rule.
 """
 
 import json
@@ -50,14 +53,14 @@ def canary_emulator(make_emulator):
 
 def aksk(emu, **extra):
     env = {"HSS_TEST_ENDPOINT": emu.endpoint, "HSS_TEST_AK": CANARY_AK, "HSS_TEST_SK": SK,
-           "HSS_TEST_SECURITY_TOKEN": SECURITY_TOKEN, "HSS_TEST_PASSWORD": PASSWORD}
+           "HSS_TEST_SECURITY_TOKEN": SECURITY_TOKEN, "HSS_TEST_PASSWORD": PASSWORD, "HSS_DEBUG": "1"}
     env.update(extra)
     return env
 
 
 def token(emu, **extra):
     env = {"HSS_TEST_ENDPOINT": emu.endpoint, "HSS_TEST_AK": None, "HSS_TEST_SK": None,
-           "HSS_TEST_AUTH_TOKEN": AUTH_TOKEN, "HSS_TEST_PASSWORD": PASSWORD}
+           "HSS_TEST_AUTH_TOKEN": AUTH_TOKEN, "HSS_TEST_PASSWORD": PASSWORD, "HSS_DEBUG": "1"}
     env.update(extra)
     return env
 
@@ -73,6 +76,7 @@ def run_failure(hss_c, env):
 
 def test_success_stderr_is_clean(hss_c, canary_emulator):
     r = hss_c.run("call", aksk(canary_emulator)).check()
+    assert b"libhss: debug: canonical request: " in r.stderr  # the trace ran
     assert PASSWORD.encode() in r.results["image_command"]  # the emulator did get the canaries
     assert_clean(r.stderr, "stderr")
     r = hss_c.run("call", token(canary_emulator)).check()
