@@ -41,7 +41,8 @@ package final class HSSClient {
             .init(
                 connectTimeoutMs: configuration.connectTimeoutMs,
                 timeoutMs: configuration.timeoutMs,
-                caBundle: configuration.caBundle, caPath: configuration.caPath, proxy: configuration.proxy))
+                caBundle: configuration.caBundle, caFile: configuration.systemCAFile, caPath: configuration.caPath,
+                proxy: configuration.proxy))
         identityHTTP = try IdentityHTTP(
             transport: transport, userAgent: configuration.userAgent, retry: configuration.retry, budget: budget,
             trace: configuration.trace)

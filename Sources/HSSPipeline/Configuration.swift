@@ -132,6 +132,8 @@ package final class ClientConfiguration {
     package let timeoutMs: Int
     /// The PEM text of ca_file or SSL_CERT_FILE, read once at creation.
     package let caBundle: [UInt8]?
+    /// SSL_CERT_FILE, checked at creation and read by libcurl.
+    package let systemCAFile: String?
     package let caPath: String?
     package let proxy: ProxySettings
     package let userAgent: String
@@ -193,7 +195,7 @@ package final class ClientConfiguration {
             options.timeoutMs, field: "timeout_ms",
             default: ClientConfiguration.defaultTimeoutMs)
 
-        (caBundle, caPath) = try ClientConfiguration.trust(caFile: options.caFile)
+        (caBundle, systemCAFile, caPath) = try ClientConfiguration.trust(caFile: options.caFile)
         proxy = try ClientConfiguration.proxy(options)
         if !options.allowCleartextProxy {
             for endpoint in endpoints where !endpoint.isHTTPS {
@@ -267,21 +269,21 @@ package final class ClientConfiguration {
         return String(labels[1])
     }
 
-    /// ca_file, else SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL's tools read
-    /// them (each replaces only its own default), else libcurl's defaults.
-    private static func trust(caFile: String?) throws -> ([UInt8]?, String?) {
-        if let caFile { return (try readCABundle(caFile, field: "ca_file"), nil) }
-        let bundle = try Environment.text("SSL_CERT_FILE").map { try readCABundle($0, field: "SSL_CERT_FILE") }
-        if let directory = Environment.text("SSL_CERT_DIR") {
+    /// ca_file (read once: only its CAs), else SSL_CERT_FILE and SSL_CERT_DIR
+    /// as OpenSSL's tools read them (each replaces only its own default;
+    /// checked now, read by libcurl), else libcurl's defaults.
+    private static func trust(caFile: String?) throws -> (bundle: [UInt8]?, file: String?, directory: String?) {
+        if let caFile { return (try readCABundle(caFile, field: "ca_file"), nil, nil) }
+        let file = Environment.text("SSL_CERT_FILE")
+        if let file { _ = try readCABundle(file, field: "SSL_CERT_FILE") }
+        let directory = Environment.text("SSL_CERT_DIR")
+        if let directory {
             var info = stat()
             guard stat(directory, &info) == 0, info.st_mode & UInt32(S_IFMT) == UInt32(S_IFDIR) else {
                 throw HSSError.invalid("SSL_CERT_DIR is not a directory")
             }
-            return (bundle, directory)
         }
-        // With SSL_CERT_FILE alone, libcurl's default directory still counts.
-        let defaultPath = curl_version_info(CURLVERSION_ELEVENTH)?.pointee.capath.map { String(cString: $0) }
-        return (bundle, bundle == nil ? nil : defaultPath)
+        return (nil, file, directory)
     }
 
     /// A CA bundle may be at most this large (Debian's whole store is ~200 KiB).

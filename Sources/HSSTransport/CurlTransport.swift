@@ -54,6 +54,16 @@ package struct ProxySettings {
         self.noProxy = noProxy
     }
 
+    /// Whether any proxy can apply: ours, or one from libcurl's variables.
+    package var mayBeUsed: Bool {
+        guard let url else {
+            return ["https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PROXY"].contains {
+                Environment.text($0) != nil
+            }
+        }
+        return !url.isEmpty
+    }
+
     /// Never any proxy, whatever the environment says (the metadata service
     /// and pod identity are reached directly, as on the host itself).
     package static let direct = ProxySettings(url: "")
@@ -71,20 +81,25 @@ package final class CurlTransport {
     package struct Settings {
         package var connectTimeoutMs: Int
         package var timeoutMs: Int
-        /// PEM CA bundle; nil: libcurl's default file.
+        /// PEM CA bundle, the only CAs trusted (ca_file); nil: caFile, else
+        /// libcurl's default file.
         package var caBundle: [UInt8]?
+        /// A PEM file libcurl reads itself (SSL_CERT_FILE): a path, so that
+        /// OpenSSL's store cache applies and nothing is copied per request.
+        package var caFile: String?
         /// A directory of hashed CA certificates; nil: libcurl's default
         /// (cleared when only caBundle's CAs are to be trusted).
         package var caPath: String?
         package var proxy = ProxySettings()
 
         package init(
-            connectTimeoutMs: Int, timeoutMs: Int, caBundle: [UInt8]?, caPath: String? = nil,
+            connectTimeoutMs: Int, timeoutMs: Int, caBundle: [UInt8]?, caFile: String? = nil, caPath: String? = nil,
             proxy: ProxySettings = ProxySettings()
         ) {
             self.connectTimeoutMs = connectTimeoutMs
             self.timeoutMs = timeoutMs
             self.caBundle = caBundle
+            self.caFile = caFile
             self.caPath = caPath
             self.proxy = proxy
         }
@@ -294,22 +309,30 @@ package final class CurlTransport {
         // CURLE_NOT_BUILT_IN or CURLE_UNKNOWN_OPTION: it has no keylog of ours to clear.
         let keylog = chss_curl_ignore_keylog(handle)
         ok = ok && (keylog == CURLE_OK || keylog == CURLE_NOT_BUILT_IN || keylog == CURLE_UNKNOWN_OPTION)
-        if let bundle = settings.caBundle {
-            // Read once at client creation. For the server and an https proxy alike.
-            for option in [CURLOPT_CAINFO_BLOB, CURLOPT_PROXY_CAINFO_BLOB] {
+        // For the server, and for an https proxy when one may be used (libcurl
+        // copies a blob for every request: only where it can serve).
+        let proxy = settings.proxy
+        let trustOptions =
+            proxy.mayBeUsed
+            ? [
+                (CURLOPT_CAINFO_BLOB, CURLOPT_CAINFO, CURLOPT_CAPATH),
+                (CURLOPT_PROXY_CAINFO_BLOB, CURLOPT_PROXY_CAINFO, CURLOPT_PROXY_CAPATH),
+            ]
+            : [(CURLOPT_CAINFO_BLOB, CURLOPT_CAINFO, CURLOPT_CAPATH)]
+        for (blob, file, directory) in trustOptions {
+            if let bundle = settings.caBundle {
+                // Read once at client creation.
                 ok =
                     ok
-                    && bundle.withUnsafeBytes { chss_curl_set_blob(handle, option, $0.baseAddress, $0.count) }
-                        == CURLE_OK
+                    && bundle.withUnsafeBytes { chss_curl_set_blob(handle, blob, $0.baseAddress, $0.count) } == CURLE_OK
+            } else if let caFile = settings.caFile {
+                set(file, caFile)
+            }
+            if settings.caBundle != nil || settings.caPath != nil {
+                // nil clears libcurl's default directory: then only the bundle's CAs count.
+                ok = ok && chss_curl_set_ptr(handle, directory, settings.caPath) == CURLE_OK
             }
         }
-        if settings.caBundle != nil || settings.caPath != nil {
-            // nil clears libcurl's default directory: then only the bundle's CAs count.
-            for option in [CURLOPT_CAPATH, CURLOPT_PROXY_CAPATH] {
-                ok = ok && chss_curl_set_ptr(handle, option, settings.caPath) == CURLE_OK
-            }
-        }
-        let proxy = settings.proxy
         if let url = proxy.url { set(CURLOPT_PROXY, url) }
         if let username = proxy.username { set(CURLOPT_PROXYUSERNAME, username) }
         if let password = proxy.password {
