@@ -40,7 +40,8 @@ VERSION = re.search(r'#define HSS_VERSION_STRING "(.*)"', HEADER_TEXT).group(1)
 PAGES = sorted(p.stem for p in MAN3.glob("*.3"))
 FUNCTION_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "RETURN VALUE", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
 # The version that added each function, when not 1.0.0 (its page's AVAILABILITY says so).
-ADDED_IN = {"hss_client_resolve": "1.1.0", "hss_client_setting": "1.1.0", "hss_client_setting_source": "1.1.0"}
+ADDED_IN = {"hss_client_resolve": "1.1.0", "hss_client_setting": "1.1.0", "hss_client_setting_source": "1.1.0",
+            "hss_error_attempts": "1.1.0"}
 SYMBOLS = ROOT / "debian" / "libhss1.symbols"
 OVERVIEW_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "CONVENTIONS", "ERRORS", "THREADS", "FORK", "SECRETS",
                      "TLS", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
@@ -53,6 +54,7 @@ ON_401 = {
     "hss_error_code": ["APIGW.0301: check"],
     "hss_error_http_status": ["HTTP 401"],
     "hss_error_service_message": ["the service said:", "Verify aksk signature fail"],
+    "hss_error_attempts": ["1 attempt(s), the last answered HTTP 401"],  # a 401 is never retried
 }
 
 
@@ -133,7 +135,7 @@ def calls_service(page: str) -> bool:
 
 def test_every_function_has_a_page_and_every_page_a_function():
     assert "hss" in PAGES
-    assert len(FUNCTIONS) == 23
+    assert len(FUNCTIONS) == 24
     assert sorted(set(PAGES) - {"hss"}) == FUNCTIONS
 
 

@@ -347,7 +347,7 @@ def test_discovery_needs_a_region(chain_env, emu, make):
 
 def test_every_c_option_is_a_keyword():
     """Client and Client.from_env take every field of hss_client_options by keyword (seconds
-    for the two timeouts; trace_user is the C closure's, a Python callable needs none)."""
+    for the *_ms fields; trace_user is the C closure's, a Python callable needs none)."""
     import inspect
 
     from hss_testsupport import HEADER

@@ -45,6 +45,11 @@ enum {
 #define PASSWORD_MAX_BYTES 1024
 #define TOKEN_MAX_BYTES 32768
 #define TIMEOUT_MAX_SECONDS 3600L
+/* The library's limits for the retry options (hss.h). */
+#define ATTEMPTS_MAX 10
+#define RETRY_BASE_MAX_SECONDS 60L
+#define RETRY_CAP_MAX_SECONDS 600L
+#define RETRY_CAP_DEFAULT_MS 20000L
 
 /* ---------------------------------------------------------------------- */
 /* Options                                                                 */
@@ -75,6 +80,9 @@ enum option_id {
     OPT_ALLOW_CLEARTEXT_PROXY,
     OPT_SHOW_CONFIG,
     OPT_VERBOSE,
+    OPT_MAX_ATTEMPTS,
+    OPT_RETRY_BASE,
+    OPT_RETRY_CAP,
     OPT_PASSWORD,      /* refused: a secret on the command line */
     OPT_AUTH_TOKEN,    /* refused: a secret on the command line */
     OPT_PROXY_PASSWORD /* refused: a secret on the command line */
@@ -105,6 +113,9 @@ static const struct option long_options[] = {
     {"allow-cleartext-proxy", no_argument, NULL, OPT_ALLOW_CLEARTEXT_PROXY},
     {"show-config", no_argument, NULL, OPT_SHOW_CONFIG},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+    {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
+    {"retry-cap", required_argument, NULL, OPT_RETRY_CAP},
     {"password", optional_argument, NULL, OPT_PASSWORD},
     {"auth-token", optional_argument, NULL, OPT_AUTH_TOKEN},
     {"proxy-password", optional_argument, NULL, OPT_PROXY_PASSWORD},
@@ -135,9 +146,17 @@ static void usage(FILE *out)
           "  --iam-endpoint URL            the IAM that looks the project id up\n"
           "  --auth-token-file FILE        use the IAM token in FILE instead of AK/SK\n"
           "  --ca-file FILE                PEM CA bundle to trust instead of the system store\n"
-          "  --timeout SECONDS             limit for the whole call (default 30, at most 3600)\n"
+          "  --timeout SECONDS             limit for the whole call, retries and waits included\n"
+          "                                (default 30, at most 3600)\n"
           "\n"
-          "Proxy (default: https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY, NO_PROXY):\n"
+          "Retries (after a broken connection, 429, 500, 502, 503 or 504; see the manual):\n"
+          "  --max-attempts N              attempts per call, the first included (default 3,\n"
+          "                                at most 10; 1: no retries)\n"
+          "  --retry-base SECONDS          backoff base (default 0.2, at most 60)\n"
+          "  --retry-cap SECONDS           longest wait between attempts (default 20, at most 600)\n"
+          "\n",
+          out);
+    fputs("Proxy (default: https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY, NO_PROXY):\n"
           "  --proxy URL                   http://, https://, socks5:// or socks5h://host[:port];\n"
           "                                \"\" for none\n"
           "  --proxy-user NAME             proxy login user\n"
@@ -155,8 +174,9 @@ static void usage(FILE *out)
           "                                HSS_IMAGE_COMMAND=... lines for eval \"$(...)\"\n"
           "  --field NAME                  print one field raw: image_command,\n"
           "                                images_download_url or swr_image_pull_command\n"
-          "  --verbose                     also say where the configuration came from (on\n"
-          "                                stderr; warnings are always shown)\n"
+          "  --verbose                     also print, on stderr, where the configuration came\n"
+          "                                from, each retry, and each request as signed and sent\n"
+          "                                (secrets as ***); warnings are always shown\n"
           "  --help                        print this help and exit\n"
           "  --version                     print the version and exit\n"
           "\n",
@@ -239,7 +259,8 @@ static int exit_code_for(hss_status status)
 }
 
 /* The library's diagnostics, one line each on stderr: warnings always (a
- * credentials file that others can read...), info and debug lines with
+ * credentials file that others can read...), info lines (sources, retries)
+ * and debug lines (each request as signed and sent, secrets as "***") with
  * --verbose or HSS_DEBUG=1. The library never puts a secret in them. */
 static void trace_line(hss_trace_level level, const char *line, void *user)
 {
@@ -252,19 +273,29 @@ static void trace_line(hss_trace_level level, const char *line, void *user)
     fputc('\n', stderr);
 }
 
-/* Report a library failure. The library's messages never hold a secret. */
+/* Report a library failure, with the request id and the number of attempts
+ * (when more than one) unless the message says them already. The library's
+ * messages never hold a secret. */
 static int library_error(hss_status status, const hss_error *err)
 {
     const char *message = hss_error_message(err);
     const char *request_id = hss_error_request_id(err);
+    int attempts = hss_error_attempts(err);
+    const char *sep = " ("; /* before the next note in parentheses */
 
     fputs(PROGRAM ": ", stderr);
     put_one_line(stderr, message[0] ? message : hss_status_str(status));
     if (request_id[0] && !strstr(message, request_id)) {
         fputs(" (request id ", stderr);
         put_one_line(stderr, request_id);
-        fputc(')', stderr);
+        sep = ", ";
     }
+    if (attempts > 1 && !strstr(message, "attempt")) {
+        fprintf(stderr, "%s%d attempts", sep, attempts);
+        sep = ", ";
+    }
+    if (sep[0] == ',')
+        fputc(')', stderr);
     fputc('\n', stderr);
     return exit_code_for(status);
 }
@@ -556,18 +587,19 @@ struct command {
     int verbose;
 };
 
-/* Parse --timeout SECONDS: decimal digits with an optional fraction ("30", "0.5", ".5";
- * leading zeros are decimal too: "010" is 10). No sign, exponent, hex, inf/nan or spaces,
- * which strtod would take. Whole milliseconds, rounded up (0.0001 s is 1 ms, not 0),
- * computed in integers so that no number of digits can overflow. */
-static int parse_timeout(const char *text, long *timeout_ms)
+/* Parse the SECONDS of --timeout, --retry-base or --retry-cap: decimal digits with an
+ * optional fraction ("30", "0.5", ".5"; leading zeros are decimal too: "010" is 10), more
+ * than 0 and at most max_seconds. No sign, exponent, hex, inf/nan or spaces, which strtod
+ * would take. Whole milliseconds, rounded up (0.0001 s is 1 ms, not 0), computed in
+ * integers so that no number of digits can overflow. */
+static int parse_seconds(const char *option, const char *text, long max_seconds, long *out_ms)
 {
     const char *p = text;
     long seconds = 0, ms = 0;
     int digits = 0, places = 0, round_up = 0;
 
     for (; *p >= '0' && *p <= '9'; p++, digits++)
-        if (seconds <= TIMEOUT_MAX_SECONDS) /* stop growing once too large: no overflow */
+        if (seconds <= max_seconds) /* stop growing once too large: no overflow */
             seconds = seconds * 10 + (*p - '0');
     if (*p == '.')
         for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
@@ -578,12 +610,29 @@ static int parse_timeout(const char *text, long *timeout_ms)
         }
     for (; places < 3; places++)
         ms *= 10;
-    ms += seconds * 1000 + round_up; /* seconds is at most 36009 here */
-    if (*p != '\0' || digits == 0 || ms == 0 || ms > TIMEOUT_MAX_SECONDS * 1000)
-        return usage_error("--timeout takes a decimal number of seconds, more than 0 and at most 3600 "
-                           "(such as 30 or 0.5)",
-                           NULL);
-    *timeout_ms = ms;
+    ms += seconds * 1000 + round_up; /* seconds is at most 10 * max_seconds + 9 here */
+    if (*p != '\0' || digits == 0 || ms == 0 || ms > max_seconds * 1000) {
+        fprintf(stderr,
+                PROGRAM ": %s takes a decimal number of seconds, more than 0 and at most %ld "
+                        "(such as 30 or 0.5) (see --help)\n",
+                option, max_seconds);
+        return EXIT_USAGE;
+    }
+    *out_ms = ms;
+    return EXIT_OK;
+}
+
+/* Parse --max-attempts N: decimal digits only, 1 to ATTEMPTS_MAX. */
+static int parse_attempts(const char *text, int *attempts)
+{
+    const char *p = text;
+    int n = 0;
+
+    for (; *p >= '0' && *p <= '9' && n <= ATTEMPTS_MAX; p++)
+        n = n * 10 + (*p - '0');
+    if (*p != '\0' || p == text || n < 1 || n > ATTEMPTS_MAX)
+        return usage_error("--max-attempts takes a whole number from 1 (no retries) to 10", NULL);
+    *attempts = n;
     return EXIT_OK;
 }
 
@@ -665,7 +714,19 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
             cmd->verbose = 1;
             break;
         case OPT_TIMEOUT:
-            if (parse_timeout(optarg, &cmd->client.timeout_ms) != EXIT_OK)
+            if (parse_seconds("--timeout", optarg, TIMEOUT_MAX_SECONDS, &cmd->client.timeout_ms) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case OPT_MAX_ATTEMPTS:
+            if (parse_attempts(optarg, &cmd->client.max_attempts) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case OPT_RETRY_BASE:
+            if (parse_seconds("--retry-base", optarg, RETRY_BASE_MAX_SECONDS, &cmd->client.retry_base_ms) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case OPT_RETRY_CAP:
+            if (parse_seconds("--retry-cap", optarg, RETRY_CAP_MAX_SECONDS, &cmd->client.retry_cap_ms) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case OPT_OUTPUT:
@@ -715,6 +776,8 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
         return usage_error("unexpected argument; this command takes options only", NULL);
     if (cmd->proxy_password_file && !cmd->client.proxy_username)
         return usage_error("--proxy-password-file needs --proxy-user", NULL);
+    if (cmd->client.retry_base_ms > (cmd->client.retry_cap_ms ? cmd->client.retry_cap_ms : RETRY_CAP_DEFAULT_MS))
+        return usage_error("--retry-cap (default 20) must be at least --retry-base", NULL);
     if (cmd->show_config) { /* no call: the registry options and password are neither needed nor read */
         cmd->password_stdin = 0;
         cmd->password_file = NULL;
@@ -753,6 +816,8 @@ static int run(struct command *cmd)
     cmd->client.trace_user = &cmd->verbose;
     if (getenv("HSS_DEBUG") && strcmp(getenv("HSS_DEBUG"), "1") == 0)
         cmd->verbose = 1; /* what the library does without a trace function */
+    /* Debug lines cost the library work: asked for only when they are shown. */
+    cmd->client.trace_level = cmd->verbose ? HSS_TRACE_DEBUG : HSS_TRACE_WARNING;
 
     status = hss_client_new_from_env(&cmd->client, &client, &err);
     if (status == HSS_OK && cmd->show_config)

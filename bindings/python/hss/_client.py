@@ -20,6 +20,10 @@ from .errors import ClientClosedError, InvalidArgumentError, Status  # noqa: E40
 __all__ = ["Client", "ImageUploadCommand", "Setting"]
 
 _MAX_SECONDS = 3600  # the C API's limit of 3600000 ms, for timeout and connect_timeout alike
+_MAX_RETRY_BASE = 60  # retry_base_ms: at most 60000
+_MAX_RETRY_CAP = 600  # retry_cap_ms: at most 600000
+_DEFAULT_RETRY_CAP_MS = 20000  # retry_cap_ms 0
+_MAX_ATTEMPTS = 10
 
 
 class Setting(namedtuple("Setting", ("value", "source"))):
@@ -163,7 +167,7 @@ def _path(name: str, value: Any) -> Optional[bytes]:
     return raw
 
 
-def _ms(name: str, seconds: Optional[float]) -> int:
+def _ms(name: str, seconds: Optional[float], maximum: int = _MAX_SECONDS) -> int:
     """Seconds (int or float) -> whole milliseconds (rounded up); None -> 0 (library default).
 
     The range is checked here, in seconds, so that the message speaks the caller's unit (the
@@ -174,9 +178,20 @@ def _ms(name: str, seconds: Optional[float]) -> int:
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise TypeError("%s must be a number of seconds, not %s" % (name, type(seconds).__name__))
     # Comparisons, not float(): false for NaN, and exact for an int of any size.
-    if not 0 < seconds <= _MAX_SECONDS:
-        raise _invalid("%s must be more than 0 and at most %d seconds" % (name, _MAX_SECONDS))
+    if not 0 < seconds <= maximum:
+        raise _invalid("%s must be more than 0 and at most %d seconds" % (name, maximum))
     return math.ceil(seconds * 1000)  # <= 3600000: the product rounds monotonically
+
+
+def _attempts(value: Optional[int]) -> int:
+    """max_attempts: an int from 1 to 10; None -> 0 (library default, 3)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("max_attempts must be an int, not %s" % type(value).__name__)
+    if not 1 <= value <= _MAX_ATTEMPTS:
+        raise _invalid("max_attempts must be from 1 (no retries) to %d" % _MAX_ATTEMPTS)
+    return value
 
 
 def _flag(name: str, value: Any) -> int:
@@ -188,6 +203,29 @@ def _flag(name: str, value: Any) -> int:
 
 #: hss_trace_level -> the logging module's level of the same name (WARNING, INFO, DEBUG).
 _TRACE_LEVELS = {1: 30, 2: 20, 3: 10}
+_HSS_TRACE_INFO, _HSS_TRACE_DEBUG = 2, 3
+
+
+def _trace_level(level: Any) -> int:
+    """A logging level -> the hss_trace_level that lets through the lines a logger at that level
+    would keep: DEBUG (or lower) -> HSS_TRACE_DEBUG, INFO -> INFO, above -> WARNING."""
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise TypeError("trace_level must be a logging level (an int), not %s" % type(level).__name__)
+    return _HSS_TRACE_DEBUG if level <= 10 else _HSS_TRACE_INFO if level <= 20 else 1
+
+
+def _default_trace(opts: _native.ClientOptions) -> Any:
+    """Without trace=: the "hss" logger, and the level its effective level asks for now (DEBUG
+    lines only when it would keep them: building them costs, info lines are few), unless
+    HSS_DEBUG=1 asks the library to print everything to stderr itself (then None)."""
+    if os.environ.get("HSS_DEBUG") == "1":
+        return None
+    import logging  # here, not at import time: `import hss` stays cheap
+
+    logger = logging.getLogger("hss")
+    if not opts.trace_level:
+        opts.trace_level = _HSS_TRACE_DEBUG if logger.isEnabledFor(logging.DEBUG) else _HSS_TRACE_INFO
+    return logger.log
 
 
 def _trace_function(trace: Any) -> Any:
@@ -208,7 +246,8 @@ def _fill_public(opts: _native.ClientOptions, *, region: Optional[str], endpoint
                  connect_timeout: Optional[float], timeout: Optional[float],
                  user_agent_suffix: Optional[str], iam_endpoint: Optional[str], proxy: Optional[str],
                  proxy_username: Optional[str], no_proxy: Optional[str],
-                 allow_cleartext_proxy: bool) -> None:
+                 allow_cleartext_proxy: bool, max_attempts: Optional[int], retry_base: Optional[float],
+                 retry_cap: Optional[float], trace_level: Optional[int]) -> None:
     """Every option that is not a secret."""
     opts.region = _encode("region", region)
     opts.endpoint = _encode("endpoint", endpoint)
@@ -223,6 +262,12 @@ def _fill_public(opts: _native.ClientOptions, *, region: Optional[str], endpoint
     opts.proxy_username = _encode("proxy_username", proxy_username)
     opts.no_proxy = _encode("no_proxy", no_proxy)
     opts.allow_cleartext_proxy = _flag("allow_cleartext_proxy", allow_cleartext_proxy)
+    opts.max_attempts = _attempts(max_attempts)
+    opts.retry_base_ms = _ms("retry_base", retry_base, _MAX_RETRY_BASE)
+    opts.retry_cap_ms = _ms("retry_cap", retry_cap, _MAX_RETRY_CAP)
+    if opts.retry_base_ms > (opts.retry_cap_ms or _DEFAULT_RETRY_CAP_MS):
+        raise _invalid("retry_cap (default 20 seconds) must be at least retry_base")
+    opts.trace_level = 0 if trace_level is None else _trace_level(trace_level)
 
 
 class _Handle(c_void_p):
@@ -281,14 +326,29 @@ class Client:
     * ``connect_timeout`` and ``timeout`` (whole call): in **seconds**, int or float (the library
       works in whole milliseconds; fractions are rounded up); ``None`` keeps the library's
       defaults of 10 s and 30 s; at most 3600 s;
+    * ``max_attempts`` (1 to 10, default 3; 1: no retries), ``retry_base`` and ``retry_cap``
+      (seconds, like ``timeout``: defaults 0.2 s and 20 s, at most 60 s and 600 s): a call that
+      failed for a reason worth trying again (a broken connection, a timed-out attempt, 429,
+      500, 502, 503, 504) is tried again after a random wait of up to ``retry_base``, a bound
+      that doubles with each retry up to ``retry_cap`` (or what the service's ``Retry-After``
+      asks, up to ``retry_cap``), within ``timeout``, which bounds the whole call, waits
+      included. A retry budget per client stops retries during an outage. An error's
+      ``attempts`` says how many were made;
     * ``user_agent_suffix``: appended to ``libhss/<version>`` in User-Agent;
-    * ``trace``: a callable ``trace(level, line)`` for the library's diagnostics, such as
-      ``logging.getLogger("hss").log``: ``level`` is the :mod:`logging` level (``WARNING``:
-      something works but should be fixed, such as a credentials file others can read;
-      ``INFO``: where the configuration came from, an endpoint failover; ``DEBUG``), ``line``
-      one line of text, never a secret. It may be called on any thread that uses the client,
+    * the library's diagnostics go to the :mod:`logging` logger ``"hss"``: ``WARNING``
+      (something works but should be fixed, such as a credentials file others can read),
+      ``INFO`` (where the configuration came from, an endpoint failover, each retry and
+      clock-skew correction) and, when that logger is enabled for ``DEBUG`` as the client is
+      created, ``DEBUG``: each request's canonical request and string to sign, headers,
+      status, request id and timing, every secret shown as ``***`` (what an ``APIGW.0301``
+      signature mismatch needs). No line ever holds a secret. ``HSS_DEBUG=1`` in the
+      environment prints every line to stderr instead;
+    * ``trace``: a callable ``trace(level, line)`` that receives those lines instead of the
+      logger (``level`` a :mod:`logging` level, ``line`` one line of text); ``trace_level``,
+      a :mod:`logging` level, the most detailed lines wanted (default: ``INFO`` with
+      ``trace``, else the logger's). It may be called on any thread that uses the client,
       and must not use the client itself; an exception it raises goes to
-      :func:`sys.unraisablehook`. Without it, ``HSS_DEBUG=1`` prints every line to stderr.
+      :func:`sys.unraisablehook`.
 
     Creating a client never touches the network: the credential chain and the project-id
     lookup run on the first call, or in :meth:`resolve`. :meth:`settings` tells what the client
@@ -330,7 +390,11 @@ class Client:
         proxy_password: Optional[str] = None,
         no_proxy: Optional[str] = None,
         allow_cleartext_proxy: bool = False,
+        max_attempts: Optional[int] = None,
+        retry_base: Optional[float] = None,
+        retry_cap: Optional[float] = None,
         trace: Optional[Callable[[int, str], Any]] = None,
+        trace_level: Optional[int] = None,
     ) -> None:
         # Secrets leave this frame first, so no exception raised below can show them in a
         # traceback's locals.
@@ -342,7 +406,8 @@ class Client:
                      ca_file=ca_file, connect_timeout=connect_timeout, timeout=timeout,
                      user_agent_suffix=user_agent_suffix, iam_endpoint=iam_endpoint, proxy=proxy,
                      proxy_username=proxy_username, no_proxy=no_proxy,
-                     allow_cleartext_proxy=allow_cleartext_proxy, trace=trace)
+                     allow_cleartext_proxy=allow_cleartext_proxy, max_attempts=max_attempts,
+                     retry_base=retry_base, retry_cap=retry_cap, trace=trace, trace_level=trace_level)
 
     @classmethod
     def from_env(
@@ -365,7 +430,11 @@ class Client:
         proxy_password: Optional[str] = None,
         no_proxy: Optional[str] = None,
         allow_cleartext_proxy: bool = False,
+        max_attempts: Optional[int] = None,
+        retry_base: Optional[float] = None,
+        retry_cap: Optional[float] = None,
         trace: Optional[Callable[[int, str], Any]] = None,
+        trace_level: Optional[int] = None,
     ) -> "Client":
         """A client configured from the environment, like ``hss_client_new_from_env``.
 
@@ -384,7 +453,8 @@ class Client:
                      ca_file=ca_file, connect_timeout=connect_timeout, timeout=timeout,
                      user_agent_suffix=user_agent_suffix, iam_endpoint=iam_endpoint, proxy=proxy,
                      proxy_username=proxy_username, no_proxy=no_proxy,
-                     allow_cleartext_proxy=allow_cleartext_proxy, trace=trace)
+                     allow_cleartext_proxy=allow_cleartext_proxy, max_attempts=max_attempts,
+                     retry_base=retry_base, retry_cap=retry_cap, trace=trace, trace_level=trace_level)
         return self
 
     def _create(self, opts: _native.ClientOptions, from_env: bool, trace: Any, **public: Any) -> None:
@@ -394,6 +464,8 @@ class Client:
         err = c_void_p()
         try:
             _fill_public(opts, **public)
+            if trace is None:
+                trace = _default_trace(opts)
             if trace is not None:
                 # The C client calls it until it is freed: it lives as long as the handle.
                 opts.trace = handle._trace = _trace_function(trace)

@@ -130,6 +130,7 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_error_code", c_char_p, [vp]),
         ("hss_error_service_message", c_char_p, [vp]),
         ("hss_error_request_id", c_char_p, [vp]),
+        ("hss_error_attempts", c_int, [vp]),
         ("hss_error_free", None, [vp]),
         ("hss_client_options_init", c_int, [POINTER(ClientOptions), c_uint]),
         ("hss_client_new", c_int, [POINTER(ClientOptions), pvp, pvp]),
@@ -199,6 +200,10 @@ class ClientOptions(Structure):
         ("allow_cleartext_proxy", c_int),
         ("trace", TRACE_FN),
         ("trace_user", c_void_p),
+        ("trace_level", c_int),
+        ("max_attempts", c_int),
+        ("retry_base_ms", c_long),
+        ("retry_cap_ms", c_long),
     ]
 
     def __init__(self) -> None:
@@ -298,13 +303,16 @@ def take_error(status: int, err: c_void_p) -> HSSError:
             error_code = _text(lib.hss_error_code(err))
             error_msg = _text(lib.hss_error_service_message(err))
             request_id = _text(lib.hss_error_request_id(err))
+            attempts = int(lib.hss_error_attempts(err))
         else:  # the library always fills *err; be safe anyway
-            message, status_code, error_code, error_msg, request_id = "", 0, "", "", ""
+            message, status_code, error_code, error_msg, request_id, attempts = "", 0, "", "", "", 0
     finally:
         lib.hss_error_free(err)
         err.value = None
     if not message:
         message = _text(lib.hss_status_str(status))
+    if attempts > 1 and "attempt" not in message:  # libhss's message usually says it already
+        message += " (after %d attempts)" % attempts
     return error_class_for(status)(
         message,
         status=status,
@@ -312,4 +320,5 @@ def take_error(status: int, err: c_void_p) -> HSSError:
         error_code=error_code,
         error_msg=error_msg,
         request_id=request_id,
+        attempts=attempts,
     )

@@ -81,6 +81,9 @@ class HSSError(Exception):
         error_msg: the service's own error message (C: ``hss_error_service_message``), secrets
             redacted, ``""`` when none; the official SDK's name for it.
         request_id: the service's request id (quote it to Huawei Cloud support), ``""`` when none.
+        attempts: how many attempts the call made (C: ``hss_error_attempts``): ``1`` when it was
+            not retried, ``0`` when nothing was sent (invalid input, no credentials) and for errors
+            raised by the binding itself. When more than one, ``message`` says so.
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class HSSError(Exception):
         error_code: str = "",
         error_msg: str = "",
         request_id: str = "",
+        attempts: int = 0,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -100,6 +104,7 @@ class HSSError(Exception):
         self.error_code = error_code
         self.error_msg = error_msg
         self.request_id = request_id
+        self.attempts = attempts
 
     def __str__(self) -> str:
         return self.message
