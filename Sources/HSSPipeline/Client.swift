@@ -294,8 +294,10 @@ package final class HSSClient {
                 let delay = policy.delayMs(afterFailure: counted, retryAfterMs: error.retryAfterMs)
                 guard monotonicMs() + delay < deadline else {
                     configuration.trace.emit(
-                        HSS_TRACE_INFO, "attempt \(counted) failed (\(error.message)); no time left within the call's timeout")
-                    error.message += " (no time left within the call's timeout to retry\(sent > 1 ? "; \(sent) attempts" : ""))"
+                        HSS_TRACE_INFO,
+                        "attempt \(counted) failed (\(error.message)); no time left within the call's timeout")
+                    error.message +=
+                        " (no time left within the call's timeout to retry\(sent > 1 ? "; \(sent) attempts" : ""))"
                     throw error
                 }
                 guard budget.withdraw(after: error) else {
