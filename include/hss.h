@@ -301,7 +301,8 @@ typedef void (*hss_trace_fn)(hss_trace_level level, const char *line, void *user
  * transport broke (name resolution, connect, reset, an attempt's timeout)
  * or the answer was 429, 500, 502, 503 or 504 (the gateway's throttling
  * APIG.0308 and backend errors APIGW.0202/0203 among them); never after
- * another 4xx. Between attempts libhss waits a random time in
+ * another 4xx. (A metadata service that was never reached is not retried
+ * after a failed connect: off the cloud the chain moves on at once.) Between attempts libhss waits a random time in
  * [0, min(retry_cap_ms, retry_base_ms * 2^n)] ("full jitter"), or what a
  * Retry-After header asks (seconds or an HTTP date) up to retry_cap_ms.
  * Each client has a retry budget (a token bucket, as in the AWS SDKs'
