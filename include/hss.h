@@ -233,6 +233,35 @@ typedef enum hss_trace_level {
 
 typedef void (*hss_trace_fn)(hss_trace_level level, const char *line, void *user);
 
+/* How AK/SK requests are signed (the official SDKs' five schemes; the
+ * Authorization header names the one used).
+ *  - HMAC_SHA256: the default, what the official HSS clients use.
+ *  - HMAC_SM3: HMAC and hashes with SM3 (China's commercial cryptography).
+ *  - ECDSA_P256_SHA256 and SM2_SM3: an EC key derived from the AK/SK as the
+ *    official SDKs derive it, prepared once per client (SM2: about 0.7 ms).
+ *    SM2's Z_A is computed as GB/T 32918 says, with 32-byte coordinates; the
+ *    official Python SDK drops leading zero bytes, so for about one key in
+ *    128 (a public coordinate below 2^248) its signatures and ours differ,
+ *    and a verifier that follows the SDK would refuse ours (OpenSSL's and
+ *    the standard's accept them).
+ *  - V11_HMAC_SHA256: a key derived per day, region and service (HKDF), for
+ *    accounts that require derived keys. The official HSS client never uses
+ *    it (it sets no service); libhss uses it only when asked, with the
+ *    client's region and derived_key_service ("hss" by default).
+ * IAM's project lookup is signed with the same algorithm, except V11 (as
+ * the official SDKs do: IAM takes SDK-HMAC-SHA256 then). An IAM token
+ * (auth_token) is never signed. hss_client_new_from_env also reads
+ * HUAWEICLOUD_SDK_SIGNING_ALGORITHM (libhss's own), a scheme name such as
+ * "SDK-HMAC-SM3". */
+typedef enum hss_signing_algorithm {
+    HSS_SIGNING_DEFAULT = 0,
+    HSS_SIGNING_HMAC_SHA256 = 1,
+    HSS_SIGNING_HMAC_SM3 = 2,
+    HSS_SIGNING_ECDSA_P256_SHA256 = 3,
+    HSS_SIGNING_SM2_SM3 = 4,
+    HSS_SIGNING_V11_HMAC_SHA256 = 5
+} hss_signing_algorithm;
+
 #define HSS_CLIENT_OPTIONS_VERSION 2
 
 /* Client configuration. Initialise with hss_client_options_init or
@@ -358,11 +387,16 @@ typedef struct hss_client_options {
     long retry_base_ms;            /* backoff base; 0: 200; 1..60000 */
     long retry_cap_ms;             /* longest wait; 0: 20000; >= base,
                                       at most 600000 */
+    int signing_algorithm;         /* hss_signing_algorithm; 0: the
+                                      default, SDK-HMAC-SHA256 */
+    const char *derived_key_service; /* V11-HMAC-SHA256 only: the service
+                                      in the derived key's scope; NULL:
+                                      "hss" */
 } hss_client_options;
 
 #define HSS_CLIENT_OPTIONS_INIT \
     { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0 }
+      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL }
 
 /* Set every field of `options` for `version` to its default (NULL or 0)
  * and options->version to `version` (pass HSS_CLIENT_OPTIONS_VERSION).

@@ -163,6 +163,8 @@ private func options(from c: UnsafePointer<hss_client_options>?) throws -> Clien
     result.maxAttempts = Int(o.max_attempts)
     result.retryBaseMs = o.retry_base_ms
     result.retryCapMs = o.retry_cap_ms
+    result.signingAlgorithm = Int(o.signing_algorithm)
+    result.derivedKeyService = try text(o.derived_key_service, "derived_key_service")
     return result
 }
 

@@ -31,36 +31,43 @@ package enum ProjectDiscovery {
     }
 
     package static func projectID(
-        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP
+        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP,
+        algorithm: SigningAlgorithm = .hmacSHA256
     ) throws -> String {
         let key = credentials.accessKey.map { "\($0)\n\(region)\n\(iam.base)" }
         return try cache.withLock { known in
             if let key, let project = known[key] { return project }
-            let project = try lookUp(region: region, iam: iam, credentials: credentials, http: http)
+            let project = try lookUp(
+                region: region, iam: iam, credentials: credentials, http: http, algorithm: algorithm)
             if let key { known[key] = project }
             return project
         }
     }
 
     private static func lookUp(
-        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP
+        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, algorithm: SigningAlgorithm
     ) throws -> String {
         let path = "/v3/projects"
         let query = Signer.canonicalQuery([("name", SecureBuffer(region))])
         var redactor = Redactor()
         for secret in credentials.secrets { redactor.add(secret) }
+        // Prepared once (an EC key takes a while to derive), used for every attempt.
+        var signer: Signer?
+        if case .signed(let accessKey, let secretKey, _) = credentials.keys {
+            signer = try Signer(accessKey: accessKey, secretKey: secretKey, algorithm: algorithm)
+        }
         /// The request's header lines, signed at `now` (again for each attempt).
         func lines(_ now: time_t) throws -> [SecureBuffer] {
             var headers = [Header("Host", iam.host), Header("User-Agent", http.userAgent)]
             var lines: [SecureBuffer]
             switch credentials.keys {
-            case .signed(let accessKey, let secretKey, let token):
+            case .signed(_, _, let token):
                 let date = Signer.sdkDate(now)
                 headers.append(Header("X-Sdk-Date", date))
                 if let token { headers.append(Header(name: "X-Security-Token", value: token)) }
                 let authorization = SecureBuffer(capacity: 192)
                 authorization.append("Authorization: ")
-                try Signer(accessKey: accessKey, secretKey: secretKey).appendAuthorization(
+                signer?.appendAuthorization(
                     to: authorization, method: "GET", canonicalURI: Signer.canonicalURI(path: path), query: query,
                     headers: CanonicalHeaders(headers), date: date)
                 lines = headers.map(IdentityHTTP.line) + [authorization]

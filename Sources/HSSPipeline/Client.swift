@@ -88,7 +88,9 @@ package final class HSSClient {
             switch credentials.keys {
             case .signed(let accessKey, let secretKey, let token):
                 if let token { common.append(Header(name: "X-Security-Token", value: token)) }
-                signer = try Signer(accessKey: accessKey, secretKey: secretKey)
+                signer = try Signer(
+                    accessKey: accessKey, secretKey: secretKey, algorithm: configuration.signing,
+                    derivation: configuration.derivation)
             case .token(let token):
                 common.append(Header(name: "X-Auth-Token", value: token))
                 signer = nil
@@ -190,7 +192,8 @@ package final class HSSClient {
             guard let iam else { throw HSSError(HSS_E_INTERNAL, "no IAM endpoint to look the project up") }
             project = (
                 try ProjectDiscovery.projectID(
-                    region: region, iam: iam.url, credentials: credentials, http: identityHTTP),
+                    region: region, iam: iam.url, credentials: credentials, http: identityHTTP,
+                    algorithm: configuration.signing == .v11HMACSHA256 ? .hmacSHA256 : configuration.signing),
                 Source.iam
             )
         }
@@ -432,9 +435,9 @@ package final class HSSClient {
     ) {
         let trace = configuration.trace
         trace.emit(HSS_TRACE_DEBUG, "> \(request.method.rawValue) \(redactor.redact(url.bytes))")
-        if session.signer != nil {
+        if let signer = session.signer {
             let date = Signer.sdkDate(now)
-            let canonical = Signer.canonicalRequest(
+            let canonical = signer.canonicalRequest(
                 method: request.method.rawValue, canonicalURI: Signer.canonicalURI(path: path), query: query,
                 headers: session.fixedHeaders[index].merging(request.headers + [Header("X-Sdk-Date", date)]))
             for line in redactor.redact(canonical.request.bytes).split(
@@ -442,7 +445,7 @@ package final class HSSClient {
             {
                 trace.emit(HSS_TRACE_DEBUG, "canonical request: \(line)")
             }
-            let toSign = Signer.stringToSign(date: date, canonicalRequest: canonical.request)
+            let toSign = signer.stringToSign(date: date, canonicalRequest: canonical.request)
             for line in toSign.string().split(separator: "\n") {
                 trace.emit(HSS_TRACE_DEBUG, "string to sign: \(line)")
             }
@@ -451,8 +454,9 @@ package final class HSSClient {
         for line in lines {
             var text = redactor.redact(line.bytes)
             if let accessKey, text.hasPrefix("Authorization: ") {
-                text = text.replacingFirst(
-                    "Access=\(accessKey),", with: "Access=\(session.credentials.maskedAccessKey),")
+                let masked = session.credentials.maskedAccessKey
+                text = text.replacingFirst("Access=\(accessKey),", with: "Access=\(masked),")
+                    .replacingFirst("Credential=\(accessKey)/", with: "Credential=\(masked)/")
             }
             trace.emit(HSS_TRACE_DEBUG, "> \(text)")
         }

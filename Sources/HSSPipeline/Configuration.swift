@@ -1,6 +1,7 @@
 import CHSS
 import HSSBase
 import HSSIdentity
+import HSSSigning
 import HSSTransport
 
 /// What a caller may set on a client, before validation. Secrets are
@@ -27,6 +28,11 @@ package struct ClientOptions {
     package var maxAttempts = 0
     package var retryBaseMs = 0
     package var retryCapMs = 0
+    /// hss_signing_algorithm (0: default), or a scheme name from
+    /// HUAWEICLOUD_SDK_SIGNING_ALGORITHM.
+    package var signingAlgorithm = 0
+    package var signingAlgorithmName: String?
+    package var derivedKeyService: String?
     /// Where region/endpoint, project id and credentials came from:
     /// "options", or "environment" for what fromEnvironment read.
     package var locationSource = Source.options
@@ -49,6 +55,7 @@ package struct ClientOptions {
         if options.accessKey == nil, options.secretKey == nil {
             options.authToken = Environment.secret("HUAWEICLOUD_SDK_AUTH_TOKEN")
         }
+        options.signingAlgorithmName = Environment.text("HUAWEICLOUD_SDK_SIGNING_ALGORITHM")
         options.locationSource = Source.environment
         options.projectSource = Source.environment
         options.credentialSource = .environment
@@ -92,6 +99,11 @@ package struct ClientOptions {
         if overrides.maxAttempts != 0 { maxAttempts = overrides.maxAttempts }
         if overrides.retryBaseMs != 0 { retryBaseMs = overrides.retryBaseMs }
         if overrides.retryCapMs != 0 { retryCapMs = overrides.retryCapMs }
+        if overrides.signingAlgorithm != 0 {
+            signingAlgorithm = overrides.signingAlgorithm
+            signingAlgorithmName = nil
+        }
+        derivedKeyService = overrides.derivedKeyService ?? derivedKeyService
     }
 }
 
@@ -139,6 +151,9 @@ package final class ClientConfiguration {
     package let userAgent: String
     package let trace: Trace
     package let retry: RetryPolicy
+    package let signing: SigningAlgorithm
+    /// V11-HMAC-SHA256's scope; nil for the other algorithms.
+    package let derivation: KeyDerivation?
 
     package init(_ options: ClientOptions) throws {
         // Where to connect.
@@ -209,6 +224,7 @@ package final class ClientConfiguration {
 
         trace = options.trace
         retry = try ClientConfiguration.retryPolicy(options)
+        (signing, derivation) = try ClientConfiguration.signing(options, region: region)
         var agent = "libhss/\(HSS_VERSION_STRING)"
         if let suffix = options.userAgentSuffix {
             try Validation.checkHeaderValue(
@@ -353,6 +369,42 @@ package final class ClientConfiguration {
             if !name.isEmpty, host == name || host.hasSuffix("." + name) { return nil }
         }
         return options.proxy == nil ? "the environment's proxy (http_proxy or all_proxy)" : "the proxy option's proxy"
+    }
+
+    /// The C enum's order (hss.h), 1-based; 0 is the default.
+    private static let signingAlgorithms: [SigningAlgorithm] = [
+        .hmacSHA256, .hmacSM3, .ecdsaP256SHA256, .sm2SM3, .v11HMACSHA256,
+    ]
+
+    private static func signing(_ options: ClientOptions, region: String?) throws -> (
+        SigningAlgorithm, KeyDerivation?
+    ) {
+        let algorithm: SigningAlgorithm
+        if let name = options.signingAlgorithmName {
+            guard let named = SigningAlgorithm(rawValue: name) else {
+                throw HSSError.invalid(
+                    "HUAWEICLOUD_SDK_SIGNING_ALGORITHM must be one of "
+                        + signingAlgorithms.map(\.rawValue).joined(separator: ", "))
+            }
+            algorithm = named
+        } else {
+            guard (0...signingAlgorithms.count).contains(options.signingAlgorithm) else {
+                throw HSSError.invalid("signing_algorithm must be an hss_signing_algorithm (0 to 5)")
+            }
+            algorithm = options.signingAlgorithm == 0 ? .hmacSHA256 : signingAlgorithms[options.signingAlgorithm - 1]
+        }
+        guard algorithm == .v11HMACSHA256 else {
+            if options.derivedKeyService != nil {
+                throw HSSError.invalid("derived_key_service goes with V11-HMAC-SHA256 only")
+            }
+            return (algorithm, nil)
+        }
+        guard let region else { throw HSSError.invalid("V11-HMAC-SHA256 needs the region (its key is derived for it)") }
+        let service = options.derivedKeyService ?? "hss"
+        guard !service.isEmpty, service.utf8.count <= 64,
+            service.utf8.allSatisfy({ PercentEncoding.isUnreserved($0) && $0 != UInt8(ascii: "~") })
+        else { throw HSSError.invalid("derived_key_service must be 1-64 letters, digits, '-', '_' or '.'") }
+        return (algorithm, KeyDerivation(region: region, service: service))
     }
 
     private static func retryPolicy(_ options: ClientOptions) throws -> RetryPolicy {

@@ -1,62 +1,115 @@
 import CHSS
 import HSSBase
 
-/// Huawei Cloud's SDK-HMAC-SHA256 request signing, byte-compatible with the
-/// official signers (Tests/vectors: every stage is compared).
+/// Huawei Cloud's request signing, byte-compatible with the official
+/// signers (Tests/vectors: every stage is compared): SDK-HMAC-SHA256 (the
+/// default) and the other algorithms of SigningAlgorithm (Algorithms.swift).
 ///
 /// A Signer is made once per client and holds only the access key and the
-/// keyed HMAC (the SK's key schedule is done once). Method, path, query and
-/// headers are per request, so one signer serves every call of a client.
+/// prepared key (the SK's HMAC key schedule, V11's derived key, or the EC
+/// key pair derived from the SK). Method, path, query and headers are per
+/// request, so one signer serves every call of a client. The static
+/// canonicalRequest and stringToSign are SDK-HMAC-SHA256's; a signer's own
+/// are those of its algorithm.
 package struct Signer {
     package static let algorithm: StaticString = "SDK-HMAC-SHA256"
     /// Hex SHA-256 of an empty body (GET).
     package static let emptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     package let accessKey: String
-    private let key: HMACKey
+    package let algorithm: SigningAlgorithm
+    private let key: SigningKey
 
-    package init(accessKey: String, secretKey: SecureBuffer) throws {
-        guard let key = HMACKey(secretKey) else {
-            throw HSSError(HSS_E_INTERNAL, "OpenSSL could not prepare HMAC-SHA256")
-        }
+    /// `derivation` is V11-HMAC-SHA256's region and service (required for it,
+    /// ignored otherwise).
+    package init(
+        accessKey: String, secretKey: SecureBuffer, algorithm: SigningAlgorithm = .hmacSHA256,
+        derivation: KeyDerivation? = nil
+    ) throws {
+        self.key = try SigningKey(
+            algorithm: algorithm, accessKey: accessKey, secretKey: secretKey, derivation: derivation)
         self.accessKey = accessKey
-        self.key = key
+        self.algorithm = algorithm
     }
 
     /// The Authorization header value for one request.
     package func authorization(
         method: String, canonicalURI: String, query: SecureBuffer,
-        headers: CanonicalHeaders, date: String
+        headers: CanonicalHeaders, date: String, bodyHash: String? = nil
     ) -> String {
         let out = SecureBuffer(capacity: 160)
         appendAuthorization(
-            to: out, method: method, canonicalURI: canonicalURI, query: query, headers: headers, date: date)
+            to: out, method: method, canonicalURI: canonicalURI, query: query, headers: headers, date: date,
+            bodyHash: bodyHash)
         return out.string()
     }
 
     /// Appends the Authorization value to `out` (a header line being built),
-    /// without an intermediate String.
+    /// without an intermediate String. `bodyHash` is the last line of the
+    /// canonical request (SigningAlgorithm.payload); nil is an empty body.
     package func appendAuthorization(
         to out: SecureBuffer, method: String, canonicalURI: String, query: SecureBuffer,
-        headers: CanonicalHeaders, date: String
+        headers: CanonicalHeaders, date: String, bodyHash: String? = nil
     ) {
-        let canonical = Signer.canonicalRequest(
-            method: method, canonicalURI: canonicalURI, query: query,
-            headers: headers)
-        let toSign = Signer.stringToSign(date: date, canonicalRequest: canonical.request)
-        out.append(Signer.algorithm)
-        out.append(" Access=")
-        out.append(accessKey)
+        let canonical = canonicalRequest(
+            method: method, canonicalURI: canonicalURI, query: query, headers: headers, bodyHash: bodyHash)
+        let toSign = stringToSign(date: date, canonicalRequest: canonical.request)
+        out.append(algorithm.name)
+        if case .v11(let v11) = key {
+            out.append(" Credential=")
+            out.append(accessKey)
+            out.append(UInt8(ascii: "/"))
+            v11.appendInfo(date: date, to: out)
+        } else {
+            out.append(" Access=")
+            out.append(accessKey)
+        }
         out.append(", SignedHeaders=")
         out.append(canonical.signedHeaders)
         out.append(", Signature=")
-        key.appendHex(of: toSign.bytes, to: out)
+        appendSignature(of: toSign, to: out)
     }
 
     package func signature(stringToSign: SecureBuffer) -> String {
-        let out = SecureBuffer(capacity: 64)
-        key.appendHex(of: stringToSign.bytes, to: out)
+        let out = SecureBuffer(capacity: 144)
+        appendSignature(of: stringToSign, to: out)
         return out.string()
+    }
+
+    private func appendSignature(of toSign: SecureBuffer, to out: SecureBuffer) {
+        switch key {
+        case .hmacSHA256(let key): key.appendHex(of: toSign.bytes, to: out)
+        case .hmacSM3(let key): key.appendHex(of: toSign.bytes, to: out)
+        case .v11(let v11): v11.key(forStringToSign: toSign.bytes)?.appendHex(of: toSign.bytes, to: out)
+        case .ec(let key): key.appendSignatureHex(of: toSign.bytes, to: out)
+        }
+    }
+
+    /// This signer's canonical request: the static one, with the empty
+    /// body's hash of its algorithm when `bodyHash` is nil.
+    package func canonicalRequest(
+        method: String, canonicalURI: String, query: SecureBuffer, headers: CanonicalHeaders,
+        bodyHash: String? = nil
+    ) -> (request: SecureBuffer, signedHeaders: String) {
+        Signer.canonicalRequest(
+            method: method, canonicalURI: canonicalURI, query: query, headers: headers,
+            bodyHash: bodyHash ?? algorithm.emptyBodyHash)
+    }
+
+    /// This signer's string to sign: the algorithm, the date, (V11 only) its
+    /// "YYYYMMDD/region/service", and the hex hash of the canonical request.
+    package func stringToSign(date: String, canonicalRequest: SecureBuffer) -> SecureBuffer {
+        let out = SecureBuffer(capacity: 160)
+        out.append(algorithm.name)
+        out.append(UInt8(ascii: "\n"))
+        out.append(date)
+        out.append(UInt8(ascii: "\n"))
+        if case .v11(let v11) = key {
+            v11.appendInfo(date: date, to: out)
+            out.append(UInt8(ascii: "\n"))
+        }
+        algorithm.appendHashHex(of: canonicalRequest.bytes, to: out)
+        return out
     }
 
     /// METHOD, URI, query, one `name:value` line per signed header in name

@@ -20,7 +20,9 @@
  *            HSS_TEST_PROXY_USERNAME, HSS_TEST_PROXY_PASSWORD,
  *            HSS_TEST_NO_PROXY, HSS_TEST_ALLOW_CLEARTEXT_PROXY,
  *            HSS_TEST_TRACE_LEVEL, HSS_TEST_MAX_ATTEMPTS,
- *            HSS_TEST_RETRY_BASE_MS, HSS_TEST_RETRY_CAP_MS)
+ *            HSS_TEST_RETRY_BASE_MS, HSS_TEST_RETRY_CAP_MS,
+ *            HSS_TEST_SIGNING_ALGORITHM (a number),
+ *            HSS_TEST_DERIVED_KEY_SERVICE)
  *   request  HSS_TEST_REGISTRY_ADDR, HSS_TEST_NAMESPACE, HSS_TEST_USERNAME,
  *            HSS_TEST_PASSWORD, HSS_TEST_EPID (unset: a harmless default,
  *            none for HSS_TEST_EPID)
@@ -372,6 +374,8 @@ static void options_from_env(hss_client_options *o)
     o->max_attempts = (int)env_long("HSS_TEST_MAX_ATTEMPTS", 0);
     o->retry_base_ms = env_long("HSS_TEST_RETRY_BASE_MS", 0);
     o->retry_cap_ms = env_long("HSS_TEST_RETRY_CAP_MS", 0);
+    o->signing_algorithm = (int)env_long("HSS_TEST_SIGNING_ALGORITHM", 0);
+    o->derived_key_service = getenv("HSS_TEST_DERIVED_KEY_SERVICE");
 }
 
 static hss_status client_from_env(hss_client **out, hss_error **err)
@@ -1121,7 +1125,8 @@ static void *must_malloc(size_t size)
     CHECK((o)->iam_endpoint == NULL && (o)->proxy == NULL && (o)->proxy_username == NULL && \
               (o)->proxy_password == NULL && (o)->no_proxy == NULL && (o)->allow_cleartext_proxy == 0 && \
               (o)->trace == NULL && (o)->trace_user == NULL && (o)->trace_level == 0 && (o)->max_attempts == 0 && \
-              (o)->retry_base_ms == 0 && (o)->retry_cap_ms == 0, \
+              (o)->retry_base_ms == 0 && (o)->retry_cap_ms == 0 && (o)->signing_algorithm == 0 && \
+              (o)->derived_key_service == NULL, \
           "%s: a version 2 field is not its default", what)
 #define CHECK_V1_REQUEST_DEFAULT(what, r, v) \
     CHECK((r)->version == (v) && (r)->registry_addr == NULL && (r)->namespace_name == NULL && (r)->username == NULL && \
@@ -1142,7 +1147,8 @@ static void case_init(void)
     /* A tripwire: the current options are version 2's, the request version
      * 1's. When a version adds fields, check them below, and add their
      * older-version default case. */
-    CHECK(HSS_CLIENT_OPTIONS_VERSION == 2 && sizeof o == offsetof(hss_client_options, retry_cap_ms) + sizeof(long),
+    CHECK(HSS_CLIENT_OPTIONS_VERSION == 2 &&
+              sizeof o == offsetof(hss_client_options, derived_key_service) + sizeof(char *),
           "hss_client_options has grown: check its new fields in case_init");
     CHECK(HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION == 1 && sizeof r == sizeof *r1,
           "hss_image_upload_command_request has grown: check its new fields in case_init");
