@@ -14,7 +14,7 @@ import Synchronization
 /// immutable Session swapped under a lock.
 package final class HSSClient {
     package let configuration: ClientConfiguration
-    private let transport: CurlTransport
+    private let transport: HTTPTransport
     private let identityHTTP: IdentityHTTP
     /// The default chain, when the caller gave no credentials.
     private let chain: CredentialChain?
@@ -35,16 +35,22 @@ package final class HSSClient {
     /// official SDKs' 40 minutes); never use them past their expiry.
     package static let renewalMargin = 40 * 60
 
+    /// Replaces libcurl for the HSS requests of clients made afterwards: set
+    /// only by the fuzz target of the C entry point (Fuzz/), which compiles
+    /// the library's sources; never by the library itself.
+    package nonisolated(unsafe) static var transportForTesting: (() -> HTTPTransport)?
+
     package init(_ options: ClientOptions) throws {
         configuration = try ClientConfiguration(options)
-        transport = try CurlTransport(
+        let curl = try CurlTransport(
             .init(
                 connectTimeoutMs: configuration.connectTimeoutMs,
                 timeoutMs: configuration.timeoutMs,
                 caBundle: configuration.caBundle, caFile: configuration.systemCAFile, caPath: configuration.caPath,
                 proxy: configuration.proxy))
+        transport = HSSClient.transportForTesting?() ?? curl
         identityHTTP = try IdentityHTTP(
-            transport: transport, userAgent: configuration.userAgent, retry: configuration.retry, budget: budget,
+            transport: curl, userAgent: configuration.userAgent, retry: configuration.retry, budget: budget,
             trace: configuration.trace)
         chain = configuration.credentials == nil ? CredentialChain() : nil
     }
@@ -388,9 +394,8 @@ package final class HSSClient {
         let response: HTTPResponse
         do {
             response = try transport.send(
-                request.method, url: url, headerLines: lines, timeouts: timeouts,
-                errorHeaders: ["Retry-After", "Date"],
-                redactor: redactor)
+                request.method, url: url, headerLines: lines, body: nil, timeouts: timeouts, wantedHeaders: [],
+                errorHeaders: ["Retry-After", "Date"], redactor: redactor)
         } catch let error as HSSError {
             if started != 0 { trace.emit(HSS_TRACE_DEBUG, "< \(error.message) after \(monotonicMs() - started) ms") }
             throw error

@@ -69,10 +69,20 @@ package struct ProxySettings {
     package static let direct = ProxySettings(url: "")
 }
 
+/// What sends a request. CurlTransport in the library; an in-process stub
+/// in the fuzz target of the C entry point (HSSClient.transportForTesting).
+package protocol HTTPTransport: AnyObject {
+    func send(
+        _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer],
+        body: SecureBuffer?, timeouts: Timeouts?, wantedHeaders: [String],
+        errorHeaders: [String], redactor: Redactor
+    ) throws -> HTTPResponse
+}
+
 /// HTTP over libcurl. Keeps a pool of easy handles so that each call reuses
 /// a live connection, and so that concurrent calls never share a handle
 /// (libcurl's rule: one handle, one thread at a time).
-package final class CurlTransport {
+package final class CurlTransport: HTTPTransport {
     /// Answers of this API are a few KiB; anything far larger is refused
     /// rather than buffered (or truncated).
     package static let maxBodyBytes = 256 * 1024
