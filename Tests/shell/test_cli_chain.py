@@ -107,12 +107,13 @@ def test_show_config(cli, http_emulator, profile_env):
     before = len(hss_calls(http_emulator))
     proc = cli.run(["--region", REGION, "--show-config"], stdin=PASSWORD + "\n", env=profile_env, bare=True)
     config = show_config(proc)
-    assert list(config) == ["region", "endpoint", "project_id", "iam_endpoint", "credentials"]
+    assert list(config) == ["region", "endpoint", "project_id", "iam_endpoint", "credentials", "signing_algorithm"]
     assert config["region"] == (REGION, "options")
     assert config["endpoint"] == (http_emulator.endpoint, "environment")
     assert config["project_id"][1] == "iam" and re.fullmatch(r"[\w-]+", config["project_id"][0])
     assert config["iam_endpoint"] == (http_emulator.endpoint, "environment")
     assert config["credentials"] == (MASKED_AK, "profile")
+    assert config["signing_algorithm"] == ("SDK-HMAC-SHA256", "default")
     assert SK.encode() not in proc.stdout and PASSWORD.encode() not in proc.stdout
     assert len(hss_calls(http_emulator)) == before
 

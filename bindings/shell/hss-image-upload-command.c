@@ -83,6 +83,8 @@ enum option_id {
     OPT_MAX_ATTEMPTS,
     OPT_RETRY_BASE,
     OPT_RETRY_CAP,
+    OPT_SIGNING_ALGORITHM,
+    OPT_DERIVED_KEY_SERVICE,
     OPT_PASSWORD,      /* refused: a secret on the command line */
     OPT_AUTH_TOKEN,    /* refused: a secret on the command line */
     OPT_PROXY_PASSWORD /* refused: a secret on the command line */
@@ -116,6 +118,8 @@ static const struct option long_options[] = {
     {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
     {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
     {"retry-cap", required_argument, NULL, OPT_RETRY_CAP},
+    {"signing-algorithm", required_argument, NULL, OPT_SIGNING_ALGORITHM},
+    {"derived-key-service", required_argument, NULL, OPT_DERIVED_KEY_SERVICE},
     {"password", optional_argument, NULL, OPT_PASSWORD},
     {"auth-token", optional_argument, NULL, OPT_AUTH_TOKEN},
     {"proxy-password", optional_argument, NULL, OPT_PROXY_PASSWORD},
@@ -148,6 +152,10 @@ static void usage(FILE *out)
           "  --ca-file FILE                PEM CA bundle to trust instead of the system store\n"
           "  --timeout SECONDS             limit for the whole call, retries and waits included\n"
           "                                (default 30, at most 3600)\n"
+          "  --signing-algorithm NAME      how AK/SK requests are signed: SDK-HMAC-SHA256\n"
+          "                                (default), SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256,\n"
+          "                                SDK-SM2-SM3 or V11-HMAC-SHA256 (needs a region)\n"
+          "  --derived-key-service NAME    V11-HMAC-SHA256's service (default hss)\n"
           "\n"
           "Retries (after a broken connection, 429, 500, 502, 503 or 504; see the manual):\n"
           "  --max-attempts N              attempts per call, the first included (default 3,\n"
@@ -167,9 +175,10 @@ static void usage(FILE *out)
           "\n"
           "Output:\n"
           "  --show-config                 find credentials and project id, print region,\n"
-          "                                endpoint, project id, IAM endpoint and credentials\n"
-          "                                (the AK masked) with the source of each, and exit;\n"
-          "                                no HSS call, no registry options needed\n"
+          "                                endpoint, project id, IAM endpoint, credentials\n"
+          "                                (the AK masked) and signing algorithm, each with\n"
+          "                                its source, and exit; no HSS call, no registry\n"
+          "                                options needed\n"
           "  --output text|json|env        text for people (default), one JSON object, or\n"
           "                                HSS_IMAGE_COMMAND=... lines for eval \"$(...)\"\n"
           "  --field NAME                  print one field raw: image_command,\n"
@@ -197,6 +206,7 @@ static void usage(FILE *out)
           "  HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_ENDPOINT\n"
           "  HUAWEICLOUD_SDK_REGION_HSS_<REGION>      endpoint(s) of a region (e.g. _CN_NORTH_4)\n"
           "  HUAWEICLOUD_SDK_IAM_ENDPOINT             IAM for the project id lookup\n"
+          "  HUAWEICLOUD_SDK_SIGNING_ALGORITHM        as --signing-algorithm\n"
           "  HSS_REGISTRY_PASSWORD                    registry password, when neither\n"
           "                                           --password-stdin nor --password-file is given\n"
           "\n"
@@ -486,10 +496,19 @@ static void print_text(const hss_image_upload_command *result)
     }
 }
 
+/* The scheme names, indexed by hss_signing_algorithm. */
+static const char *const signing_algorithms[] = {
+    "SDK-HMAC-SHA256", /* HSS_SIGNING_DEFAULT */
+    "SDK-HMAC-SHA256", "SDK-HMAC-SM3", "SDK-ECDSA-P256-SHA256", "SDK-SM2-SM3", "V11-HMAC-SHA256",
+};
+
 /* --show-config: "name: value (source)" for each setting of a resolved
- * client. No setting is a secret: the AK comes masked ("ABCD...WXYZ"). */
-static void print_config(hss_client *client)
+ * client, then the signing algorithm, chosen as the library chooses it.
+ * No setting is a secret: the AK comes masked ("ABCD...WXYZ"). */
+static void print_config(hss_client *client, int algorithm)
 {
+    const char *named = getenv("HUAWEICLOUD_SDK_SIGNING_ALGORITHM");
+
     /* indexed by enum hss_setting, whose values the header fixes */
     static const char *const names[] = {"region", "endpoint", "project_id", "iam_endpoint", "credentials"};
 
@@ -508,6 +527,12 @@ static void print_config(hss_client *client)
             printf(" (%s)", source);
         putchar('\n');
     }
+    if (algorithm)
+        printf("signing_algorithm: %s (options)\n", signing_algorithms[algorithm]);
+    else if (named && named[0]) /* valid: the library refused the client otherwise */
+        printf("signing_algorithm: %s (environment)\n", named);
+    else
+        printf("signing_algorithm: %s (default)\n", signing_algorithms[0]);
 }
 
 /* json: one object. '"', '\' and control characters are escaped;
@@ -636,6 +661,19 @@ static int parse_attempts(const char *text, int *attempts)
     return EXIT_OK;
 }
 
+/* Parse --signing-algorithm NAME: one of the scheme names, exactly. */
+static int parse_signing_algorithm(const char *text, int *algorithm)
+{
+    for (int i = HSS_SIGNING_HMAC_SHA256; i <= HSS_SIGNING_V11_HMAC_SHA256; i++)
+        if (strcmp(text, signing_algorithms[i]) == 0) {
+            *algorithm = i;
+            return EXIT_OK;
+        }
+    return usage_error("--signing-algorithm must be SDK-HMAC-SHA256, SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256, "
+                       "SDK-SM2-SM3 or V11-HMAC-SHA256",
+                       NULL);
+}
+
 /* The option name as typed, without "=value" (never echo a value). */
 static const char *option_name(const char *arg, char *buffer, size_t size)
 {
@@ -728,6 +766,13 @@ static int parse_arguments(int argc, char **argv, struct command *cmd)
         case OPT_RETRY_CAP:
             if (parse_seconds("--retry-cap", optarg, RETRY_CAP_MAX_SECONDS, &cmd->client.retry_cap_ms) != EXIT_OK)
                 return EXIT_USAGE;
+            break;
+        case OPT_SIGNING_ALGORITHM:
+            if (parse_signing_algorithm(optarg, &cmd->client.signing_algorithm) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case OPT_DERIVED_KEY_SERVICE:
+            cmd->client.derived_key_service = optarg;
             break;
         case OPT_OUTPUT:
             if (!(cmd->format = find_format(optarg)))
@@ -828,7 +873,7 @@ static int run(struct command *cmd)
         code = library_error(status, err);
     } else {
         if (cmd->show_config)
-            print_config(client);
+            print_config(client, cmd->client.signing_algorithm);
         else if (cmd->field)
             printf("%s\n", cmd->field->get(result));
         else

@@ -17,7 +17,7 @@ A thin ``ctypes`` layer over the C library, standard library only. The library i
 """
 
 from . import errors
-from ._client import Client, ImageUploadCommand, Setting
+from ._client import Client, ImageUploadCommand, Setting, SigningAlgorithm
 from ._native import library_path, library_version
 from .errors import *  # noqa: F401,F403 (the exception classes and Status; listed in errors.__all__)
 
@@ -25,4 +25,4 @@ from .errors import *  # noqa: F401,F403 (the exception classes and Status; list
 __version__ = "1.1.0"
 
 __all__ = ["__version__", "library_path", "library_version", "Client", "ImageUploadCommand", "Setting",
-           *errors.__all__]
+           "SigningAlgorithm", *errors.__all__]

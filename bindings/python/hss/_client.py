@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 from collections import namedtuple
@@ -17,13 +18,32 @@ if TYPE_CHECKING:  # annotations only: importing typing at run time costs millis
 from . import _native  # noqa: E402 (after the TYPE_CHECKING block on purpose)
 from .errors import ClientClosedError, InvalidArgumentError, Status  # noqa: E402
 
-__all__ = ["Client", "ImageUploadCommand", "Setting"]
+__all__ = ["Client", "ImageUploadCommand", "Setting", "SigningAlgorithm"]
 
 _MAX_SECONDS = 3600  # the C API's limit of 3600000 ms, for timeout and connect_timeout alike
 _MAX_RETRY_BASE = 60  # retry_base_ms: at most 60000
 _MAX_RETRY_CAP = 600  # retry_cap_ms: at most 600000
 _DEFAULT_RETRY_CAP_MS = 20000  # retry_cap_ms 0
 _MAX_ATTEMPTS = 10
+
+
+class SigningAlgorithm(str, enum.Enum):
+    """How a client signs its requests with AK/SK (``hss_signing_algorithm``): each value is the
+    scheme name the Authorization header starts with. The ``signing_algorithm`` keyword takes a
+    member or the name itself (``"SDK-HMAC-SM3"``)."""
+
+    HMAC_SHA256 = "SDK-HMAC-SHA256"  # the default, what the official HSS clients use
+    HMAC_SM3 = "SDK-HMAC-SM3"
+    ECDSA_P256_SHA256 = "SDK-ECDSA-P256-SHA256"
+    SM2_SM3 = "SDK-SM2-SM3"
+    V11_HMAC_SHA256 = "V11-HMAC-SHA256"  # a derived key: needs the region, see derived_key_service
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: scheme name -> hss_signing_algorithm (the C enum lists them in this order, from 1).
+_SIGNING_ALGORITHMS = {member.value: number for number, member in enumerate(SigningAlgorithm, 1)}
 
 
 class Setting(namedtuple("Setting", ("value", "source"))):
@@ -194,6 +214,19 @@ def _attempts(value: Optional[int]) -> int:
     return value
 
 
+def _signing_algorithm(value: Any) -> int:
+    """A scheme name (a str or SigningAlgorithm) -> hss_signing_algorithm; None -> 0 (the
+    default, or HUAWEICLOUD_SDK_SIGNING_ALGORITHM with from_env)."""
+    if value is None:
+        return 0
+    if not isinstance(value, str):
+        raise TypeError("signing_algorithm must be a str such as \"SDK-HMAC-SM3\", not %s" % type(value).__name__)
+    number = _SIGNING_ALGORITHMS.get(value)
+    if number is None:
+        raise _invalid("signing_algorithm must be one of %s" % ", ".join(_SIGNING_ALGORITHMS))
+    return number
+
+
 def _flag(name: str, value: Any) -> int:
     """A bool option -> 0 or 1. Only a bool: a string such as "false" would be true."""
     if not isinstance(value, bool):
@@ -247,7 +280,8 @@ def _fill_public(opts: _native.ClientOptions, *, region: Optional[str], endpoint
                  user_agent_suffix: Optional[str], iam_endpoint: Optional[str], proxy: Optional[str],
                  proxy_username: Optional[str], no_proxy: Optional[str],
                  allow_cleartext_proxy: bool, max_attempts: Optional[int], retry_base: Optional[float],
-                 retry_cap: Optional[float], trace_level: Optional[int]) -> None:
+                 retry_cap: Optional[float], trace_level: Optional[int],
+                 signing_algorithm: Optional[str], derived_key_service: Optional[str]) -> None:
     """Every option that is not a secret."""
     opts.region = _encode("region", region)
     opts.endpoint = _encode("endpoint", endpoint)
@@ -268,6 +302,8 @@ def _fill_public(opts: _native.ClientOptions, *, region: Optional[str], endpoint
     if opts.retry_base_ms > (opts.retry_cap_ms or _DEFAULT_RETRY_CAP_MS):
         raise _invalid("retry_cap (default 20 seconds) must be at least retry_base")
     opts.trace_level = 0 if trace_level is None else _trace_level(trace_level)
+    opts.signing_algorithm = _signing_algorithm(signing_algorithm)
+    opts.derived_key_service = _encode("derived_key_service", derived_key_service)
 
 
 class _Handle(c_void_p):
@@ -314,6 +350,16 @@ class Client:
       (``HUAWEICLOUD_SDK_AK``/``SK``...), the profile file (``HUAWEICLOUD_SDK_CREDENTIALS_FILE``
       or ``~/.huaweicloud/credentials``), the ECS metadata service, CCE pod identity.
       Temporary credentials are renewed before they expire;
+    * ``signing_algorithm``: how AK/SK requests are signed, a scheme name (or
+      :class:`hss.SigningAlgorithm`): ``"SDK-HMAC-SHA256"`` (the default, as the official HSS
+      clients), ``"SDK-HMAC-SM3"``, ``"SDK-ECDSA-P256-SHA256"`` and ``"SDK-SM2-SM3"`` (China's
+      commercial cryptography), or ``"V11-HMAC-SHA256"``, a key derived per day, region and
+      service, for accounts that require derived keys: it needs ``region`` (an ``endpoint``
+      alone is not enough unless its host names one), and ``derived_key_service`` is the
+      service in the key's scope (default ``"hss"``; only with V11). IAM's project lookup is
+      signed the same way (with SDK-HMAC-SHA256 under V11). An unknown name raises
+      :class:`hss.InvalidArgumentError`. SDK-SM2-SM3 follows GB/T 32918, which for about one key
+      in 128 gives other signatures than the official Python SDK (see ``hss.h``);
     * ``ca_file``: a PEM CA bundle (default: ``SSL_CERT_FILE``/``SSL_CERT_DIR``, else the
       system store);
     * ``proxy`` (``"http://host:port"``, ``https://``, ``socks5://`` or ``socks5h://``; no
@@ -395,6 +441,8 @@ class Client:
         retry_cap: Optional[float] = None,
         trace: Optional[Callable[[int, str], Any]] = None,
         trace_level: Optional[int] = None,
+        signing_algorithm: Optional[str] = None,
+        derived_key_service: Optional[str] = None,
     ) -> None:
         # Secrets leave this frame first, so no exception raised below can show them in a
         # traceback's locals.
@@ -407,7 +455,8 @@ class Client:
                      user_agent_suffix=user_agent_suffix, iam_endpoint=iam_endpoint, proxy=proxy,
                      proxy_username=proxy_username, no_proxy=no_proxy,
                      allow_cleartext_proxy=allow_cleartext_proxy, max_attempts=max_attempts,
-                     retry_base=retry_base, retry_cap=retry_cap, trace=trace, trace_level=trace_level)
+                     retry_base=retry_base, retry_cap=retry_cap, trace=trace, trace_level=trace_level,
+                     signing_algorithm=signing_algorithm, derived_key_service=derived_key_service)
 
     @classmethod
     def from_env(
@@ -435,14 +484,18 @@ class Client:
         retry_cap: Optional[float] = None,
         trace: Optional[Callable[[int, str], Any]] = None,
         trace_level: Optional[int] = None,
+        signing_algorithm: Optional[str] = None,
+        derived_key_service: Optional[str] = None,
     ) -> "Client":
         """A client configured from the environment, like ``hss_client_new_from_env``.
 
         Reads ``HUAWEICLOUD_SDK_AK`` / ``HUAWEICLOUD_SDK_SK`` (else ``CLOUD_SDK_AK`` /
         ``CLOUD_SDK_SK``), ``HUAWEICLOUD_SDK_SECURITY_TOKEN``, ``HUAWEICLOUD_SDK_PROJECT_ID``,
         ``HUAWEICLOUD_SDK_REGION``, ``HUAWEICLOUD_SDK_ENDPOINT`` and ``HUAWEICLOUD_SDK_AUTH_TOKEN``
-        (used only when no AK/SK is set). Any keyword given here (the same as :class:`Client`'s)
-        wins over the environment; credentials given here replace the environment's as a whole.
+        (used only when no AK/SK is set), and libhss's own ``HUAWEICLOUD_SDK_SIGNING_ALGORITHM``
+        (a scheme name, as ``signing_algorithm`` takes). Any keyword given here (the same as
+        :class:`Client`'s) wins over the environment; credentials given here replace the
+        environment's as a whole.
         """
         self = cls.__new__(cls)
         try:
@@ -454,7 +507,8 @@ class Client:
                      user_agent_suffix=user_agent_suffix, iam_endpoint=iam_endpoint, proxy=proxy,
                      proxy_username=proxy_username, no_proxy=no_proxy,
                      allow_cleartext_proxy=allow_cleartext_proxy, max_attempts=max_attempts,
-                     retry_base=retry_base, retry_cap=retry_cap, trace=trace, trace_level=trace_level)
+                     retry_base=retry_base, retry_cap=retry_cap, trace=trace, trace_level=trace_level,
+                     signing_algorithm=signing_algorithm, derived_key_service=derived_key_service)
         return self
 
     def _create(self, opts: _native.ClientOptions, from_env: bool, trace: Any, **public: Any) -> None:

@@ -204,6 +204,8 @@ class ClientOptions(Structure):
         ("max_attempts", c_int),
         ("retry_base_ms", c_long),
         ("retry_cap_ms", c_long),
+        ("signing_algorithm", c_int),
+        ("derived_key_service", c_char_p),
     ]
 
     def __init__(self) -> None:
