@@ -8,9 +8,11 @@ plus, on the same port, the identity services of the credential chain (identity.
 GET /v3/projects (verified with the same signature checks), ECS metadata, CCE pod identity, STS
 assume-with-oidc and IAM federation.
 
-Python 3.11 standard library only. The AK/SK verification below is this project's own
-implementation of the SDK-HMAC-SHA256 rules written down in docs/api.md; it is checked
-against the official SDK by Tests/emulator/test_emulator.py and Tests/vectors/signing.json.
+Python 3.11 standard library only (and libcrypto through ctypes, for ECDSA and SM2). The AK/SK
+verification below is this project's own implementation of the signing rules written down in
+docs/api.md and official-sdk/signers.md, for all five algorithms of the official SDKs
+(signing.py); it is checked against the official SDK by Tests/emulator/test_emulator.py,
+Tests/vectors/signing.json and Tests/vectors/algorithms/.
 
 Usage:
     python3 hss_emulator.py [--host 127.0.0.1] [--port 0] [--tls-cert F --tls-key F]
@@ -25,10 +27,14 @@ Importable: `server, port = start_emulator(..., identity={settings})`, then `ser
 
 Behaviour summary:
   * 404 APIGW.0101 for any other path or method (checked before auth, like a gateway would).
-  * Auth: `Authorization: SDK-HMAC-SHA256 ...` (wins if both are sent) or `X-Auth-Token`.
+  * Auth: `Authorization: <algorithm> ...` (wins if both are sent) or `X-Auth-Token`. The algorithm
+    is any of signing.ALGORITHMS: SDK-HMAC-SHA256, SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256, SDK-SM2-SM3
+    (EC key pairs derived from the AK/SK, SM2 with the standard Z_A) and V11-HMAC-SHA256
+    (`Credential=AK/YYYYMMDD/region/service`: any region and service, the date X-Sdk-Date's).
     AK/SK checks, in order: Authorization well-formed -> X-Sdk-Date present and within
     15 min of the server's clock (else APIGW.0303) -> AK known -> host, x-sdk-date (and x-security-token if sent)
     signed -> signature (APIGW.0301 echoing the canonical request, as the real gateway does).
+    server.verified lists (route, algorithm) of every request whose signature verified (IAM's too).
     An AK minted by an identity route (temporary) also needs X-Security-Token = its token, signed,
     and is refused (APIGW.0301) once its expiry has passed.
   * After auth, an X-Project-Id header must equal the path's project id (else 400 HSS.0004).
@@ -39,7 +45,10 @@ Behaviour summary:
     emu-nul-field and emu-echo-headers (adds every received header, credentials "<redacted>").
   * 200 body: image_command "docker login -u U -p P R && docker load -i hss-scanner.tar &&
     docker push R/N/hss-scanner", fixed images_download_url / swr_image_pull_command, and
-    "emulator_echo" with every decoded input (for byte-exact round-trip checks).
+    "emulator_echo" with every decoded input (for byte-exact round-trip checks), how it was
+    authenticated ("auth", "access_key", "signed_headers", "algorithm": the Authorization's
+    scheme, "scope": V11's credential scope; None for a token) and "security_token", "temporary",
+    "user_agent".
   * Fault script (issue 13): `server.script([action, ...], route="hss")` (or `server.faults[route]`,
     a list) replaces the answers to the next requests of a route, one action per request, before
     auth; when the list is empty the route serves normally. Actions (FAULT_KEYS):
@@ -54,8 +63,8 @@ Behaviour summary:
       {"truncate": True}                  200 whose Content-Length exceeds the body sent, then close
       {"oversize": True}                  a 200 JSON body of OVERSIZE_BODY_SIZE (libhss's cap + 1)
     server.arrivals lists (route, time.monotonic()) of every request, for the waits between
-    attempts (arrival_times(route)); server.clear_faults() empties the scripts and arrivals and
-    sets the clock right.
+    attempts (arrival_times(route)); server.clear_faults() empties the scripts, arrivals and
+    server.verified and sets the clock right.
   * Clock: `server.clock_offset` seconds (default 0; --clock-offset) shifts the server's clock: the
     X-Sdk-Date check (more than 15 minutes away from it -> 401 APIGW.0303, docs/api.md, for the HSS
     and IAM routes) and the `Date:` header (IMF-fixdate) of every answer.
@@ -74,7 +83,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import hashlib
 import hmac
 import json
 import os
@@ -91,12 +99,15 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import identity
+import signing
 
 DEFAULT_CREDENTIALS = {"EMULATORAK": "EMULATORSK"}
 DEFAULT_TOKENS = ("EMULATOR-TOKEN",)
 
-ALGORITHM = "SDK-HMAC-SHA256"
-EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
+EMPTY_BODY_HASH = {alg: "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"  # SM3("")
+                   if signing.digest_name(alg) == "sm3" else
+                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # SHA-256("")
+                   for alg in signing.ALGORITHMS}
 MAX_CLOCK_SKEW = _dt.timedelta(minutes=15)
 MAX_REQUEST_BODY = 1 << 20  # GET has no body; anything bigger is not worth reading
 MAX_TOKEN_LEN = 32768
@@ -149,7 +160,7 @@ REDACTED_HEADERS = {"authorization", "x-security-token", "x-auth-token"}
 
 
 # --------------------------------------------------------------------------------------
-# SDK-HMAC-SHA256 canonicalisation (docs/api.md "AK/SK signing"), own implementation.
+# Canonicalisation shared by every algorithm (docs/api.md "AK/SK signing"), own implementation.
 # Everything works on bytes: the server sees raw request bytes, and header values may be
 # UTF-8 (http.server hands them over as latin-1 strings, which we map back to bytes).
 # --------------------------------------------------------------------------------------
@@ -213,31 +224,12 @@ def build_canonical_request(method: str, raw_path: bytes, raw_query: bytes,
     ])
 
 
-def string_to_sign(sdk_date: str, canonical_request: bytes) -> bytes:
-    return ("%s\n%s\n%s" % (ALGORITHM, sdk_date, hashlib.sha256(canonical_request).hexdigest())).encode("ascii")
-
-
-def compute_signature(sk: str, sts: bytes) -> str:
-    return hmac.new(sk.encode("utf-8"), sts, hashlib.sha256).hexdigest()
-
-
-_AUTH_RE = re.compile(r"^SDK-HMAC-SHA256\s+(.*)$", re.S)
-
-
-def parse_authorization(value: str) -> dict[str, str] | None:
-    """'SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex' -> dict, or None."""
-    m = _AUTH_RE.match(value.strip())
-    if not m:
-        return None
-    fields = {}
-    for part in m.group(1).split(","):
-        key, sep, val = part.strip().partition("=")
-        if not sep:
-            return None
-        fields[key] = val
-    if not all(fields.get(k) for k in ("Access", "SignedHeaders", "Signature")):
-        return None
-    return fields
+def payload_hash(algorithm: str, body: bytes, declared: list[bytes]) -> str:
+    """The official signer's rule: an empty body hashes as empty; else the algorithm's payload
+    header (X-Sdk-Content-Sha256/-Sm3: UNSIGNED-PAYLOAD), if sent, stands in for the hash."""
+    if not body:
+        return EMPTY_BODY_HASH[algorithm]
+    return declared[0].decode("latin-1") if declared else signing.hash_hex(algorithm, body)
 
 
 # --------------------------------------------------------------------------------------
@@ -277,6 +269,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.faults: dict[str, list] = {}  # route -> fault script (see the module docstring)
         self.arrivals: list[tuple[str, float]] = []  # (route, time.monotonic()) of every request
         self.clock_offset = 0.0  # seconds the server's clock is ahead of the true one
+        self.verified: list[tuple[str, str]] = []  # (route, algorithm) of every verified AK/SK request
         self._stall_wake = threading.Event()
 
     # -- stats --
@@ -315,10 +308,11 @@ class EmulatorServer(ThreadingHTTPServer):
             self.faults[route] = list(actions)
 
     def clear_faults(self):
-        """No fault script, no arrivals, the true clock; stalled requests hang up unanswered."""
+        """No fault script, arrivals or verified, the true clock; stalled requests hang up unanswered."""
         with self._stats_lock:
             self.faults = {}
             self.arrivals = []
+            self.verified = []
             self.clock_offset = 0.0
             self._stall_wake.set()
             self._stall_wake = threading.Event()
@@ -499,7 +493,7 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
             return
 
         try:
-            auth = self._authenticate(raw_path, raw_query, body)
+            auth = self._authenticate(route, raw_path, raw_query, body)
         except AuthError as e:
             self._send_error_json(e.status, e.code, e.msg)
             return
@@ -564,7 +558,7 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
             self._reply(status, {"error_code": code, "error_msg": msg, "request_id": self.request_id}, headers)
 
         try:
-            auth = self._authenticate(raw_path, raw_query, body)
+            auth = self._authenticate("iam_projects", raw_path, raw_query, body)
             if auth["auth"] == "aksk":
                 expected = IAM_SIGNED_HEADERS + (";x-security-token" if "X-Security-Token" in self.headers else "")
                 if auth["signed_headers"] != expected:
@@ -589,16 +583,20 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
 
     # -- auth --
 
-    def _authenticate(self, raw_path: bytes, raw_query: bytes, body: bytes) -> dict:
+    def _authenticate(self, route: str, raw_path: bytes, raw_query: bytes, body: bytes) -> dict:
         authz = self.headers.get_all("Authorization") or []
         tokens = self.headers.get_all("X-Auth-Token") or []
         if authz:
-            return self._verify_aksk(authz, raw_path, raw_query, body)
+            auth = self._verify_aksk(authz, raw_path, raw_query, body)
+            with self.server._stats_lock:
+                self.server.verified.append((route, auth["algorithm"]))
+            return auth
         if tokens:
             if len(tokens) == 1 and 0 < len(tokens[0]) <= MAX_TOKEN_LEN and any(
                     hmac.compare_digest(tokens[0].encode("latin-1", "replace"), t.encode("utf-8"))
                     for t in self.server.tokens):
-                return {"auth": "token", "signed_headers": None, "access_key": None, "temporary": False}
+                return {"auth": "token", "signed_headers": None, "access_key": None, "temporary": False,
+                        "algorithm": None, "scope": None}
             raise AuthError(401, "APIGW.0307", "The token must be updated.")
         raise AuthError(401, "APIGW.0301",
                         "Incorrect IAM authentication information: Authorization not found in header")
@@ -607,9 +605,10 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
         def fail(msg, code="APIGW.0301"):
             raise AuthError(401, code, "Incorrect IAM authentication information: " + msg)
 
-        fields = parse_authorization(authz[0]) if len(authz) == 1 else None
+        fields = signing.parse_authorization(authz[0]) if len(authz) == 1 else None
         if fields is None:
-            fail("unsupported or malformed Authorization header (expected %s)" % ALGORITHM)
+            fail("unsupported or malformed Authorization header (expected one of %s)" % ", ".join(signing.ALGORITHMS))
+        algorithm, scope = fields["algorithm"], fields.get("scope")
 
         dates = self._header_bytes("X-Sdk-Date")
         if not dates:
@@ -624,6 +623,8 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
         if abs(self.server.now() - when) > MAX_CLOCK_SKEW:
             fail("signature expired: X-Sdk-Date differs from the server time by more than 15 minutes",
                  "APIGW.0303")
+        if scope is not None and not scope.startswith(sdk_date[:8] + "/"):
+            fail("the credential scope's date is not X-Sdk-Date's")
 
         ak = fields["Access"]
         sk = self.server.credentials.get(ak)
@@ -654,21 +655,16 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
             if temporary.expired():
                 fail("the temporary access key has expired")
 
-        if not body:
-            body_hash = EMPTY_BODY_SHA256
-        else:  # same rule as the official signer: an explicit payload hash header wins
-            declared = self._header_bytes("X-Sdk-Content-Sha256")
-            body_hash = declared[0].decode("latin-1") if declared else hashlib.sha256(body).hexdigest()
-
+        body_hash = payload_hash(algorithm, body, self._header_bytes(signing.content_header(algorithm)))
         creq = build_canonical_request(self.command, raw_path, raw_query, signed, values, body_hash)
-        expected = compute_signature(sk, string_to_sign(sdk_date, creq))
-        # Compare bytes: compare_digest() refuses non-ASCII str, and the header may hold anything.
-        if not hmac.compare_digest(expected.encode(), fields["Signature"].strip().encode("latin-1", "replace")):
+        sts = signing.string_to_sign(sdk_date, creq, algorithm, scope)
+        if not signing.verify(algorithm, ak, sk, sts, fields["Signature"].strip(), scope):
             # Like the real gateway: echo the canonical request we computed (it contains the
             # encoded password -- client libraries must redact this message).
             raise AuthError(401, "APIGW.0301",
                             "Verify aksk signature fail, canonicalRequest: " + creq.decode("utf-8", "replace"))
-        return {"auth": "aksk", "signed_headers": signed, "access_key": ak, "temporary": temporary is not None}
+        return {"auth": "aksk", "signed_headers": signed, "access_key": ak, "temporary": temporary is not None,
+                "algorithm": algorithm, "scope": scope}
 
     # -- the API itself --
 
@@ -749,6 +745,8 @@ class EmulatorHandler(identity.IdentityRoutes, BaseHTTPRequestHandler):
             "signed_headers": auth["signed_headers"],
             "access_key": auth["access_key"],
             "temporary": auth["temporary"],
+            "algorithm": auth["algorithm"],
+            "scope": auth["scope"],
         })
         if behaviour == "emu-echo-headers":
             headers = {}
