@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from pyclients import AK, PARAMS, PROJECT_ID, SK
+from pyclients import AK, ALGORITHMS, PARAMS, PROJECT_ID, SK
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "build", "bench")
@@ -100,6 +100,10 @@ class Runner:
 
     def client_argv(self, client, n):
         e = self.endpoint
+        signer, _, algorithm = client.partition("/")  # "sign_hss/ALG", "sign_sdk/ALG": one algorithm
+        if algorithm:
+            return {"sign_hss": [os.path.join(BIN, "hss-sign-bench"), str(n), algorithm],
+                    "sign_sdk": [self.python, PYCLIENTS, "sdk-sign", str(n), algorithm]}[signer]
         return {
             "floor": [os.path.join(BIN, "curl_floor"), e, str(n)],
             "c_api": [os.path.join(BIN, "c_api"), e, str(n)],
@@ -116,7 +120,7 @@ class Runner:
         out = self.run(self.client_argv(client, pilot))
         seconds = max(out.get("seconds", 0.0), 1e-6)
         n = int(pilot * self.seconds / seconds)
-        return max(min(n, 10_000_000), 100)
+        return max(min(n, 10_000_000), min(pilot, 100))  # a slow signer's pilot may be below 100
 
     def measure(self, clients, pilots):
         """Calibrates, then runs each client self.reps times, interleaved. Returns
@@ -280,6 +284,27 @@ class Runner:
             got[name] = subprocess.run(argv, env=self.env, stdout=subprocess.PIPE,
                                        universal_newlines=True).stdout.strip()
         return got
+
+    def algorithm_checks(self):
+        """Per algorithm but SDK-HMAC-SHA256 (signatures() checks it): the Authorization libhss and
+        the official signer compute for the fixed date, and whether they agree: byte for byte, or
+        for ECDSA and SM2 (random signatures) up to the signature, which the official key must
+        verify."""
+        checks = {}
+        for algorithm in ALGORITHMS[1:]:
+            got = {}
+            for name, argv in [("libhss", [os.path.join(BIN, "hss-sign-bench"), "check", algorithm]),
+                               ("official", [self.python, PYCLIENTS, "sdk-sign", "check", algorithm])]:
+                got[name] = subprocess.run(argv, env=self.env, stdout=subprocess.PIPE,
+                                           universal_newlines=True).stdout.strip()
+            if algorithm in ("SDK-ECDSA-P256-SHA256", "SDK-SM2-SM3"):
+                same = got["libhss"].rpartition("Signature=")[0] == got["official"].rpartition("Signature=")[0]
+                verified = self.run([self.python, PYCLIENTS, "sdk-verify", algorithm, got["libhss"]]).get("verified")
+                got["agree"] = bool(got["libhss"]) and same and verified == 1
+            else:
+                got["agree"] = bool(got["libhss"]) and got["libhss"] == got["official"]
+            checks[algorithm] = got
+        return checks
 
     # --- profile -----------------------------------------------------------------------------
 
@@ -648,6 +673,38 @@ def targets(r):
     return rows
 
 
+def report_algorithms(w, r):
+    """The "Signing per algorithm" section."""
+    sign, checks = r["sign"], r["algorithm_checks"]
+    rows = [(ALGORITHMS[0], sign["sign_hss"], sign["sign_sdk"], r["signatures_agree"])]
+    rows += [(a, sign["sign_hss/" + a], sign["sign_sdk/" + a], checks[a]["agree"]) for a in ALGORITHMS[1:]]
+    w("## Signing per algorithm")
+    w("")
+    w("The same request signed with each algorithm of the official SDKs: libhss's `Signer` "
+      "(`hss-sign-bench N ALG`; keys prepared once, as a client prepares them) against the official "
+      "Python signer class of that algorithm (made once; it derives the ECDSA and SM2 key pairs again, in "
+      "pure Python, for every signature, as it does in the SDK). V11-HMAC-SHA256 with region cn-north-4 and "
+      "service hss. SDK-HMAC-SHA256's row is the measurement above. *Agree*: the same Authorization for "
+      "the fixed date; for ECDSA and SM2, whose signatures are random, the same up to the signature, "
+      "which the official key verifies.")
+    w("")
+    w("| algorithm | libhss signatures/s | µs/signature | official signatures/s | µs/signature | "
+      "libhss ÷ official | agree |")
+    w("|---|---:|---:|---:|---:|---:|:---:|")
+    for algorithm, hss, sdk, agree in rows:
+        h, o = med(hss["rates"]), med(sdk["rates"])
+        w("| %s | %s | %.2f | %s | %.1f | %s | %s |" % (algorithm, fmt_int(h), 1e6 / h, fmt_int(o), 1e6 / o,
+                                                      fmt_ratio(h / o), "yes" if agree else "**no**"))
+    w("")
+    w("| algorithm | libhss signatures/s min–max | official signatures/s min–max | "
+      "N per repetition (libhss / official) |")
+    w("|---|---|---|---:|")
+    for algorithm, hss, sdk, _ in rows:
+        w("| %s | %s | %s | %s / %s |" % (algorithm, spread(hss["rates"]), spread(sdk["rates"]), fmt_int(hss["n"]),
+                                       fmt_int(sdk["n"])))
+    w("")
+
+
 def report(args, r):
     calls = r["calls"]
     sign = r["sign"]
@@ -723,6 +780,7 @@ def report(args, r):
     for key in ("sign_floor_prepared", "sign_floor", "sign_hss", "sign_sdk"):
         w("| %s | %s | %s |" % (key, spread(sign[key]["rates"]), fmt_int(sign[key]["n"])))
     w("")
+    report_algorithms(w, r)
 
     # threads
     w("## Threads sharing one client (C API)")
@@ -968,6 +1026,12 @@ def main():
         for k, v in sigs.items():
             log("  %s: %s" % (k, v))
 
+    r["algorithm_checks"] = runner.algorithm_checks()
+    for algorithm, check in r["algorithm_checks"].items():
+        log("%s: libhss and the official signer agree: %s" % (algorithm, check["agree"]))
+        if not check["agree"]:
+            log("  libhss: %s\n  official: %s" % (check["libhss"], check["official"]))
+
     log("1-4: calls through the API")
     r["calls"] = runner.measure(["floor", "c_api", "python", "sdk"],
                                 {"floor": 2000, "c_api": 2000, "python": 1000, "sdk": 200})
@@ -975,6 +1039,13 @@ def main():
     r["sign"] = runner.measure(["sign_floor_prepared", "sign_floor", "sign_hss", "sign_sdk"],
                                {"sign_floor_prepared": 100000, "sign_floor": 50000, "sign_hss": 20000,
                                 "sign_sdk": 3000})
+    log("5b: signing per algorithm")
+    pilots = {}  # the official ECDSA and SM2 signers take about 0.1 s a signature
+    for algorithm in ALGORITHMS[1:]:
+        slow = algorithm in ("SDK-ECDSA-P256-SHA256", "SDK-SM2-SM3")
+        pilots["sign_hss/" + algorithm] = 2000 if slow else 20000
+        pilots["sign_sdk/" + algorithm] = 10 if slow else 3000
+    r["sign"].update(runner.measure(list(pilots), pilots))
     log("6: threads")
     n_threads = max(int(med(r["calls"]["c_api"]["rates"]) * args.seconds), 800)
     r["threads"] = runner.threads([1, 2, 4, 8], n_threads)
@@ -1009,7 +1080,7 @@ def main():
     with open(os.path.join(args.out, "latest.md"), "w") as f:
         f.write(text)
     raw = {key: r[key] for key in ("calls", "sign", "memory", "cold", "dlopen", "imports", "cli", "size",
-                                   "machine", "signatures_agree", "targets")}
+                                   "machine", "signatures_agree", "algorithm_checks", "targets")}
     raw["threads"] = {str(t): v for t, v in r["threads"].items()}
     raw["started"] = r["started"].isoformat()
     if r["profile"]:

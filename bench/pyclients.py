@@ -2,13 +2,17 @@
 
     pyclients.py binding  ENDPOINT N   libhss's Python binding (hss.Client), N sequential calls
     pyclients.py sdk      ENDPOINT N   the official SDK (huaweicloudsdkhss HssClient), N calls
-    pyclients.py sdk-sign N            the official signer alone (Signer.sign over an SdkRequest)
-    pyclients.py sdk-sign check        its Authorization value for the fixed date 20240101T000000Z
+    pyclients.py sdk-sign N [ALG]      the official signer alone (Signer.sign over an SdkRequest), with
+                                       SDK-HMAC-SHA256 or the signer class of ALG (ALGORITHMS)
+    pyclients.py sdk-sign check [ALG]  its Authorization value for the fixed date 20240101T000000Z
+    pyclients.py sdk-verify ALG AUTH   whether the official EC key of ALG verifies the signature of
+                                       AUTH (an Authorization of that request and date): verified=1|0
     pyclients.py import MODULE         seconds to import MODULE (hss, huaweicloudsdkhss.v5)
 
 Prints "calls=N errors=E seconds=S cpu_seconds=C" (or signatures=..., import_seconds=...). The inputs are
-those of bench/bench_common.h. The official SDK writes ~/.huaweicloud/application_id on
-import: the driver runs this with HOME pointing at a scratch directory.
+those of bench/bench_common.h, and for V11-HMAC-SHA256 bench/sign's region and service. The official SDK
+writes ~/.huaweicloud/application_id on import: the driver runs this with HOME pointing at a scratch
+directory.
 """
 
 import resource
@@ -22,6 +26,10 @@ PARAMS = dict(registry_addr="myharbor.example.com:443", namespace="library", use
               password="Harbor12345!")
 SIGN_HOST = "hss.cn-north-4.myhuaweicloud.com"
 RESOURCE = "/v5/%s/image/registries/image-upload-command" % PROJECT_ID
+#: The signing algorithms, as hss-sign-bench (bench/sign) names them.
+ALGORITHMS = ("SDK-HMAC-SHA256", "SDK-HMAC-SM3", "SDK-ECDSA-P256-SHA256", "SDK-SM2-SM3", "V11-HMAC-SHA256")
+V11_SCOPE = ("hss", "cn-north-4")  # derived_auth_service_name and region, as bench/sign derives V11's key
+CHECK_DATE = "20240101T000000Z"
 
 
 def cpu():
@@ -69,31 +77,53 @@ def bench_sdk(endpoint, n):
     print("calls=%d errors=%d seconds=%.6f cpu_seconds=%.6f" % (n, errors, seconds, cpu_seconds))
 
 
-def bench_sdk_sign(arg):
+def sdk_signer(algorithm):
+    """The official signer of `algorithm` (signers.md §1), made once as the SDK client makes it
+    per request, and sign(date=None) -> the Authorization of this API's request."""
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkcore.sdk_request import SdkRequest
-    from huaweicloudsdkcore.signer.signer import Signer
+    from huaweicloudsdkcore.signer import signer as official
 
-    signer = Signer(BasicCredentials(AK, SK))
+    classes = {"SDK-HMAC-SHA256": official.Signer, "SDK-HMAC-SM3": official.SM3Signer,
+               "SDK-ECDSA-P256-SHA256": official.P256SHA256Signer, "SDK-SM2-SM3": official.SM2SM3Signer,
+               "V11-HMAC-SHA256": official.DerivationAKSKSigner}
+    signer = classes[algorithm](BasicCredentials(AK, SK))
+    scope = V11_SCOPE if algorithm == "V11-HMAC-SHA256" else ()
     query = list(PARAMS.items())
     # The headers the SDK client passes to its signer for this API (it adds Host and
     # X-Sdk-Date itself); User-Agent as libhss's, so that all signers sign the same bytes.
     headers = {"Content-Type": "application/json", "User-Agent": "libhss/1.1.0", "X-Project-Id": PROJECT_ID}
 
-    def sign(extra=None):
-        h = dict(headers)
-        if extra:
-            h.update(extra)
+    def sign(date=None):
+        h = dict(headers, **({"X-Sdk-Date": date} if date else {}))
         request = SdkRequest(method="GET", schema="https", host=SIGN_HOST, resource_path=RESOURCE,
                              query_params=list(query), header_params=h, body=None)
-        return signer.sign(request).header_params["Authorization"]
+        return signer.sign(request, *scope).header_params["Authorization"]
 
+    return signer, sign
+
+
+def bench_sdk_sign(arg, algorithm=ALGORITHMS[0]):
+    _, sign = sdk_signer(algorithm)
     if arg == "check":
-        print(sign({"X-Sdk-Date": "20240101T000000Z"}))
+        print(sign(CHECK_DATE))
         return
     n = int(arg)
     errors, seconds, _ = timed(n, sign)
-    print("signatures=%d errors=%d seconds=%.6f" % (n, errors, seconds))
+    print("algorithm=%s signatures=%d errors=%d seconds=%.6f" % (algorithm, n, errors, seconds))
+
+
+def bench_sdk_verify(algorithm, authorization):
+    """ECDSA and SM2 signatures are random: instead of comparing, the official key (derived from
+    the AK/SK by the SDK) verifies another signer's signature of the string to sign the SDK
+    builds for the same request and date."""
+    signer, sign = sdk_signer(algorithm)
+    seen = []
+    make_signature = signer._sign_string_to_sign
+    signer._sign_string_to_sign = lambda data, key=None: seen.append(data) or make_signature(data, key)
+    sign(CHECK_DATE)
+    signature = bytes.fromhex(authorization.rpartition("Signature=")[2])
+    print("verified=%d" % bool(signer.get_signing_key().verify(signature, seen[0].encode())))
 
 
 def bench_import(module):
@@ -107,8 +137,10 @@ def main(argv):
         bench_binding(argv[1], int(argv[2]))
     elif len(argv) == 3 and argv[0] == "sdk":
         bench_sdk(argv[1], int(argv[2]))
-    elif len(argv) == 2 and argv[0] == "sdk-sign":
-        bench_sdk_sign(argv[1])
+    elif len(argv) in (2, 3) and argv[0] == "sdk-sign" and set(argv[2:]) <= set(ALGORITHMS):
+        bench_sdk_sign(*argv[1:])
+    elif len(argv) == 3 and argv[0] == "sdk-verify" and argv[1] in ALGORITHMS[2:4]:
+        bench_sdk_verify(argv[1], argv[2])
     elif len(argv) == 2 and argv[0] == "import":
         bench_import(argv[1])
     else:

@@ -138,7 +138,7 @@ def test_show_config_explicit(cli, http_emulator, chain_env, tmp_path):
                                   "--iam-endpoint", http_emulator.endpoint, "--show-config"], env=env, bare=True))
     assert config == {"region": ("(none)", None), "endpoint": (http_emulator.endpoint, "options"),
                       "project_id": ("p1", "options"), "iam_endpoint": (http_emulator.endpoint, "options"),
-                      "credentials": (MASKED_AK, "environment")}
+                      "credentials": (MASKED_AK, "environment"), "signing_algorithm": ("SDK-HMAC-SHA256", "default")}
     proc = cli.run(["--endpoint", http_emulator.endpoint, "--project-id", "p1", "--auth-token-file",
                     str(token_file), "--show-config"], env=env, bare=True)
     assert show_config(proc)["credentials"] == ("IAM token", "options")
