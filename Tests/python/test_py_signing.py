@@ -6,6 +6,7 @@ each algorithm against the emulator (which verifies all five) comes last."""
 
 import logging
 import re
+import uuid
 
 import pytest
 from hss_testsupport import AK, GOOD, HEADER, SK, expected_image_command
@@ -197,8 +198,10 @@ def test_the_project_lookup_is_signed_alike(make_emulator, name):
     """Without a project id, IAM's lookup is signed with the same algorithm, except under V11
     (SDK-HMAC-SHA256 then, as the official SDKs do). A fresh emulator: libhss caches what IAM
     said per (AK, region, IAM endpoint) for the life of the process."""
-    with make_emulator() as emu:
-        with hss.Client(region=REGION, endpoint=emu.endpoint, iam_endpoint=emu.endpoint, ak=AK, sk=SK,
+    # An AK of its own: an earlier emulator on the same port would otherwise be in libhss's cache.
+    ak = "SIGNAK" + uuid.uuid4().hex[:12].upper()
+    with make_emulator(credentials={ak: SK}) as emu:
+        with hss.Client(region=REGION, endpoint=emu.endpoint, iam_endpoint=emu.endpoint, ak=ak, sk=SK,
                         signing_algorithm=name) as client:
             client.get_image_upload_command(**GOOD)
         assert emu.params[-1]["project_id"] == emu.server.identity.projects_of(REGION)[0]
