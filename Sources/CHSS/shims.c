@@ -88,18 +88,17 @@ int chss_errno(void)
     return errno;
 }
 
-int chss_pem_certificate_count(const void *data, size_t length)
+int chss_pem_has_certificate(const void *data, size_t length)
 {
-    int count = 0;
+    /* Only the first certificate is parsed: a system bundle holds ~150, and
+     * parsing them all cost ~40 ms at every client creation. */
     BIO *bio = BIO_new_mem_buf(data, (int)length);
-    STACK_OF(X509_INFO) *infos = bio != NULL ? PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL) : NULL;
-    for (int i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++)
-        if (sk_X509_INFO_value(infos, i)->x509 != NULL)
-            count++;
-    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    X509 *certificate = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    int found = certificate != NULL;
+    X509_free(certificate);
     BIO_free(bio);
     ERR_clear_error();
-    return count;
+    return found;
 }
 
 /* SHA-256 and HMAC-SHA256 on OpenSSL's SHA-256 block functions, with every

@@ -320,7 +320,7 @@ package final class ClientConfiguration {
         } catch {
             throw HSSError.invalid("\(field) cannot be opened")
         }
-        guard chss_pem_certificate_count(contents.bytes.baseAddress, contents.count) > 0 else {
+        guard chss_pem_has_certificate(contents.bytes.baseAddress, contents.count) == 1 else {
             throw HSSError.invalid("\(field) holds no PEM certificate")
         }
         return Array(contents.bytes)

@@ -38,6 +38,17 @@ final class RedactorTests: XCTestCase {
         }
     }
 
+    /// Found by the redactor fuzz target: a secret (an SK is not checked for
+    /// UTF-8) with a lead byte not followed by a valid sequence, then a
+    /// character that the text escapes as \u.
+    func testInvalidUTF8ThenAnEscapedCharacter() {
+        let secret = SecureBuffer()
+        for byte: UInt8 in [0x61, 0xF0, 0x62, 0xC3, 0xA4] { secret.append(byte) }  // "a", F0, "b", "ä"
+        var r = Redactor()
+        r.add(secret)
+        XCTAssertEqual(r.redact(#"x a%F0b\u00e4 y"#), "x *** y")
+    }
+
     func testInTruncatedAndRawBodies() {
         let r = redactor("s3cr/et")
         XCTAssertEqual(r.redact(#"{"error_msg":"bad s3cr\/et"#), #"{"error_msg":"bad ***"#)

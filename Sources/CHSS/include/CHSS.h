@@ -50,8 +50,9 @@ int chss_yaml_parser_parse(yaml_parser_t *parser, yaml_event_t *event);
 void chss_yaml_event_delete(yaml_event_t *event);
 void chss_yaml_parser_delete(yaml_parser_t *parser);
 
-/* The number of X.509 certificates in a PEM text (0 for none or garbage). */
-int chss_pem_certificate_count(const void *data, size_t length);
+/* 1 when a PEM text holds an X.509 certificate (the first one is parsed),
+ * 0 for none or garbage. */
+int chss_pem_has_certificate(const void *data, size_t length);
 
 /* SHA-256 and HMAC-SHA256 without allocation (see shims.c). Return 1 on
  * success. A prepared HMAC key holds SK-derived state and is wiped when

@@ -82,7 +82,10 @@ package struct Redactor {
         var positions = [start]
         var s = 0
         while s < secret.count {
-            let length = utf8Length(secret[s], available: secret.count - s)
+            var length = utf8Length(secret[s], available: secret.count - s)
+            // A lead byte not followed by a valid sequence is a character of its own (found by
+            // fuzzing: otherwise the next real character's \u escape no longer lines up).
+            if length > 1, scalarValue(UnsafeBufferPointer(rebasing: secret[s..<s + length])) == nil { length = 1 }
             let character = UnsafeBufferPointer(rebasing: secret[s..<s + length])
             var reached: [Int] = []
             for position in positions {

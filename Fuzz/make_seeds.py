@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets (Fuzz/corpus/<target>/seed-*): the bundled emulator's
+answers (started in-process on 127.0.0.1, asked over loopback only) in every shape, the canary secrets
+of Tests/secret_forms.py in each of their forms, and hand-written inputs for the readers of files,
+options and dates. Files named regression-* (inputs that once found a defect) are left alone.
+
+    .venv/bin/python Fuzz/make_seeds.py      (then commit Fuzz/corpus)
+
+The input layouts are those the targets' comments describe (Fuzz/targets/*.swift).
+"""
+
+import http.client
+import json
+import struct
+import sys
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "Tests"), str(ROOT / "Tests" / "emulator")]
+
+import hss_emulator  # noqa: E402
+import identity  # noqa: E402
+import secret_forms  # noqa: E402
+
+CORPUS = ROOT / "Fuzz" / "corpus"
+QUERY = "registry_addr=swr.example.com&namespace=ns&username=user&password=P%40ss%20w%2Ford%C3%A4"
+HSS_PATH = "/v5/%s/image/registries/image-upload-command"
+TOKEN = {"X-Auth-Token": "EMULATOR-TOKEN"}
+JSON = {"Content-Type": "application/json"}
+
+
+def ask(port, method, target, headers=None, body=None):
+    """One request to the emulator: (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(method, target, body=json.dumps(body) if isinstance(body, dict) else body, headers=headers or {})
+    resp = conn.getresponse()
+    answer = (resp.status, dict(resp.getheaders()), resp.read())
+    conn.close()
+    return answer
+
+
+def emulator_answers():
+    """name -> (status, headers, body) for every kind of answer the emulator gives."""
+    server, port = hss_emulator.start_emulator()
+    out = {}
+    try:
+        hss = HSS_PATH % "p1" + "?" + QUERY
+        out["hss-ok"] = ask(port, "GET", hss, TOKEN)
+        for behaviour in ["emu-status-403", "emu-status-429", "emu-status-500", "emu-status-502", "emu-status-504",
+                          "emu-errfmt-camel", "emu-errfmt-code", "emu-errfmt-text", "emu-nonjson",
+                          "emu-missing-field", "emu-nul-field", "emu-echo-headers"]:
+            out["hss-" + behaviour] = ask(port, "GET", HSS_PATH % behaviour + "?" + QUERY, TOKEN)
+        out["hss-missing-parameter"] = ask(port, "GET", HSS_PATH % "p1" + "?namespace=ns", TOKEN)
+        out["hss-no-auth"] = ask(port, "GET", hss)
+        out["hss-bad-token"] = ask(port, "GET", hss, {"X-Auth-Token": "wrong"})
+        now = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        signed = {"Authorization": "SDK-HMAC-SHA256 Access=EMULATORAK, SignedHeaders=host;x-sdk-date, Signature=00",
+                  "X-Sdk-Date": now}
+        out["hss-bad-signature"] = ask(port, "GET", hss, signed)  # echoes the canonical request
+        out["hss-clock-skew"] = ask(port, "GET", hss, dict(signed, **{"X-Sdk-Date": "20000101T000000Z"}))
+        out["not-found"] = ask(port, "GET", "/v5/nothing", TOKEN)
+        server.script([{"status": 429, "retry_after": "1"}, {"status": 503, "retry_after": formatdate(usegmt=True)},
+                       {"status": 502}, {"status": 504, "code": "APIGW.0203", "msg": "Backend timeout."}])
+        for i in range(4):
+            out["fault-%d" % i] = ask(port, "GET", hss, TOKEN)
+        server.clear_faults()
+
+        ident = server.identity
+        out["iam-projects"] = ask(port, "GET", "/v3/projects?name=cn-north-4", TOKEN)
+        ident.projects = {"xx-two": ["p1", "p2"], "xx-none": []}
+        out["iam-projects-two"] = ask(port, "GET", "/v3/projects?name=xx-two", TOKEN)
+        out["iam-projects-none"] = ask(port, "GET", "/v3/projects?name=xx-none", TOKEN)
+        out["iam-unauthorized"] = ask(port, "GET", "/v3/projects?name=cn-north-4")
+        ttl = {"X-Metadata-Token-Ttl-Seconds": "21600"}
+        out["metadata-token"] = ask(port, "PUT", identity.METADATA_TOKEN_PATH, ttl)
+        out["metadata-token-refused"] = ask(port, "PUT", identity.METADATA_TOKEN_PATH)
+        out["metadata-unauthorized"] = ask(port, "GET", identity.METADATA_SECURITYKEY_PATH, {"X-Metadata-Token": "x"})
+        session = {"X-Metadata-Token": out["metadata-token"][2].decode()}
+        for shape in identity.SHAPES:
+            for expiry in identity.EXPIRY_FORMATS:
+                ident.shapes = {"metadata_securitykey": shape}
+                ident.expiry_format = expiry
+                name = "credentials-%s-%s" % (shape, expiry)
+                out[name] = ask(port, "GET", identity.METADATA_SECURITYKEY_PATH, session)
+        ident.shapes, ident.expiry_format = {}, "micro"
+        pod = {"Authorization": identity.POD_TOKEN, **JSON}
+        out["pod-identity"] = ask(port, "POST", identity.POD_IDENTITY_PATH, pod, {})
+        out["pod-identity-unauthorized"] = ask(port, "POST", identity.POD_IDENTITY_PATH, JSON, {})
+        out["sts"] = ask(port, "POST", identity.STS_OIDC_PATH, JSON, dict(identity.DEFAULT_OIDC))
+        out["sts-bad-field"] = ask(port, "POST", identity.STS_OIDC_PATH, JSON, {"x": 1})
+        id_token = {"auth": {"id_token": {"id": identity.ID_TOKEN}}}
+        idp = {"X-Idp-Id": identity.IDP_ID, **JSON}
+        out["iam-id-token"] = ask(port, "POST", identity.IAM_ID_TOKEN_PATH, idp, id_token)
+        unscoped = out["iam-id-token"][1].get("X-Subject-Token", "")
+        exchange = {"auth": {"identity": {"methods": ["token"], "token": {"id": unscoped, "duration_seconds": 900}}}}
+        out["iam-securitytoken"] = ask(port, "POST", identity.IAM_SECURITYTOKENS_PATH, JSON, exchange)
+        out["iam-securitytoken-bad-duration"] = ask(
+            port, "POST", identity.IAM_SECURITYTOKENS_PATH, JSON,
+            {"auth": {"identity": {"methods": ["token"], "token": {"id": unscoped, "duration_seconds": 1}}}})
+    finally:
+        server.shutdown()
+    return out
+
+
+def write(target, name, data):
+    folder = CORPUS / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ("seed-" + name)).write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+def redactor_input(secrets, body, insertions=()):
+    """The redactor target's layout. '*' is never in a fuzzed secret (the target maps it to '#')."""
+    out = bytes([len(secrets) - 1]) + b"".join(s.replace("*", "#").encode() + b"\0" for s in secrets)
+    out += bytes([len(insertions)])
+    for secret, at, seed in insertions:
+        out += bytes([secret]) + struct.pack("<H", at) + bytes([seed, 0, 0])
+    return out + body
+
+
+def options_input(flags, url, fields, numbers=(0, 0, 0, 0, 0)):
+    """The options target's layout; fields: index (see the target) -> text."""
+    mask = sum(1 << i for i in fields)
+    out = bytes([flags]) + url.encode() + b"\0" + struct.pack("<H", mask) + struct.pack("<5i", *numbers)
+    return out + b"".join(fields[i].encode() + b"\0" for i in sorted(fields))
+
+
+def main():
+    for folder in CORPUS.glob("*"):
+        for old in folder.glob("seed-*"):
+            old.unlink()
+    answers = emulator_answers()
+
+    # json: every answer body; the redactor: the error bodies with forms of the canary secrets.
+    for name, (_, headers, body) in answers.items():
+        if body:
+            write("json", name, body)
+        if "Retry-After" in headers:
+            write("dates", name + "-retry-after", b"\0" + headers["Retry-After"].encode())
+    write("dates", "date-header", b"\0" + answers["hss-ok"][1]["Date"].encode())
+    for name in ("credentials-credential-micro", "credentials-credentials-camel-milli", "credentials-top-snake-none"):
+        text = answers[name][2].decode()
+        expiry = json.loads(text)
+        expiry = expiry.get("credential", expiry.get("credentials", expiry))
+        write("dates", "expiry-" + name, b"\0" + (expiry.get("expires_at") or expiry["expiration"]).encode())
+    write("json", "escaped-keys", r'{"\u0065rror_code":"A\/B","error_msg":"\ud83d\udd11 \u00e4\n","request_id":"r"}')
+    write("json", "duplicate-key", '{"error_code":"a","error\\u005fcode":"b"}')
+    write("json", "projects-mixed", '{"projects":[{"id":"a"},{"name":"x"},1,{"id":2},{"id":"b","id2":[]}]}')
+    write("json", "deep", "[" * 70 + "]" * 70)
+    write("json", "large-object", "{" + ",".join('"k%d":%d' % (i, i) for i in range(40)) + "}")
+
+    secrets = [secret_forms.PASSWORD, secret_forms.SK, secret_forms.SECURITY_TOKEN]
+    errors = [n for n, (status, _, body) in answers.items() if status >= 400 and body]
+    for name in errors:
+        body = answers[name][2]
+        write("redactor", name, redactor_input(secrets, body, [(0, len(body) // 2, 7), (1, 5, 200)]))
+    for index, (encoding, encode) in enumerate(secret_forms.ENCODINGS.items()):
+        secret = secret_forms.PASSWORD.replace("*", "#")
+        for place, (_, body, _) in secret_forms.BODIES.items():
+            if index % 3 == 0 or place == "object-spliced":
+                write("redactor", "%s-%s" % (encoding, place), redactor_input([secret], body(encode(secret)).encode()))
+    nested = [secret_forms.SK_WITH_PASSWORD, secret_forms.PASSWORD, secret_forms.OVERLAP_SK]
+    write("redactor", "nested", redactor_input(nested, b'{"error_msg":"x"}', [(0, 14, 1), (1, 14, 2), (2, 3, 3)]))
+    write("redactor", "short-secret", redactor_input(["ab"], b"password=ab&x=1"))
+
+    # percent: bytes to encode, also read as name/value pairs and as a path.
+    write("percent", "query", "registry_addr\0swr.example.com\0password\0P@ss w/ord \u00e4\U0001f511\0namespace\0ns")
+    write("percent", "path", "/v5/p1/image/registries/image-upload-command")
+    write("percent", "encoded-path", "/a%2Fb/c%zz/%C3%A4%/~x")
+    write("percent", "same-names", "a\0\u00ff\0a\0\0a\0b\0")
+
+    # options: a flag byte, a URL, the presence mask, five numbers, the fields.
+    ak, sk = "EMULATORAK", "EMULATORSK"
+    write("options", "region", options_input(0, "https://hss.cn-north-4.myhuaweicloud.com",
+                                             {0: "cn-north-4", 3: ak, 4: sk}))
+    write("options", "endpoints", options_input(
+        3, "127.0.0.1:8080/v5", {1: "http://127.0.0.1:8080, https://[::1]:443/", 2: "0123456789abcdef", 7: "TOKEN"},
+        (1000, 2000, 5, 100, 1000)))
+    write("options", "proxy", options_input(
+        0x21, "socks5h://proxy.example.com:1080", {
+            0: "eu-west-101", 3: ak, 4: sk, 6: "ST", 8: "app/1.0 (test)", 9: "https://iam.example.com",
+            10: "http://proxy.example.com:3128", 11: "user", 12: "localhost, .example.com"}))
+    write("options", "operation", options_input(
+        0x80, "HTTPS://Host.Example.COM./", {0: "swr.example.com", 1: "ns", 2: "user", 5: "P@ss w/ord \u00e4",
+                                            12: "0"}, (-1, 3600001, 11, 60001, 600001)))
+
+    # ini: credentials files.
+    write("ini", "basic", "[basic]\nak = AK1\nsk = SK1\nproject_id = p1\n")
+    write("ini", "federated", "\ufeff[DEFAULT]\r\niam_endpoint: https://iam.example.com\r\n[basiccredentials]\r\n"
+                              "idp_id = idp\r\nid_token_file = /tmp/token\r\n; comment\r\n# comment\r\n")
+    write("ini", "values", "[basic]\nak=plain\nsk: colon\na:b=c\nd=e:f\ng \t=\t h  \n  \n[ basic ]\nAK = x\n")
+    write("ini", "errors", "ak = 1\n[basic\n[]\n[basic]\nak = 1\nak = 2\n = 3\n  continued\nnothing\n")
+
+    # regions: a region byte (0: xx-custom-1, 1: cn-north-4, 2: a), then the file.
+    official = ("HSS:\n  - id: cn-north-4\n    endpoint: https://hss-file.example.com\n  - id: xx-custom-1\n"
+                "    endpoints:\n      - https://e1.example.com\n      - https://e2.example.com\n"
+                "    endpoint: https://e3.example.com\n")
+    write("regions", "official", b"\0" + official.encode())
+    write("regions", "official-cn", b"\1" + official.encode())
+    write("regions", "flow", b"\0hss: [{id: xx-custom-1, endpoints: [' https://a ', \"https://b\"], endpoint: ~}]\n")
+    write("regions", "anchors", b"\0" + b"ECS: &a [1, 2]\nHSS:\n  - id: xx-custom-1\n    endpoints: *a\n")
+    write("regions", "other-services", b"\2" + b"ECS:\n  x: {y: [1, {z: 2}]}\nHSS: []\n---\nHSS: []\n")
+    write("regions", "not-yaml", b"\0" + b"HSS:\n  - id: [\n\t\xff")
+
+    # signing: the algorithm (0-4), the time (4 bytes), then AK, SK, region, service, path, value, token.
+    for algorithm in range(5):
+        fields = [ak, sk, "cn-north-4", "hss", "/v5/p1/image/registries/image-upload-command", "P@ss w/ord", "ST"]
+        write("signing", "algorithm-%d" % algorithm,
+              bytes([algorithm]) + struct.pack("<I", 1764424800) + b"\0".join(f.encode() for f in fields))
+    write("signing", "short-sk", b"\2" + struct.pack("<I", 0) + b"A\0\x00")
+    write("signing", "binary-sk", b"\3" + struct.pack("<I", 4102444800) + b"AK\0\xff\xfe\x01\0r\0s\0/a%2Fb\0\0")
+
+    # dates: a byte for the retry policy, then the text.
+    for name, text in {"imf": "Sun, 06 Nov 1994 08:49:37 GMT", "imf-feb-31": "Mon, 31 Feb 2025 23:59:60 GMT",
+                       "seconds": "120", "expiry-offset": "2026-01-02T03:04:05.123456789+08:00",
+                       "expiry-space": "2026-01-02 03:04:05z", "expiry-negative": "1969-12-31T23:59:59-23:59"}.items():
+        write("dates", name, b"\x07" + text.encode())
+
+
+if __name__ == "__main__":
+    main()
