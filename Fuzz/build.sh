@@ -12,8 +12,8 @@ toolchain=$(dirname "$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)")
 swiftc=${SWIFTC:-$toolchain/swiftc}
 clang=${CLANG:-$toolchain/clang}
 mods=$out/modules
-# Package.swift's layers, lowest first (HSSBoundary, the C exports, is not needed).
-layers=(HSSBase HSSSigning HSSTransport HSSIdentity HSSPipeline HSSOperations)
+# Package.swift's layers, lowest first, up to HSSBoundary (the C exports, for the entry target).
+layers=(HSSBase HSSSigning HSSTransport HSSIdentity HSSPipeline HSSOperations HSSBoundary)
 swift_flags=(-sanitize=fuzzer,address -O -g -package-name libhss -parse-as-library
     -I "$mods" -Xcc "-fmodule-map-file=$mods/module.modulemap")
 mkdir -p "$mods" "$out/bin"

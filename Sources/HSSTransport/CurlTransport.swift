@@ -26,6 +26,13 @@ package struct HTTPResponse {
     package var headers: [SecureBuffer?] = []
     /// How many attempts it took (IdentityHTTP.withRetries).
     package var attempts = 1
+
+    package init(status: Int, body: SecureBuffer, requestID: String, headers: [SecureBuffer?] = []) {
+        self.status = status
+        self.body = body
+        self.requestID = requestID
+        self.headers = headers
+    }
 }
 
 /// Connect and total timeouts of one request, in milliseconds.
