@@ -1,43 +1,52 @@
 /*
  * After hss_*_free, what is left of the secrets in this process's memory?
- * (issue 9, point 6)
+ * (issue 9, point 6; issue 14: measured after a realistic sequence)
  *
  *   wipe_scan wiping   libcurl and OpenSSL get allocators that wipe every
  *                      block they free, so whatever the scan finds was left
  *                      by libhss itself: exit 1 on any hit
- *   wipe_scan plain    the default allocators: exit 1 only if the SK shows
- *                      up (libcurl never sees it); every hit is reported
+ *   wipe_scan plain    the default allocators: exit 1 only if the SK or the
+ *                      wrong SK shows up (libcurl never sees them); every
+ *                      hit is reported, for the test to hold against the
+ *                      residue include/hss.h documents
  *   wipe_scan control  no library call; the program plants one copy of each
  *                      form of each secret on the heap: exit 0 only if the
  *                      scan finds each exactly once (proves that the scan
  *                      sees the heap, and finds nothing of its own)
  *
- * Every secret goes through the library: a success (the answer's
- * image_command embeds the password) with AK/SK and a security token; a 401
- * for a wrong SK whose body echoes the canonical request (encoded password,
- * security token); a success with an IAM token; an error whose raw, non-JSON
- * body echoes the password and the security token. Then every object and
- * client is freed, the program wipes its own copies, and it reads every
- * readable mapping of /proc/self/maps through /proc/self/mem, looking for
- * each secret raw and percent-encoded (RFC 3986, upper- and lower-case hex).
+ * The sequence, every client alive until the end, traced at the debug level
+ * (to a callback that only counts the lines):
+ *   - AK/SK + security token: WIPE_CALLS successes (default 100); the
+ *     answer's image_command embeds the password
+ *   - a wrong SK: 401, the body echoing the canonical request (encoded
+ *     password, security token)
+ *   - WIPE_STUB_ENDPOINT: 404, a text body echoing the request (the stub's)
+ *   - WIPE_CLOSED_ENDPOINT: a network error, retried
+ *   - an IAM token: a success
+ * Then every object and client is freed, the program wipes its own copies,
+ * and it reads every readable mapping of /proc/self/maps through
+ * /proc/self/mem, looking for every form of every secret.
  *
- * The program must not find itself: secrets come from the environment, whose
- * bytes are overwritten once copied; the search patterns are kept XOR-masked
- * and unmasked one byte at a time while comparing; the scan buffer is a
- * mapping of its own that the scan skips.
+ * The forms come from the test (Tests/secret_forms.py's encodings) as
+ * WIPE_FORM_<n>=<secret>.<encoding>=<text>, n = 0, 1, ...; <secret> is one
+ * of the five below. The program must not find itself: secrets and forms
+ * come from the environment, whose bytes are overwritten once copied; the
+ * search patterns are kept XOR-masked and unmasked one byte at a time while
+ * comparing; the scan buffer is a mapping of its own that the scan skips.
  *
- * Output (stdout): one "hit=<secret> <form> <address> <mapping>" line per
- * hit, then "hits.<secret>.<form>=<n>" for every secret and form, and
- * "scanned=<bytes>". No secret is ever printed. WIPE_SCAN_CONTEXT=1 also
- * prints the 48 bytes before each hit (for debugging by hand only: they may
- * hold other secrets).
+ * Output (stdout): one "hit=<secret>.<encoding> <address> <mapping>" line
+ * per hit, then "hits.<secret>.<encoding>=<n>" for every form, "calls=<n>",
+ * "trace_lines=<n>" and "scanned=<bytes>". No secret is ever printed.
+ * WIPE_SCAN_CONTEXT=1 also prints the 48 bytes before each hit (for
+ * debugging by hand only: they may hold other secrets).
  *
  * Run it with LD_BIND_NOW=1: lazy binding makes ld.so save the vector
  * registers on the stack, and they may still hold bytes a memcpy just moved.
  *
  * Environment: WIPE_ENDPOINT, WIPE_CA_FILE (optional), WIPE_STUB_ENDPOINT,
- * WIPE_PROJECT_ID, WIPE_AK; the secrets WIPE_PASSWORD, WIPE_SK,
- * WIPE_WRONG_SK, WIPE_SECURITY_TOKEN, WIPE_AUTH_TOKEN.
+ * WIPE_CLOSED_ENDPOINT, WIPE_PROJECT_ID, WIPE_AK, WIPE_CALLS; the secrets
+ * WIPE_PASSWORD, WIPE_SK, WIPE_WRONG_SK, WIPE_SECURITY_TOKEN,
+ * WIPE_AUTH_TOKEN; the forms WIPE_FORM_<n>.
  */
 #define _GNU_SOURCE
 
@@ -142,76 +151,80 @@ static void install_wiping_allocators(void)
 /* ------------------------------------------------------------------------ */
 
 #define MASK 0x5a
-enum { RAW, PCT_UPPER, PCT_LOWER, N_FORMS };
-static const char *const form_names[N_FORMS] = {"raw", "pct-upper", "pct-lower"};
+#define MAX_FORMS 256
+#define CHUNK ((size_t)1 << 20) /* the scan reads this much at a time */
+#define OVERLAP ((size_t)4096)  /* and this much more: longer than any pattern */
 
 struct secret {
     const char *name, *var;
     char *plain; /* our copy, handed to libhss; wiped before the scan */
-    unsigned char *masked[N_FORMS];
-    size_t len[N_FORMS]; /* 0: this form is the same bytes as an earlier one */
-    long hits[N_FORMS];
 };
 
 static struct secret secrets[] = {
-    {"password", "WIPE_PASSWORD", NULL, {NULL}, {0}, {0}},
-    {"sk", "WIPE_SK", NULL, {NULL}, {0}, {0}},
-    {"wrong_sk", "WIPE_WRONG_SK", NULL, {NULL}, {0}, {0}},
-    {"security_token", "WIPE_SECURITY_TOKEN", NULL, {NULL}, {0}, {0}},
-    {"auth_token", "WIPE_AUTH_TOKEN", NULL, {NULL}, {0}, {0}},
+    {"password", "WIPE_PASSWORD", NULL},     {"sk", "WIPE_SK", NULL},
+    {"wrong_sk", "WIPE_WRONG_SK", NULL},     {"security_token", "WIPE_SECURITY_TOKEN", NULL},
+    {"auth_token", "WIPE_AUTH_TOKEN", NULL},
 };
 #define N_SECRETS (sizeof secrets / sizeof secrets[0])
 
-static int unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '~';
-}
+struct form {
+    char *label; /* "<secret>.<encoding>": no secret in it */
+    unsigned char *masked;
+    size_t len;
+    long hits;
+};
 
-/* The masked form of `plain`: raw, or percent-encoded with this hex. */
-static unsigned char *masked_form(const char *plain, int form, size_t *len)
+static struct form forms[MAX_FORMS];
+static size_t n_forms;
+
+/* A copy of the environment variable, whose bytes are then overwritten. */
+static char *take(const char *var)
 {
-    const char *hex = form == PCT_LOWER ? "0123456789abcdef" : "0123456789ABCDEF";
-    unsigned char *out = malloc(strlen(plain) * 3 + 1), *p = out;
-    if (out == NULL)
+    char *value = getenv(var), *copy;
+    if (value == NULL)
+        return NULL;
+    copy = strdup(value);
+    if (copy == NULL)
         exit(2);
-    for (; *plain != '\0'; plain++) {
-        unsigned char c = (unsigned char)*plain;
-        if (form == RAW || unreserved(c)) {
-            *p++ = c ^ MASK;
-        } else {
-            *p++ = '%' ^ MASK;
-            *p++ = hex[c >> 4] ^ MASK;
-            *p++ = hex[c & 15] ^ MASK;
-        }
-    }
-    *len = (size_t)(p - out);
-    return out;
+    memset(value, '#', strlen(value));
+    return copy;
 }
 
-/* Copy each secret out of the environment, overwrite the environment's
- * bytes, and prepare the masked patterns. */
 static void take_secrets(void)
 {
     size_t s;
-    int f, g;
+    char var[32];
     for (s = 0; s < N_SECRETS; s++) {
-        struct secret *x = &secrets[s];
-        char *value = getenv(x->var);
-        if (value == NULL || strlen(value) < 8) {
-            fprintf(stderr, "wipe_scan: %s must be set (8 bytes or more)\n", x->var);
+        secrets[s].plain = take(secrets[s].var);
+        if (secrets[s].plain == NULL || strlen(secrets[s].plain) < 8) {
+            fprintf(stderr, "wipe_scan: %s must be set (8 bytes or more)\n", secrets[s].var);
             exit(2);
         }
-        x->plain = strdup(value);
-        if (x->plain == NULL)
+    }
+    for (n_forms = 0; n_forms < MAX_FORMS; n_forms++) {
+        struct form *f = &forms[n_forms];
+        char *text, *p;
+        snprintf(var, sizeof var, "WIPE_FORM_%zu", n_forms);
+        if ((text = take(var)) == NULL)
+            break;
+        p = strchr(text, '=');
+        if (p == NULL || strlen(p + 1) < 8 || strlen(p + 1) >= OVERLAP) {
+            fprintf(stderr, "wipe_scan: %s must be <secret>.<encoding>=<text of 8 to 4095 bytes>\n", var);
             exit(2);
-        memset(value, '#', strlen(value));
-        for (f = 0; f < N_FORMS; f++) {
-            x->masked[f] = masked_form(x->plain, f, &x->len[f]);
-            for (g = 0; g < f; g++)
-                if (x->len[g] == x->len[f] && memcmp(x->masked[g], x->masked[f], x->len[f]) == 0)
-                    x->len[f] = 0;
         }
+        f->label = strndup(text, (size_t)(p - text));
+        f->len = strlen(p + 1);
+        f->masked = malloc(f->len);
+        if (f->label == NULL || f->masked == NULL)
+            exit(2);
+        for (size_t k = 0; k < f->len; k++)
+            f->masked[k] = (unsigned char)p[1 + k] ^ MASK;
+        explicit_bzero(text, strlen(text));
+        free(text);
+    }
+    if (n_forms == 0) {
+        fprintf(stderr, "wipe_scan: no WIPE_FORM_0\n");
+        exit(2);
     }
 }
 
@@ -224,20 +237,23 @@ static const char *plain(const char *name)
     exit(2);
 }
 
+/* Whether a form is one of the SK's or the wrong SK's. */
+static int is_sk_form(const struct form *f)
+{
+    return strncmp(f->label, "sk.", 3) == 0 || strncmp(f->label, "wrong_sk.", 9) == 0;
+}
+
 /* For "control": one unmasked copy of every form, left on the heap. */
 static void plant_copies(void)
 {
-    size_t s, k;
-    int f;
-    for (s = 0; s < N_SECRETS; s++) {
-        for (f = 0; f < N_FORMS; f++) {
-            unsigned char *copy = malloc(secrets[s].len[f] + 1);
-            if (copy == NULL)
-                exit(2);
-            for (k = 0; k < secrets[s].len[f]; k++)
-                copy[k] = secrets[s].masked[f][k] ^ MASK;
-            copy[k] = '\0';
-        }
+    size_t i, k;
+    for (i = 0; i < n_forms; i++) {
+        unsigned char *copy = malloc(forms[i].len + 1);
+        if (copy == NULL)
+            exit(2);
+        for (k = 0; k < forms[i].len; k++)
+            copy[k] = forms[i].masked[k] ^ MASK;
+        copy[k] = '\0';
     }
 }
 
@@ -256,6 +272,13 @@ static void wipe_plain_copies(void)
 /* ------------------------------------------------------------------------ */
 
 static int failures;
+static long calls, trace_lines;
+
+static void count_line(hss_trace_level level, const char *line, void *user)
+{
+    (void)level, (void)line;
+    (*(long *)user)++;
+}
 
 static hss_client *client(const char *endpoint, const char *sk, const char *auth_token)
 {
@@ -274,6 +297,9 @@ static hss_client *client(const char *endpoint, const char *sk, const char *auth
     if (strncmp(endpoint, "https:", 6) == 0)
         o.ca_file = getenv("WIPE_CA_FILE");
     o.timeout_ms = 10000;
+    o.trace = count_line;
+    o.trace_user = &trace_lines;
+    o.trace_level = HSS_TRACE_DEBUG;
     if (hss_client_new(&o, &c, &err) != HSS_OK) {
         fprintf(stderr, "wipe_scan: client: %s\n", hss_error_message(err));
         exit(2);
@@ -293,6 +319,7 @@ static void call(hss_client *c, hss_status expected, const char *what)
     r.username = "admin";
     r.password = plain("password");
     st = hss_image_upload_command_get(c, &r, &result, &err);
+    calls++;
     if (st != expected) {
         fprintf(stderr, "wipe_scan: %s: expected status %d, got %d: %s\n", what, (int)expected, (int)st,
                 hss_error_message(err));
@@ -303,28 +330,37 @@ static void call(hss_client *c, hss_status expected, const char *what)
     }
     hss_image_upload_command_free(result);
     hss_error_free(err);
-    hss_client_free(c);
 }
 
 static void make_calls(void)
 {
     const char *endpoint = getenv("WIPE_ENDPOINT"), *stub = getenv("WIPE_STUB_ENDPOINT");
-    if (endpoint == NULL || stub == NULL) {
-        fprintf(stderr, "wipe_scan: WIPE_ENDPOINT and WIPE_STUB_ENDPOINT must be set\n");
+    const char *closed = getenv("WIPE_CLOSED_ENDPOINT"), *n = getenv("WIPE_CALLS");
+    hss_client *c[5];
+    long i, successes = n != NULL ? atol(n) : 100;
+    size_t k;
+    if (endpoint == NULL || stub == NULL || closed == NULL) {
+        fprintf(stderr, "wipe_scan: WIPE_ENDPOINT, WIPE_STUB_ENDPOINT and WIPE_CLOSED_ENDPOINT must be set\n");
         exit(2);
     }
-    call(client(endpoint, plain("sk"), NULL), HSS_OK, "AK/SK + security token");
-    call(client(endpoint, plain("wrong_sk"), NULL), HSS_E_HTTP_CLIENT, "wrong SK (401 echoing the request)");
-    call(client(endpoint, NULL, plain("auth_token")), HSS_OK, "IAM token");
-    call(client(stub, plain("sk"), NULL), HSS_E_HTTP_SERVER, "raw error body echoing secrets");
+    c[0] = client(endpoint, plain("sk"), NULL);
+    c[1] = client(endpoint, plain("wrong_sk"), NULL);
+    c[2] = client(stub, plain("sk"), NULL);
+    c[3] = client(closed, plain("sk"), NULL);
+    c[4] = client(endpoint, NULL, plain("auth_token"));
+    for (i = 0; i < successes; i++)
+        call(c[0], HSS_OK, "AK/SK + security token");
+    call(c[1], HSS_E_HTTP_CLIENT, "wrong SK (401 echoing the canonical request)");
+    call(c[2], HSS_E_HTTP_CLIENT, "404 echoing the request");
+    call(c[3], HSS_E_NETWORK, "closed port");
+    call(c[4], HSS_OK, "IAM token");
+    for (k = 0; k < 5; k++)
+        hss_client_free(c[k]);
 }
 
 /* ------------------------------------------------------------------------ */
 /* The scan                                                                  */
 /* ------------------------------------------------------------------------ */
-
-#define CHUNK ((size_t)1 << 20)
-#define OVERLAP ((size_t)4096) /* longer than any pattern */
 
 static unsigned char *scan_buffer; /* a mapping of its own, skipped */
 static unsigned long long scanned;
@@ -350,29 +386,21 @@ static void report_context(const unsigned char *p, size_t before)
 /* Search buf[0, got) for matches that start before `limit`. */
 static void search(const unsigned char *buf, size_t got, size_t limit, uintptr_t address, const char *mapping)
 {
-    size_t s;
-    int f;
-    for (s = 0; s < N_SECRETS; s++) {
-        for (f = 0; f < N_FORMS; f++) {
-            struct secret *x = &secrets[s];
-            size_t len = x->len[f];
-            unsigned char first;
-            const unsigned char *p = buf, *end = buf + got;
-            if (len == 0)
-                continue;
-            first = x->masked[f][0] ^ MASK;
-            while (p + len <= end && (p = memchr(p, first, (size_t)(end - p) - len + 1)) != NULL) {
-                if ((size_t)(p - buf) >= limit)
-                    break;
-                if (matches(p, x->masked[f], len)) {
-                    x->hits[f]++;
-                    printf("hit=%s %s 0x%lx %s\n", x->name, form_names[f],
-                           (unsigned long)(address + (uintptr_t)(p - buf)), mapping);
-                    if (getenv("WIPE_SCAN_CONTEXT") != NULL)
-                        report_context(p, (size_t)(p - buf) < 48 ? (size_t)(p - buf) : 48);
-                }
-                p++;
+    size_t i;
+    for (i = 0; i < n_forms; i++) {
+        struct form *f = &forms[i];
+        unsigned char first = f->masked[0] ^ MASK;
+        const unsigned char *p = buf, *end = buf + got;
+        while (p + f->len <= end && (p = memchr(p, first, (size_t)(end - p) - f->len + 1)) != NULL) {
+            if ((size_t)(p - buf) >= limit)
+                break;
+            if (matches(p, f->masked, f->len)) {
+                f->hits++;
+                printf("hit=%s 0x%lx %s\n", f->label, (unsigned long)(address + (uintptr_t)(p - buf)), mapping);
+                if (getenv("WIPE_SCAN_CONTEXT") != NULL)
+                    report_context(p, (size_t)(p - buf) < 48 ? (size_t)(p - buf) : 48);
             }
+            p++;
         }
     }
 }
@@ -430,8 +458,7 @@ int main(int argc, char **argv)
 {
     const char *mode = argc == 2 ? argv[1] : "";
     int wiping = strcmp(mode, "wiping") == 0, control = strcmp(mode, "control") == 0;
-    size_t s;
-    int f;
+    size_t i;
     long bad = 0;
     if (!wiping && !control && strcmp(mode, "plain") != 0) {
         fprintf(stderr, "usage: wipe_scan wiping|plain|control\n");
@@ -452,18 +479,14 @@ int main(int argc, char **argv)
     wipe_plain_copies();
     scan();
 
-    for (s = 0; s < N_SECRETS; s++) {
-        for (f = 0; f < N_FORMS; f++) {
-            if (secrets[s].len[f] == 0)
-                continue;
-            printf("hits.%s.%s=%ld\n", secrets[s].name, form_names[f], secrets[s].hits[f]);
-            if (control)
-                bad += secrets[s].hits[f] != 1;
-            else if (wiping || strstr(secrets[s].name, "sk") != NULL)
-                bad += secrets[s].hits[f];
-        }
+    for (i = 0; i < n_forms; i++) {
+        printf("hits.%s=%ld\n", forms[i].label, forms[i].hits);
+        if (control)
+            bad += forms[i].hits != 1;
+        else if (wiping || is_sk_form(&forms[i]))
+            bad += forms[i].hits;
     }
-    printf("scanned=%llu\n", scanned);
+    printf("calls=%ld\ntrace_lines=%ld\nscanned=%llu\n", calls, trace_lines, scanned);
     if (failures > 0)
         return 2;
     return bad == 0 ? 0 : 1;

@@ -245,6 +245,9 @@ class AuthError(Exception):
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True  # a stalled handler must never keep the process alive
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops the SYNs of many clients connecting at once (the
+    # kernel retries 1, 3, 7 s later): the 64-thread test connects 64 at a time.
+    request_queue_size = 128
 
     def __init__(self, address, credentials: dict[str, str], tokens, ssl_context=None, verbose=False,
                  identity_service: identity.Identity | None = None):
