@@ -270,20 +270,24 @@ public func hss_client_resolve(
     }
 }
 
-@c @implementation
-public func hss_client_setting(_ client: OpaquePointer!, _ setting: hss_setting) -> UnsafePointer<CChar>! {
+/// One part of a setting (its value or its source) as a C string the client keeps.
+private func settingText(
+    _ client: OpaquePointer?, _ setting: hss_setting, _ part: ((value: String, source: String)) -> String
+) -> UnsafePointer<CChar> {
     guard let swiftClient = HSSBoundary.client(client),
         let which = HSSClient.Setting(rawValue: Int(setting.rawValue))
     else { return emptyCString }
-    return swiftClient.publish(swiftClient.setting(which).value) ?? emptyCString
+    return swiftClient.publish(part(swiftClient.setting(which))) ?? emptyCString
+}
+
+@c @implementation
+public func hss_client_setting(_ client: OpaquePointer!, _ setting: hss_setting) -> UnsafePointer<CChar>! {
+    settingText(client, setting) { $0.value }
 }
 
 @c @implementation
 public func hss_client_setting_source(_ client: OpaquePointer!, _ setting: hss_setting) -> UnsafePointer<CChar>! {
-    guard let swiftClient = HSSBoundary.client(client),
-        let which = HSSClient.Setting(rawValue: Int(setting.rawValue))
-    else { return emptyCString }
-    return swiftClient.publish(swiftClient.setting(which).source) ?? emptyCString
+    settingText(client, setting) { $0.source }
 }
 
 // MARK: - ShowImageUploadCommand

@@ -395,7 +395,7 @@ package final class HSSClient {
         do {
             response = try transport.send(
                 request.method, url: url, headerLines: lines, body: nil, timeouts: timeouts, wantedHeaders: [],
-                errorHeaders: ["Retry-After", "Date"], redactor: redactor)
+                errorHeaders: IdentityHTTP.errorHeaders, redactor: redactor)
         } catch let error as HSSError {
             if started != 0 { trace.emit(HSS_TRACE_DEBUG, "< \(error.message) after \(monotonicMs() - started) ms") }
             throw error
