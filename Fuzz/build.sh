@@ -14,7 +14,8 @@ clang=${CLANG:-$toolchain/clang}
 mods=$out/modules
 # Package.swift's layers, lowest first, up to HSSBoundary (the C exports, for the entry target).
 layers=(HSSBase HSSSigning HSSTransport HSSIdentity HSSPipeline HSSOperations HSSBoundary)
-swift_flags=(-sanitize=fuzzer,address -O -g -package-name libhss -parse-as-library
+# HSS_TESTING compiles in the test hooks (HSSClient.transportForTesting) that libhss.so.1 never has.
+swift_flags=(-sanitize=fuzzer,address -O -g -package-name libhss -parse-as-library -D HSS_TESTING
     -I "$mods" -Xcc "-fmodule-map-file=$mods/module.modulemap")
 mkdir -p "$mods" "$out/bin"
 

@@ -525,6 +525,11 @@ class Result:
         return self
 
     @property
+    def elapsed_ms(self) -> list:
+        """How long each call (or hss_client_resolve) took inside the program, in ms."""
+        return [int(v) for v in re.findall(rb"^elapsed_ms=(\d+)$", self.stdout, re.M)]
+
+    @property
     def error(self) -> dict:
         """The only error printed."""
         assert len(self.errors) == 1, self.describe()

@@ -12,6 +12,8 @@ conftest fixtures `proxy_server` and `make_proxy(username=..., password=...)`.
     proxy.tunnels    how many CONNECT tunnels were opened
     proxy.saw(text)  whether text occurs in any request line or header block: what a proxy
                      (and whoever runs it) gets to read in clear
+    proxy.error_page the body of its refusals (default empty): a test sets it to an error page
+                     that quotes what it should not
     proxy.stop()     (also `with ProxyServer() as proxy:`)
 
 CONNECT host:port opens a tunnel (https endpoints); a request with an absolute http:// URI is
@@ -62,15 +64,17 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         return record
 
     def _answer(self, record: dict, status: int, headers=()):
-        """An empty answer that ends the connection."""
+        """An answer that ends the connection: empty, or the server's error_page for a refusal."""
         record["status"] = status
+        body = self.server.error_page if status >= 400 else b""
         self.close_connection = True
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
         self.end_headers()
+        self.wfile.write(body)
 
     def _authorized(self, record: dict) -> bool:
         expected = self.server.authorization
@@ -164,6 +168,7 @@ class ProxyServer(ThreadingHTTPServer):
             token = base64.b64encode(("%s:%s" % (username, password or "")).encode()).decode()
             self.authorization = ("Basic " + token).encode()
         self.lock = threading.Lock()
+        self.error_page = b""  # the body of its refusals (403, 407, 502...), as a proxy's error page
         self.requests: list = []
         self.tunnels = 0
         self._open: set = set()  # client connections and tunnel upstreams, closed by stop()

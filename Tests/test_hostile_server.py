@@ -138,3 +138,35 @@ def test_hostile_answer_status(hss_c, hostile_server, name):
     env = {"HSS_TEST_ENDPOINT": hostile_server.endpoint, "HSS_TEST_TIMEOUT_MS": 5000, **expect_env(status)}
     r = hss_c.run("call", env, timeout=60).check()
     assert len(r.errors) == 1, r.describe()
+
+
+# ----------------------------------------------------------------------------- hostile dates (issue 20.1)
+
+def expired_signature(date: bytes) -> bytes:
+    """The gateway's 401 APIGW.0303 (an expired signature), dated `date`: the clock-skew path."""
+    body = json.dumps({"error_code": "APIGW.0303", "error_msg": "Incorrect IAM authentication information: "
+                       "x-sdk-date is expired", "request_id": "0" * 32}).encode()
+    return answer(b"HTTP/1.1 401 Unauthorized", [b"Date: " + date, b"Content-Type: application/json"], body)
+
+
+# Dates no gateway sends: negative, zero and far years, signs and spaces where digits belong. Before
+# 1.1.1 a negative year killed the calling process (a trap formatting X-Sdk-Date).
+HOSTILE_DATES = [b"Mon, 01 Jan -999 00:00:00 GMT", b"Mon, 01 Jan -001 00:00:00 GMT",
+                 b"Sat, 01 Jan 0000 00:00:00 GMT", b"Mon, 01 Jan 1900 00:00:00 GMT",
+                 b"Fri, 31 Dec 9999 23:59:59 GMT", b"Mon, 01 Jan +999 00:00:00 GMT",
+                 b"Mon, +1 Jan 2024 -1:00:00 GMT", b"Mon, 01 Jan 2024 00:00:60 GMT"]
+
+
+@pytest.mark.parametrize("date", HOSTILE_DATES, ids=[d.decode() for d in HOSTILE_DATES])
+@pytest.mark.parametrize("service", ["hss", "iam"])
+def test_an_expired_signature_with_any_date_is_an_error_not_a_crash(hss_c, hostile_server, service, date):
+    """The answer's Date cannot move the signing clock outside a day of ours, and no Date can stop
+    the process: the call reports the gateway's refusal, through HSS and through IAM's project lookup."""
+    hostile_server.script = expired_signature(date)
+    env = {"HSS_TEST_ENDPOINT": hostile_server.endpoint, "HSS_TEST_TIMEOUT_MS": 5000, "HSS_TEST_MAX_ATTEMPTS": 1,
+           **expect_env("HSS_E_HTTP_CLIENT", http=401, code="APIGW.0303")}
+    if service == "iam":
+        env.update({"HSS_TEST_PROJECT_ID": None, "HSS_TEST_REGION": "cn-north-4",
+                    "HSS_TEST_IAM_ENDPOINT": hostile_server.endpoint, "HSS_TEST_EXPECT_REQUEST_ID": "0" * 32})
+    r = hss_c.run("call", env, timeout=60).check()
+    assert len(r.errors) == 1, r.describe()

@@ -22,6 +22,7 @@ C_DIR = Path(__file__).resolve().parent / "c"
 REGION = "cn-north-4"
 REGION_VAR = "HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4"
 PROVIDERS = ["oidc", "environment", "profile", "metadata", "pod-identity"]
+PROXY_PASSWORD = "Proxy-Secret-Pw-7321"
 
 
 @pytest.fixture(scope="module")
@@ -261,6 +262,16 @@ def test_several_projects_is_a_clear_error(hss_c, idemu):
     hss_c.run("call", env).check()
 
 
+def test_project_ids_are_wire_text(hss_c, idemu):
+    """IAM's project ids enter the message like any text from an answer (issue 20.3): redacted
+    (here one is the client's SK) and one printable line."""
+    idemu.server.identity.projects = {REGION: ["p1aaaa", EMULATOR_SK + "\nINJECTED\x1b[31m\u0085"]}
+    env = chain_env(idemu, HUAWEICLOUD_SDK_AK=EMULATOR_AK, HUAWEICLOUD_SDK_SK=EMULATOR_SK,
+                    **expect("HSS_E_CREDENTIALS", "IAM has 2 projects named 'cn-north-4' [p1aaaa,*** INJECTED [31m]"))
+    r = hss_c.run("call", env).check()
+    assert EMULATOR_SK.encode() not in r.error["message"]
+
+
 def test_iam_refusal_names_iam(hss_c, idemu):
     env = chain_env(idemu, HUAWEICLOUD_SDK_AK=EMULATOR_AK, HUAWEICLOUD_SDK_SK="wrong-sk",
                     **expect("HSS_E_HTTP_CLIENT", "looking up the project id of region 'cn-north-4'"))
@@ -342,6 +353,60 @@ def test_keys_within_margin_survive_a_failed_renewal(build_c, hss_c, idemu):
     time.sleep(3)
     out, err = proc.communicate("go\n", timeout=60)
     assert proc.returncode == 0 and out == "round 1 ok 4\n", err
+
+
+def test_a_failed_renewal_never_shows_the_keys_the_service_issued(build_c, hss_c, idemu):
+    """The metadata service refuses the renewal with an error quoting the temporary SK and token
+    it issued before (issue 20.4): the warning redacts them, since the client holds them."""
+    idemu.server.identity.expires_in = 40 * 60 + 2
+    proc = renewal_program(build_c, hss_c, {**chain_env(idemu, HUAWEICLOUD_SDK_METADATA_ENDPOINT=idemu.endpoint),
+                                            "RENEWAL_THREADS": "1", "HSS_DEBUG": "1"})
+    assert proc.stdout.readline() == "first ok\n", proc.stderr.read()
+    issued = idemu.server.identity.issued[-1]
+    idemu.server.identity.fail("metadata_securitykey", 500, {
+        "error_code": "EMU.0500", "error_msg": "upstream refused sk=%s token=%s" % (issued.sk, issued.token)})
+    time.sleep(3)
+    out, err = proc.communicate("go\n", timeout=60)
+    assert proc.returncode == 0 and out == "round 1 ok 1\n", err
+    assert "renewing credentials failed, using the current ones" in err and "upstream refused sk=***" in err, err
+    assert issued.sk not in err and issued.token not in err and issued.token[:40] not in err
+
+
+@pytest.mark.parametrize("service", ["iam", "sts"])
+def test_an_identity_call_never_shows_the_proxy_password(hss_c, idemu, make_proxy, service):
+    """A proxy's error page quoting the proxy password, on an identity call (issue 20.8): the
+    redactor of every request knows every secret the client holds, the proxy password included."""
+    proxy = make_proxy(username="proxy-user", password=PROXY_PASSWORD)
+    proxy.error_page = ("<html>access denied for proxy-user:%s</html>" % PROXY_PASSWORD).encode()
+    settings = {"HSS_TEST_FROM_ENV": "1", "HSS_TEST_EXPECT_NO_REQUEST_ID": "1", "HSS_TEST_PROXY": proxy.url,
+                "HSS_TEST_PROXY_USERNAME": "proxy-user",
+                "HSS_TEST_PROXY_PASSWORD": PROXY_PASSWORD, "HSS_TEST_ALLOW_CLEARTEXT_PROXY": "1"}
+    if service == "iam":
+        settings.update(HUAWEICLOUD_SDK_AK=EMULATOR_AK, HUAWEICLOUD_SDK_SK=EMULATOR_SK,
+                        HSS_TEST_IAM_ENDPOINT="http://iam.example.invalid", **expect("HSS_E_HTTP_CLIENT"))
+    else:
+        settings.update(HUAWEICLOUD_OIDC_PROVIDER_URN=DEFAULT_OIDC["provider_urn"],
+                        HUAWEICLOUD_OIDC_AGENCY_URN=DEFAULT_OIDC["agency_urn"], HUAWEICLOUD_OIDC_ID_TOKEN=ID_TOKEN,
+                        HUAWEICLOUD_SDK_STS_ENDPOINT="http://sts.example.invalid", **expect("HSS_E_CREDENTIALS"))
+    r = hss_c.run("call", chain_env(idemu, **settings)).check()
+    assert b"access denied for proxy-user:***" in r.error["message"], r.describe()
+    assert PROXY_PASSWORD.encode() not in r.stderr + r.stdout
+
+
+@pytest.mark.parametrize("variable", ["HUAWEICLOUD_SDK_CREDENTIALS_FILE", "HOME", "HUAWEICLOUD_SDK_REGIONS_FILE"])
+def test_control_characters_in_paths_never_reach_a_message(hss_c, idemu, tmp_path, variable):
+    """A path from the environment with a line feed, an escape sequence and a C1 control (issue
+    20.9): hss_error_message is still one printable line (test_api.c checks every message)."""
+    odd = tmp_path / "odd\nINJECTED\x1b[31m\u0085dir"
+    odd.mkdir()
+    env = chain_env(idemu, **{variable: str(odd / "missing"), **expect("HSS_E_CREDENTIALS", "INJECTED [31m")})
+    if variable == "HUAWEICLOUD_SDK_REGIONS_FILE":
+        (odd / "regions.yaml").write_text("HSS:\n  - id: cn-north-4\n    endpoint: [unclosed\n")
+        env = chain_env(idemu, **{variable: str(odd / "regions.yaml"), REGION_VAR: None,
+                                  **expect("HSS_E_INVALID_ARGUMENT", "INJECTED [31m")})
+    elif variable == "HOME":
+        (odd / "missing").mkdir()
+    hss_c.run("call", env).check()
 
 
 # ----------------------------------------------------------------------------- endpoints

@@ -286,6 +286,18 @@ def test_clock_skew_retry_happens_once(hss_c, emu):
     assert attempts(r) == [2] and len(arrivals(emu)) == 2
 
 
+@pytest.mark.parametrize("days", [2, -2, -40_000])
+def test_a_skew_of_days_is_an_error_that_names_it(hss_c, emu, days):
+    """A gateway whose Date is days from ours (issue 20.2): no correction (beyond a day a clock
+    needs fixing, not hiding), one request, and the error says how far and what to do."""
+    emu.server.clock_offset = days * 86400
+    r = run(hss_c, emu, **expect("HSS_E_HTTP_CLIENT", 401, "APIGW.0303"))
+    assert attempts(r) == [1] and len(arrivals(emu)) == 1, r.describe()
+    direction = b"ahead of" if days > 0 else b"behind"
+    assert re.search(rb"its clock is \d+ d \d+ h %s ours, more than the 24 h libhss corrects; fix this "
+                     rb"machine's clock" % direction, r.error["message"]), r.describe()
+
+
 def chain_env(emu, **extra):
     """A from_env client with no credentials in code (as Tests/test_identity.py's): region
     cn-north-4 served by the emulator, IAM at the emulator; `extra` on top."""
@@ -337,6 +349,65 @@ def test_iam_lookup_gives_up_after_max_attempts(hss_c, emu):
     assert b"IAM" in r.error["message"]
 
 
+# ----------------------------------------------------------------------------- the deadline of a whole call
+
+DEADLINE_MS = 500
+MARGIN_MS = 100  # include/hss.h: a call returns within timeout_ms plus this
+
+
+def deadline_env(emu, **extra):
+    """chain_env with timeout_ms = DEADLINE_MS (the only override given to hss_client_new_from_env)."""
+    return chain_env(emu, HSS_TEST_FROM_ENV="1", HSS_TEST_PROJECT_ID=None, HSS_TEST_TIMEOUT_MS=str(DEADLINE_MS),
+                     **extra)
+
+
+def slow_identity(emu, tmp_path, kind):
+    """(fault script route, actions, chain settings) for an identity service that is slow."""
+    pod = dict(HC_CONTAINER_CREDENTIALS_FULL_URI=emu.endpoint + "/pod-identity/credentials",
+               HC_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(tmp_path / "pod-token"))
+    (tmp_path / "pod-token").write_text(POD_TOKEN + "\n")
+    metadata = dict(HUAWEICLOUD_SDK_METADATA_ENDPOINT=emu.endpoint)
+    iam = dict(HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK)
+    return {
+        "metadata-stalls": ("metadata_token", [{"stall": 30}], metadata),
+        "metadata-throttles": ("metadata_securitykey", [{"status": 503, "retry_after": "3"}] * 3, metadata),
+        "pod-identity-stalls": ("pod_identity", [{"stall": 30}], pod),
+        "pod-identity-throttles": ("pod_identity", [{"status": 429, "retry_after": "3"}] * 3, pod),
+        "iam-stalls": ("iam_projects", [{"stall": 30}], iam),
+        "iam-throttles": ("iam_projects", [{"status": 503, "retry_after": "3"}] * 3, iam),
+    }[kind]
+
+
+@pytest.mark.parametrize("resolve", [False, True], ids=["call", "resolve"])
+@pytest.mark.parametrize("kind", ["metadata-stalls", "metadata-throttles", "pod-identity-stalls",
+                                  "pod-identity-throttles", "iam-stalls", "iam-throttles"])
+def test_the_deadline_covers_identity_calls(hss_c, emu, tmp_path, kind, resolve):
+    """timeout_ms bounds the whole call, credentials and project discovery included, and
+    hss_client_resolve alike (issue 20.5): a stalled or throttling identity service makes the call
+    fail within the deadline plus the header's margin (1.1.0 took up to 30 s)."""
+    route, script, settings = slow_identity(emu, tmp_path, kind)
+    status = "HSS_E_TIMEOUT" if "stalls" in kind else ("HSS_E_HTTP_SERVER" if kind == "iam-throttles"
+                                                        else "HSS_E_CREDENTIALS")
+    env = deadline_env(emu, **settings, **expect(status))
+    if resolve:
+        env["HSS_TEST_RESOLVE"] = "1"
+    r = run(hss_c, emu, script, route, **env)
+    assert r.elapsed_ms and max(r.elapsed_ms) <= DEADLINE_MS + MARGIN_MS, r.describe()
+    assert arrivals(emu) == []  # nothing reached HSS
+
+
+def test_a_slow_renewal_of_keys_that_still_work_delays_the_call(hss_c, emu):
+    """Keys inside the renewal margin but valid: the renewal gets half of what is left of the
+    call; when the metadata service stalls, the call goes on with the current keys (a warning),
+    within the deadline."""
+    emu.server.identity.expires_in = 39 * 60
+    emu.server.script(["pass", {"stall": 30}], "metadata_securitykey")
+    r = run(hss_c, emu, **deadline_env(emu, HUAWEICLOUD_SDK_METADATA_ENDPOINT=emu.endpoint, HSS_TEST_CALLS="2"))
+    assert len(r.elapsed_ms) == 2 and max(r.elapsed_ms) <= DEADLINE_MS + MARGIN_MS, r.describe()
+    assert b"renewing credentials failed, using the current ones" in r.stderr
+    assert len(arrivals(emu)) == 2
+
+
 # ----------------------------------------------------------------------------- the trace
 
 def trace_lines(r, label) -> list:
@@ -347,8 +418,10 @@ def trace_lines(r, label) -> list:
 def test_trace_diagnoses_a_signature_mismatch(hss_c, emu):
     """A wrong SK: APIGW.0301. The trace shows what was signed with the secrets starred, and that
     is enough to diagnose it: the canonical request equals the one the gateway echoes (so the SK
-    is what differs), it hashes (the secrets put back) to the string to sign shown, and the
-    Authorization line shows the real signature with the AK masked."""
+    is what differs), and the Authorization line shows the real signature (keyed by the SK) with
+    the AK masked: with the secrets put back, the canonical request signs to it. The string to
+    sign's hash of the canonical request is withheld (issue 20.7): it would let anyone holding the
+    trace test guesses of the password offline."""
     r = run(hss_c, emu, HSS_TEST_SK=WRONG_SK, **expect("HSS_E_HTTP_CLIENT", 401, "APIGW.0301"))
     assert attempts(r) == [1] and len(arrivals(emu)) == 1
     assert AK.encode() not in r.stderr
@@ -361,12 +434,14 @@ def test_trace_diagnoses_a_signature_mismatch(hss_c, emu):
     # The gateway's echo (redacted in the error object) is the same canonical request.
     assert r.error["msg"].endswith(canonical), r.describe()
 
-    method, sdk_date, digest = trace_lines(r, b"string to sign")
+    method, sdk_date, withheld = trace_lines(r, b"string to sign")
     assert method == b"SDK-HMAC-SHA256" and re.fullmatch(rb"\d{8}T\d{6}Z", sdk_date)
     assert b"\nx-sdk-date:%s\n" % sdk_date in canonical
     signed = canonical.replace(b"password=***&", b"password=%s&" % hss_emulator.percent_encode(
         PASSWORD.encode()).encode()).replace(b"x-security-token:***", b"x-security-token:" + SECURITY_TOKEN.encode())
-    assert digest == hashlib.sha256(signed).hexdigest().encode()
+    digest = hashlib.sha256(signed).hexdigest().encode()
+    assert withheld == b"(the hash of the canonical request is withheld: that request holds a secret)"
+    assert digest not in r.stderr and digest.upper() not in r.stderr
 
     (authorization,) = [line for line in r.stderr.split(b"\n") if b"Authorization: " in line]
     signature = hmac.new(WRONG_SK.encode(), b"\n".join([method, sdk_date, digest]), hashlib.sha256).hexdigest()

@@ -45,9 +45,14 @@
  *    in registers, which the dynamic loader may spill to the stack, are
  *    beyond any library's reach.)
  *  - Redaction: every text that comes from the service or the network
- *    (error code, message or raw body, request ids, libcurl's error text)
- *    is redacted before it is stored: every secret, in each of these forms,
- *    anywhere in the text, becomes "***": raw; percent-encoded per byte with
+ *    (error code, message or raw body, request ids, libcurl's error text),
+ *    from HSS, IAM, STS, the metadata service, pod identity or a proxy, is
+ *    redacted before it is stored or traced, with every secret the client
+ *    holds at that moment (the options' SK, tokens and proxy password, the
+ *    keys of its current and previous temporary credentials, the call's
+ *    registry password, a token file's content). Every secret, in each of
+ *    these forms, anywhere in the text, becomes "***": raw; percent-encoded
+ *    per byte with
  *    upper- or lower-case hex in any mix with raw bytes (so RFC 3986, WHATWG,
  *    Java and Python encoders alike, `~` and `/` escaped or not); "+" for a
  *    space; JSON string escapes (\/, \", \\, \uXXXX in either case,
@@ -169,8 +174,11 @@ typedef struct hss_error hss_error;
 /* The status this error explains.
  * Returns: the status; HSS_OK for a NULL err. */
 HSS_API hss_status hss_error_status(const hss_error *err);
-/* A human-readable, single-line message naming the failing field or step
- * (no control characters). Never contains a secret.
+/* A human-readable, single-line message naming the failing field or step.
+ * Never contains a secret. Whatever its parts came from (a path from the
+ * environment, a file, any service's answer), it is one printable line: no
+ * control character (C0, DEL, C1), line or paragraph separator or
+ * bidirectional formatting character; a run of them becomes one space.
  * Returns: a string owned by err; never NULL ("" for a NULL err). The same
  * holds for every string accessor below. */
 HSS_API const char *hss_error_message(const hss_error *err);
@@ -222,7 +230,12 @@ typedef struct hss_client hss_client;
  * AK masked to its first and last 4 characters, tokens starred), status,
  * request id and timings, each retry decision and the clock-skew
  * correction: what a signature mismatch (APIGW.0301) needs to be
- * diagnosed. Without a trace function, HSS_DEBUG=1 in the environment
+ * diagnosed. No line carries a value computed from a secret that is not
+ * also keyed by the SK: where the canonical request holds a secret (the
+ * registry password, a security token), the string to sign's hash of it is
+ * withheld, since it would let anyone holding the trace test guesses of the
+ * secret offline; the signature, keyed by the SK, is shown. Every line is
+ * one printable line, as hss_error_message. Without a trace function, HSS_DEBUG=1 in the environment
  * prints every line of every level to stderr, prefixed with "libhss: " and
  * the level ("libhss: warning: ...", "libhss: debug: ..."). */
 typedef enum hss_trace_level {
@@ -338,16 +351,29 @@ typedef enum hss_signing_algorithm {
  * standard mode: a retry costs 5 tokens, one after a timeout 10, a
  * success refunds 1, 500 at most), so an outage does not multiply the
  * load: with the budget spent, failures are reported at once.
- * timeout_ms is the deadline of the whole call, attempts and waits
- * included: an attempt gets what is left, and a retry that cannot start
- * before the deadline is not made. hss_error_attempts says how many
+ * timeout_ms is the deadline of the whole call: fetching or renewing
+ * credentials, IAM project discovery, every attempt and every wait, of HSS
+ * and of those identity services alike. An attempt gets what is left (a
+ * service's own, shorter timeouts still apply), and a retry that cannot
+ * start before the deadline is not made; a call returns within timeout_ms
+ * plus at most 100 ms (on a machine that is not overloaded), with
+ * HSS_E_TIMEOUT when the deadline itself ended it. Renewing keys that are
+ * still valid gets half of what is left, so that a slow credential service
+ * delays the call (which then uses the current keys) instead of failing it.
+ * hss_client_resolve has the same deadline. hss_error_attempts says how many
  * attempts were made.
  *
  * Clock skew: when the gateway refuses a signature as expired (APIGW.0303,
  * the local clock more than 15 minutes off), libhss reads the answer's Date
- * header, keeps the difference on the client, signs again with the
- * corrected time and retries at once (not counted against max_attempts or
- * the budget). Later calls sign with the corrected time.
+ * header and, if it is within 24 hours of the local clock, keeps the
+ * difference on the client, signs again with the corrected time and retries
+ * at once (not counted against max_attempts or the budget). Later calls
+ * sign with the corrected time for 15 minutes (less if the local clock is
+ * stepped meanwhile); the next refusal then measures again. A Date more
+ * than 24 hours away is not applied: the call fails with the gateway's
+ * APIGW.0303 and a message naming the skew ("its clock is 2 d 0 h ahead of
+ * ours"): a day covers a clock set to local time instead of UTC in any time
+ * zone; a machine days off needs its clock fixed.
  */
 typedef struct hss_client_options {
     unsigned int version;          /* HSS_CLIENT_OPTIONS_VERSION */

@@ -20,7 +20,7 @@ private final class StubTransport: HTTPTransport {
 
     func send(
         _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer], body: SecureBuffer?,
-        timeouts: Timeouts?, wantedHeaders: [String], errorHeaders: [String], redactor: Redactor
+        timeouts: Timeouts?, wantedHeaders: [String], redactor: Redactor
     ) throws -> HTTPResponse {
         guard !answers.isEmpty else { throw HSSError(HSS_E_NETWORK, "no more answers") }
         let answer = answers.removeFirst()
@@ -32,16 +32,14 @@ private final class StubTransport: HTTPTransport {
         let bodyBuffer = SecureBuffer()
         answer.body.withUnsafeBufferPointer { bodyBuffer.append($0) }
         let requestID = answer.retryAfter.withUnsafeBufferPointer { RequestID.sanitize($0, redactor: redactor) }
-        var headers: [SecureBuffer?] = wantedHeaders.map { _ in nil }
-        if answer.status >= 400 {
-            for (index, _) in errorHeaders.enumerated() {
-                let value = index == 0 ? answer.retryAfter : answer.date
-                let text = SecureBuffer()
-                value.withUnsafeBufferPointer { text.append($0) }
-                headers.append(value.isEmpty ? nil : text)
-            }
+        var response = HTTPResponse(
+            status: answer.status, body: bodyBuffer, requestID: requestID, headers: wantedHeaders.map { _ in nil })
+        if answer.status >= 400 {  // as CurlTransport reads them
+            response.retryAfterMs = HTTPDate.retryAfterMs(
+                String(decoding: answer.retryAfter, as: UTF8.self), now: Int(time(nil)))
+            response.serverDate = HTTPDate.parse(String(decoding: answer.date, as: UTF8.self))
         }
-        return HTTPResponse(status: answer.status, body: bodyBuffer, requestID: requestID, headers: headers)
+        return response
     }
 }
 

@@ -2,8 +2,8 @@ import CHSS
 
 /// Where a client's diagnostics go: the caller's trace function (up to the
 /// level it asked for), else stderr when HSS_DEBUG=1 (every level), else
-/// nowhere. Lines never hold a secret (the callers redact); control
-/// characters become spaces, so a line stays one.
+/// nowhere. Lines never hold a secret (the callers redact, Redactor.line)
+/// and follow the one single-line rule (SingleLine), whatever their parts.
 package struct Trace {
     private let function: hss_trace_fn?
     private let user: UnsafeMutableRawPointer?
@@ -29,7 +29,7 @@ package struct Trace {
 
     package func emit(_ level: hss_trace_level, _ line: @autoclosure () -> String) {
         guard wants(level) else { return }
-        let text = String(line().unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+        let text = SingleLine.of(line())
         if let function {
             text.withCString { function(level, $0, user) }
         } else {

@@ -7,10 +7,14 @@ import CHSS
 import HSSBase
 import HSSOperations
 import HSSPipeline
+import Synchronization
 
 // MARK: - Objects behind the opaque handles
 
-/// hss_error: an HSSError with its strings copied to C once.
+/// hss_error: an HSSError with its strings copied to C once, each held to
+/// the one single-line rule whatever its source (a path from the
+/// environment, a service's text): hss_error_message and hss_error_code are
+/// one printable line; the service message keeps its line feeds.
 final class ErrorBox {
     let status: hss_status
     let httpStatus: Int32
@@ -24,9 +28,9 @@ final class ErrorBox {
         attempts = Int32(clamping: error.attempts)
         status = error.status
         httpStatus = Int32(clamping: error.httpStatus)
-        message = CStringCopy(error.message)
-        code = CStringCopy(error.code)
-        serviceMessage = CStringCopy(error.serviceMessage)
+        message = CStringCopy(SingleLine.of(error.message))
+        code = CStringCopy(SingleLine.of(error.code))
+        serviceMessage = CStringCopy(SingleLine.keepingLineFeeds(error.serviceMessage))
         requestID = CStringCopy(error.requestID)
     }
 }
@@ -174,8 +178,8 @@ private func newClient(
 ) -> hss_status {
     guard let out else { return fail(HSSError.invalid("out must not be NULL"), err) }
     do {
-        let client = try HSSClient(options)
-        out.pointee = OpaquePointer(Unmanaged.passRetained(client).toOpaque())
+        let box = ClientBox(try HSSClient(options))
+        out.pointee = OpaquePointer(Unmanaged.passRetained(box).toOpaque())
         return HSS_OK
     } catch {
         return fail(error, err)
@@ -246,11 +250,11 @@ public func hss_client_new_from_env(
 @c @implementation
 public func hss_client_free(_ client: OpaquePointer!) {
     guard let client else { return }
-    Unmanaged<HSSClient>.fromOpaque(UnsafeRawPointer(client)).release()
+    Unmanaged<ClientBox>.fromOpaque(UnsafeRawPointer(client)).release()
 }
 
-private func client(_ pointer: OpaquePointer?) -> HSSClient? {
-    pointer.map { Unmanaged<HSSClient>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+private func clientBox(_ pointer: OpaquePointer?) -> ClientBox? {
+    pointer.map { Unmanaged<ClientBox>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
 }
 
 @c @implementation
@@ -259,25 +263,53 @@ public func hss_client_resolve(
     _ err: UnsafeMutablePointer<OpaquePointer?>!
 ) -> hss_status {
     guard !errorSlotIsUsed(err) else { return HSS_E_INVALID_ARGUMENT }
-    guard let swiftClient = HSSBoundary.client(client) else {
-        return fail(HSSError.invalid("client must not be NULL"), err)
-    }
+    guard let box = clientBox(client) else { return fail(HSSError.invalid("client must not be NULL"), err) }
     do {
-        try swiftClient.resolve()
+        try box.client.resolve()
         return HSS_OK
     } catch {
         return fail(error, err)
     }
 }
 
+/// Texts handed to C by hss_client_setting(_source), per client, kept until
+/// the client is freed (one copy per distinct text, so repeated calls do not
+/// grow memory).
+final class PublishedTexts {
+    private let texts = Mutex<[String: UnsafeMutablePointer<CChar>]>([:])
+
+    func publish(_ text: String) -> UnsafePointer<CChar>? {
+        texts.withLock { texts in
+            if let known = texts[text] { return UnsafePointer(known) }
+            guard let copy = strdup(text) else { return nil }
+            texts[text] = copy
+            return UnsafePointer(copy)
+        }
+    }
+
+    deinit {
+        texts.withLock { texts in
+            for pointer in texts.values { free(pointer) }
+        }
+    }
+}
+
+/// The object behind hss_client: the client, and the C strings it has handed out.
+final class ClientBox {
+    let client: HSSClient
+    let published = PublishedTexts()
+
+    init(_ client: HSSClient) { self.client = client }
+}
+
 /// One part of a setting (its value or its source) as a C string the client keeps.
 private func settingText(
     _ client: OpaquePointer?, _ setting: hss_setting, _ part: ((value: String, source: String)) -> String
 ) -> UnsafePointer<CChar> {
-    guard let swiftClient = HSSBoundary.client(client),
-        let which = HSSClient.Setting(rawValue: Int(setting.rawValue))
-    else { return emptyCString }
-    return swiftClient.publish(part(swiftClient.setting(which))) ?? emptyCString
+    guard let box = clientBox(client), let which = HSSClient.Setting(rawValue: Int(setting.rawValue)) else {
+        return emptyCString
+    }
+    return box.published.publish(part(box.client.setting(which))) ?? emptyCString
 }
 
 @c @implementation
@@ -308,10 +340,9 @@ public func hss_image_upload_command_get(
     _ err: UnsafeMutablePointer<OpaquePointer?>!
 ) -> hss_status {
     guard !errorSlotIsUsed(err) else { return HSS_E_INVALID_ARGUMENT }
-    guard let client else { return fail(HSSError.invalid("client must not be NULL"), err) }
+    guard let box = clientBox(client) else { return fail(HSSError.invalid("client must not be NULL"), err) }
     guard let request else { return fail(HSSError.invalid("request must not be NULL"), err) }
     guard let out else { return fail(HSSError.invalid("out must not be NULL"), err) }
-    let swiftClient = Unmanaged<HSSClient>.fromOpaque(UnsafeRawPointer(client)).takeUnretainedValue()
     do {
         let r = try StructVersions.read(
             request, into: hss_image_upload_command_request(),
@@ -320,8 +351,8 @@ public func hss_image_upload_command_get(
             registryAddr: secret(r.registry_addr), namespace: secret(r.namespace_name),
             username: secret(r.username), password: secret(r.password),
             enterpriseProjectID: secret(r.enterprise_project_id))
-        let box = ResultBox(try swiftClient.perform(operation))
-        out.pointee = OpaquePointer(Unmanaged.passRetained(box).toOpaque())
+        let result = ResultBox(try box.client.perform(operation))
+        out.pointee = OpaquePointer(Unmanaged.passRetained(result).toOpaque())
         return HSS_OK
     } catch {
         return fail(error, err)

@@ -10,9 +10,11 @@ import Synchronization
 package enum ProjectDiscovery {
     /// Answers found so far, for the life of the process, by AK, region and
     /// IAM endpoint (the official cache ignores the endpoint).
-    /// Held for a whole lookup, so that clients starting together ask IAM
-    /// once (lookups are rare: once per client at most).
     private static let cache = Mutex<[String: String]>([:])
+    /// Held for a whole lookup, so that clients starting together ask IAM
+    /// once (lookups are rare: once per client at most); a waiter gives up
+    /// at its own call's deadline.
+    private static let lookups = TimedLock()
 
     /// IAM's own endpoint for each region it serves (auth/endpoint.py); other
     /// regions use the global one.
@@ -31,33 +33,36 @@ package enum ProjectDiscovery {
     }
 
     package static func projectID(
-        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP,
+        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, context: CallContext,
         algorithm: SigningAlgorithm = .hmacSHA256
     ) throws -> String {
         let key = credentials.accessKey.map { "\($0)\n\(region)\n\(iam.base)" }
-        return try cache.withLock { known in
-            if let key, let project = known[key] { return project }
+        if let key, let project = cache.withLock({ $0[key] }) { return project }
+        let found = try lookups.withLock(waitingAtMost: context.remainingMs) { () throws -> String in
+            if let key, let project = cache.withLock({ $0[key] }) { return project }  // another client's lookup
             let project = try lookUp(
-                region: region, iam: iam, credentials: credentials, http: http, algorithm: algorithm)
-            if let key { known[key] = project }
+                region: region, iam: iam, credentials: credentials, http: http, context: context, algorithm: algorithm)
+            if let key { cache.withLock { $0[key] = project } }
             return project
         }
+        guard let found else { throw context.expired(before: "another client's IAM project lookup ended") }
+        return found
     }
 
     private static func lookUp(
-        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, algorithm: SigningAlgorithm
+        region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, context: CallContext,
+        algorithm: SigningAlgorithm
     ) throws -> String {
         let path = "/v3/projects"
         let query = Signer.canonicalQuery([("name", SecureBuffer(region))])
-        var redactor = Redactor()
-        for secret in credentials.secrets { redactor.add(secret) }
+        let redactor = context.redactor
         // Prepared once (an EC key takes a while to derive), used for every attempt.
         var signer: Signer?
         if case .signed(let accessKey, let secretKey, _) = credentials.keys {
             signer = try Signer(accessKey: accessKey, secretKey: secretKey, algorithm: algorithm)
         }
         /// The request's header lines, signed at `now` (again for each attempt).
-        func lines(_ now: time_t) throws -> [SecureBuffer] {
+        func lines(_ now: time_t) -> [SecureBuffer] {
             var headers = [Header("Host", iam.host), Header("User-Agent", http.userAgent)]
             var lines: [SecureBuffer]
             switch credentials.keys {
@@ -78,43 +83,26 @@ package enum ProjectDiscovery {
         }
         let url = SecureBuffer(iam.base + path + "?")
         url.append(query)
-        var answer: HTTPResponse
-        var skewCorrected = false
-        while true {
-            do {
-                answer = try http.withRetries("GET \(iam.base)\(path)?name=\(region)") {
-                    try http.transport.send(
-                        .get, url: url, headerLines: try lines(http.clock.now()), wantedHeaders: ["X-IAM-Trace-Id"],
-                        errorHeaders: IdentityHTTP.errorHeaders, redactor: redactor)
-                }
-            } catch var error as HSSError {
-                error.message =
-                    "looking up the project id of region '\(region)' in IAM at \(iam.base): \(error.message)"
-                throw error
+        let what = "GET \(redactor.line(iam.base + path))?name=\(region)"
+        let failedLookup = "looking up the project id of region '\(region)' in IAM at \(redactor.line(iam.base))"
+        let answer: HTTPResponse
+        do {
+            answer = try http.loop.run(what, of: "IAM", context) { timeouts, now in
+                if http.trace.wants(HSS_TRACE_DEBUG) { http.trace.emit(HSS_TRACE_DEBUG, "> \(what)") }
+                return try http.transport.send(
+                    .get, url: url, headerLines: lines(now), timeouts: timeouts, wantedHeaders: ["X-IAM-Trace-Id"],
+                    redactor: redactor)
             }
-            // An expired signature (the clock is off): once, sign again with IAM's time.
-            guard answer.status == 401, !skewCorrected,
-                let date = (answer.headers.last ?? nil).flatMap({ HTTPDate.parse($0.string()) }),
-                ServiceErrorBody.describe(
-                    status: answer.status, body: answer.body, requestID: "", redactor: redactor, service: "IAM"
-                ).code == "APIGW.0303"
-            else { break }
-            let offset = http.clock.correct(serverDate: date)
-            skewCorrected = true
-            http.trace.emit(
-                HSS_TRACE_INFO,
-                "IAM refused the signature as expired (APIGW.0303): its clock is \(offset) s from ours; "
-                    + "signing again with its time")
+        } catch var error as HSSError {
+            error.message = "\(failedLookup): \(error.message)"
+            throw error
         }
         let trace = (answer.headers.first ?? nil).map { RequestID.sanitize($0.bytes, redactor: redactor) } ?? ""
         let traceNote = trace.isEmpty ? "" : " (X-IAM-Trace-Id=\(trace))"
         guard (200..<300).contains(answer.status) else {
-            var error = ServiceErrorBody.describe(
-                status: answer.status, body: answer.body,
-                requestID: answer.requestID.isEmpty ? trace : answer.requestID,
-                redactor: redactor, service: "IAM")
-            error.message = "looking up the project id of region '\(region)' in IAM at \(iam.base): \(error.message)"
-            error.attempts = answer.attempts + (skewCorrected ? 1 : 0)
+            var error = ServiceErrorBody.describe(answer, redactor: redactor, service: "IAM")
+            if error.requestID.isEmpty { error.requestID = trace }
+            error.message = "\(failedLookup): \(error.message)"
             throw error
         }
         // The document reads the body in place: keep the body alive while it is read.
@@ -126,16 +114,18 @@ package enum ProjectDiscovery {
             throw HSSError(
                 HSS_E_BAD_RESPONSE, "IAM's answer to the project lookup of region '\(region)' has no projects list")
         }
-        let projects = ids.map { $0.string() }
-        guard projects.count == 1, let project = projects.first else {
+        guard ids.count == 1, let only = ids.first else {
+            // Ids are wire text: each redacted and one printable line, like any other.
+            let listed = ids.prefix(8).map { redactor.line($0.bytes, maxCharacters: 64) }.joined(separator: ",")
             throw HSSError(
                 HSS_E_CREDENTIALS,
-                projects.isEmpty
+                ids.isEmpty
                     ? "IAM knows no project named '\(region)' for these credentials\(traceNote): "
                         + "check the region, or set project_id"
-                    : "IAM has several projects named '\(region)' [\(projects.joined(separator: ","))]\(traceNote): "
-                        + "set project_id to one of them")
+                    : "IAM has \(ids.count) projects named '\(region)' [\(listed)\(ids.count > 8 ? ",..." : "")]"
+                        + "\(traceNote): set project_id to one of them")
         }
+        let project = only.string()
         do {
             try Validation.checkProjectID(project)
         } catch {

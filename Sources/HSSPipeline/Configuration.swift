@@ -155,6 +155,15 @@ package final class ClientConfiguration {
     /// V11-HMAC-SHA256's scope; nil for the other algorithms.
     package let derivation: KeyDerivation?
 
+    /// A redactor that knows the secrets of the options: the given
+    /// credentials' and the proxy password.
+    package var secrets: Redactor {
+        var redactor = Redactor()
+        for secret in credentials?.secrets ?? [] { redactor.add(secret) }
+        redactor.add(proxy.password)
+        return redactor
+    }
+
     package init(_ options: ClientOptions) throws {
         // Where to connect.
         var region = options.region

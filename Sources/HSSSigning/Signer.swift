@@ -199,9 +199,14 @@ package struct Signer {
         return out
     }
 
-    /// `YYYYMMDDTHHMMSSZ` in UTC.
+    /// The times X-Sdk-Date can show: years 1970 to 9999.
+    private static let sdkDateRange = 0...253_402_300_799
+
+    /// `YYYYMMDDTHHMMSSZ` in UTC. Total: a time outside years 1970-9999 (a
+    /// hostile Date header, a corrupt clock) is clamped into them, so the
+    /// fixed-width digits never see a negative or five-digit year.
     package static func sdkDate(_ time: time_t) -> String {
-        var t = time
+        var t = min(max(time, sdkDateRange.lowerBound), sdkDateRange.upperBound)
         var parts = tm()
         guard gmtime_r(&t, &parts) != nil else { return "19700101T000000Z" }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in

@@ -22,16 +22,26 @@ package struct HTTPResponse {
     package let requestID: String
     /// The values of the headers the caller asked for, in its order (nil:
     /// absent), in wiped memory: one may be a token (X-Subject-Token).
-    /// wantedHeaders first, then, for a >= 400 answer, errorHeaders.
     package var headers: [SecureBuffer?] = []
-    /// How many attempts it took (IdentityHTTP.withRetries).
+    /// For a >= 400 answer: what its Retry-After asks (ms) and its Date
+    /// (seconds since the epoch), for the retry loop.
+    package var retryAfterMs: Int?
+    package var serverDate: Int?
+    /// How many requests it took, and why the loop made no further
+    /// attempt (RequestLoop), for the error that describes it.
     package var attempts = 1
+    package var note: String?
 
-    package init(status: Int, body: SecureBuffer, requestID: String, headers: [SecureBuffer?] = []) {
+    package init(
+        status: Int, body: SecureBuffer, requestID: String, headers: [SecureBuffer?] = [],
+        retryAfterMs: Int? = nil, serverDate: Int? = nil
+    ) {
         self.status = status
         self.body = body
         self.requestID = requestID
         self.headers = headers
+        self.retryAfterMs = retryAfterMs
+        self.serverDate = serverDate
     }
 }
 
@@ -81,8 +91,7 @@ package struct ProxySettings {
 package protocol HTTPTransport: AnyObject {
     func send(
         _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer],
-        body: SecureBuffer?, timeouts: Timeouts?, wantedHeaders: [String],
-        errorHeaders: [String], redactor: Redactor
+        body: SecureBuffer?, timeouts: Timeouts?, wantedHeaders: [String], redactor: Redactor
     ) throws -> HTTPResponse
 }
 
@@ -172,14 +181,15 @@ package final class CurlTransport: HTTPTransport {
 
     /// Sends `method` to `url` with exactly `headerLines` ("Name: value")
     /// and `body` (POST and PUT), returning the status, the body,
-    /// X-Request-Id and the `wantedHeaders`. Secrets in the URL, headers and
+    /// X-Request-Id and the `wantedHeaders` (and for an error answer its
+    /// Retry-After and Date). Secrets in the URL, headers and
     /// body stay in the caller's SecureBuffers; `redactor` cleans every text
     /// taken from the wire. `timeouts` replace the transport's for this
     /// request only.
     package func send(
         _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer],
         body: SecureBuffer? = nil, timeouts: Timeouts? = nil, wantedHeaders: [String] = [],
-        errorHeaders: [String] = [], redactor: Redactor
+        redactor: Redactor
     ) throws -> HTTPResponse {
         guard let handle = idle.withLock({ $0.take() }) ?? makeHandle() else {
             throw HSSError(HSS_E_OUT_OF_MEMORY, "could not create a libcurl handle")
@@ -278,9 +288,13 @@ package final class CurlTransport: HTTPTransport {
             throw error
         }
         var response = HTTPResponse(status: status, body: sink.body, requestID: requestID(handle, redactor: redactor))
-        // errorHeaders only for an error answer: a success pays nothing for them.
-        let names = status >= 400 ? wantedHeaders + errorHeaders : wantedHeaders
-        if !names.isEmpty { response.headers = names.map { header(handle, $0) } }
+        if !wantedHeaders.isEmpty { response.headers = wantedHeaders.map { header(handle, $0) } }
+        if status >= 400 {  // only an error answer pays for these
+            response.retryAfterMs = header(handle, "Retry-After").flatMap {
+                HTTPDate.retryAfterMs($0.string(), now: Int(time(nil)))
+            }
+            response.serverDate = header(handle, "Date").flatMap { HTTPDate.parse($0.string()) }
+        }
         return response
     }
 

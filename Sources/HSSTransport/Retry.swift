@@ -20,6 +20,9 @@ package struct RetryPolicy {
         self.capMs = capMs
     }
 
+    /// "Busy" or "unavailable": the service may answer the same request later.
+    package static let retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
+
     /// Whether a failure is worth another attempt: the transport broke
     /// (name, connect, reset, an answer cut short, an attempt's timeout), or
     /// the service said "busy" or "unavailable" (429, 500, 502, 503, 504).
@@ -27,7 +30,7 @@ package struct RetryPolicy {
     package static func isRetryable(_ error: HSSError) -> Bool {
         switch error.status {
         case HSS_E_NETWORK, HSS_E_TIMEOUT: return true
-        case HSS_E_HTTP_CLIENT, HSS_E_HTTP_SERVER: return [429, 500, 502, 503, 504].contains(error.httpStatus)
+        case HSS_E_HTTP_CLIENT, HSS_E_HTTP_SERVER: return retryableStatuses.contains(error.httpStatus)
         default: return false
         }
     }
@@ -71,31 +74,6 @@ package final class RetryBudget {
     package var available: Int { tokens.withLock { $0 } }
 }
 
-/// The time to sign requests with: the local clock corrected by what a
-/// gateway's Date said when it refused a signature as expired (APIGW.0303).
-/// One per client, shared by HSS and IAM requests.
-package final class SigningClock {
-    private let offset = Atomic<Int>(0)
-
-    package init() {}
-
-    package func now() -> time_t { time(nil) + offset.load(ordering: .relaxed) }
-
-    /// Adopts the gateway's time; returns the difference, in seconds.
-    @discardableResult
-    package func correct(serverDate: Int) -> Int {
-        let difference = serverDate - Int(time(nil))
-        offset.store(difference, ordering: .relaxed)
-        return difference
-    }
-
-    /// Whether an error answer is an expired signature the clock can fix:
-    /// 401 APIGW.0303 with a Date header.
-    package static func isSkew(_ error: HSSError) -> Bool {
-        error.httpStatus == 401 && error.code == "APIGW.0303" && error.serverDate != nil
-    }
-}
-
 /// Milliseconds on a clock that only moves forward (deadlines, timings).
 package func monotonicMs() -> Int {
     var now = timespec()
@@ -109,42 +87,4 @@ package func sleepMs(_ ms: Int) {
     var wait = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
     var left = timespec()
     while nanosleep(&wait, &left) != 0 { wait = left }
-}
-
-/// HTTP dates (RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") and
-/// Retry-After's delay-seconds.
-package enum HTTPDate {
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    /// Seconds since the epoch, or nil if `text` is not an IMF-fixdate.
-    package static func parse(_ text: String) -> Int? {
-        let parts = text.split(separator: " ")
-        guard parts.count == 6, parts[0].count == 4, parts[0].hasSuffix(","), parts[5] == "GMT",
-            let day = Int(parts[1]), parts[1].count == 2, let monthIndex = months.firstIndex(of: String(parts[2])),
-            let year = Int(parts[3]), parts[3].count == 4
-        else { return nil }
-        let clock = parts[4].split(separator: ":")
-        guard clock.count == 3, clock.allSatisfy({ $0.count == 2 }), let hour = Int(clock[0]),
-            let minute = Int(clock[1]), let second = Int(clock[2]),
-            (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var fields = tm()
-        fields.tm_year = Int32(year - 1900)
-        fields.tm_mon = Int32(monthIndex)
-        fields.tm_mday = Int32(day)
-        fields.tm_hour = Int32(hour)
-        fields.tm_min = Int32(minute)
-        fields.tm_sec = Int32(second)
-        return Int(timegm(&fields))
-    }
-
-    /// Retry-After as milliseconds from `now`: delay-seconds or an HTTP date.
-    package static func retryAfterMs(_ text: String, now: Int) -> Int? {
-        if !text.isEmpty, text.utf8.count <= 9, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let seconds = Int(text)
-        {
-            return seconds * 1000
-        }
-        return parse(text).map { max($0 - now, 0) * 1000 }
-    }
 }

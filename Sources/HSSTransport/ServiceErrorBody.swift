@@ -9,53 +9,55 @@ package enum ServiceErrorBody {
     package static let maxMessageCharacters = 1024
     package static let maxCodeCharacters = 128
 
-    /// The error for a >= 400 answer. Everything taken from the body is
-    /// decoded into wiped buffers and redacted before it becomes text, is
-    /// cut to length or shown.
-    package static func describe(
-        status: Int, body: SecureBuffer, requestID: String,
-        redactor: Redactor, service: String = "HSS"
-    ) -> HSSError {
+    /// The error for a >= 400 answer from `service`. Everything taken from
+    /// the body is decoded into wiped buffers and redacted before it becomes
+    /// text, is cut to length or shown; the loop's note (why no further
+    /// attempt was made) ends the message.
+    package static func describe(_ response: HTTPResponse, redactor: Redactor, service: String = "HSS") -> HSSError {
+        let status = response.status
         var error = HSSError(status >= 500 ? HSS_E_HTTP_SERVER : HSS_E_HTTP_CLIENT, "")
         error.httpStatus = status
-        let document = try? JSONDocument(body.bytes)
+        error.attempts = response.attempts
+        error.retryAfterMs = response.retryAfterMs
+        error.serverDate = response.serverDate
+        let document = try? JSONDocument(response.body.bytes)
         let fields = document?.rootKind == .object ? document : nil
-        func text(_ paths: [String]...) -> String? {
+        func text(_ paths: [[String]]) -> String? {
             for path in paths {
                 if let value = fields?.string(at: path) { return redactor.redact(value.bytes) }
             }
             return nil
         }
-        let code = text(["error_code"], ["errorCode"], ["code"], ["error", "code"]) ?? ""
-        error.code = singleLine(String(code.prefix(maxCodeCharacters)))
+        error.code = SingleLine.of(String((text(codePaths) ?? "").prefix(maxCodeCharacters)))
         // Not a JSON object: the raw body, redacted straight from its wiped buffer.
         let message =
             fields == nil
-            ? redactor.redact(body.bytes)
-            : text(["error_msg"], ["errorMsg"], ["message"], ["error", "message"]) ?? ""
+            ? redactor.redact(response.body.bytes)
+            : text([["error_msg"], ["errorMsg"], ["message"], ["error", "message"]]) ?? ""
         // Line breaks stay (APIGW.0301 quotes a multi-line request); other controls go.
-        error.serviceMessage = String(
-            message.prefix(maxMessageCharacters).map {
-                $0.isNewline || $0 == "\t" || !isControl($0) ? $0 : " "
-            })
+        error.serviceMessage = SingleLine.keepingLineFeeds(String(message.prefix(maxMessageCharacters)))
         error.requestID =
-            requestID.isEmpty
+            response.requestID.isEmpty
             ? (fields?.string(at: ["request_id"]).map { RequestID.sanitize($0.bytes, redactor: redactor) } ?? "")
-            : requestID
+            : response.requestID
         var summary = "\(service) answered HTTP \(status)"
         if !error.code.isEmpty { summary += " \(error.code)" }
-        if !error.serviceMessage.isEmpty { summary += ": " + singleLine(error.serviceMessage) }
+        if !error.serviceMessage.isEmpty { summary += ": " + SingleLine.of(error.serviceMessage) }
         if !error.requestID.isEmpty { summary += " (request id \(error.requestID))" }
+        if let note = response.note { summary += " (\(note))" }
         error.message = summary
         return error
     }
 
-    private static func isControl(_ c: Character) -> Bool {
-        c.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    /// The error code of an answer's body, if it has one (the retry loop's
+    /// test for APIGW.0303). Not shown to anyone.
+    package static func code(of body: SecureBuffer) -> String? {
+        guard let document = try? JSONDocument(body.bytes), document.rootKind == .object else { return nil }
+        for path in codePaths {
+            if let value = document.string(at: path) { return value.string() }
+        }
+        return nil
     }
 
-    /// Control characters (newlines included) become spaces, runs of them one.
-    private static func singleLine(_ text: String) -> String {
-        text.split(whereSeparator: isControl).joined(separator: " ")
-    }
+    private static let codePaths = [["error_code"], ["errorCode"], ["code"], ["error", "code"]]
 }

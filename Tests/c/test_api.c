@@ -33,6 +33,11 @@
  *            HSS_TEST_EXPECT_REQUEST_ID (exact hss_error_request_id; unset:
  *            an HTTP error's must be 32 hex digits, like the emulator's)
  *   repeat   HSS_TEST_CALLS, HSS_TEST_THREADS, HSS_TEST_CLIENT_PER_THREAD
+ *   resolve  HSS_TEST_RESOLVE=1: `call` runs hss_client_resolve (checked
+ *            against the expectation) instead of the calls
+ *
+ * `call` prints how long each call (or hss_client_resolve) took inside the
+ * process, as "elapsed_ms=<n>" lines on stdout, for the deadline tests.
  *
  * Every error object the program receives is printed to stderr, all fields,
  * between "hss_error.begin=" and "hss_error.end" lines (the canary test
@@ -55,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MARKER "Zq7"
 
@@ -224,6 +230,27 @@ static int is_request_id(const char *s)
     return s[32] == '\0';
 }
 
+/* hss.h's single-line rule: no C0 control, DEL or C1 control (U+0080 to
+ * U+009F, UTF-8 C2 80 to C2 9F), whatever the message quotes. */
+static int is_printable_line(const char *text)
+{
+    const unsigned char *p;
+    for (p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            return 0;
+        if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            return 0;
+    }
+    return 1;
+}
+
+static long monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 /* Sentinels prove that *out is left untouched where hss.h says so. (*err
  * must be NULL on entry: case_gerror checks what a non-NULL one does.) */
 static char sentinel_storage[1];
@@ -303,7 +330,8 @@ static void check_error(const char *what, hss_status got, const hss_error *err, 
     CHECK(hss_error_status(err) == got, "%s: hss_error_status %d differs from the returned %d", what,
           (int)hss_error_status(err), (int)got);
     CHECK(message[0] != '\0', "%s: empty hss_error_message", what);
-    CHECK(strpbrk(message, "\r\n") == NULL, "%s: hss_error_message is not a single line", what);
+    CHECK(is_printable_line(message), "%s: hss_error_message is not one printable line", what);
+    CHECK(is_printable_line(hss_error_code(err)), "%s: hss_error_code is not one printable line", what);
     if (e->http >= 0)
         CHECK(hss_error_http_status(err) == e->http, "%s: hss_error_http_status %d, expected %d", what,
               hss_error_http_status(err), e->http);
@@ -424,7 +452,9 @@ static int one_call(hss_client *client, const hss_image_upload_command_request *
 {
     hss_image_upload_command *result = RESULT_SENTINEL;
     hss_error *err = NULL;
+    long started = monotonic_ms();
     hss_status st = hss_image_upload_command_get(client, r, &result, &err);
+    printf("elapsed_ms=%ld\n", monotonic_ms() - started);
     if (st == HSS_OK) {
         CHECK(e->status == HSS_OK, "%s: expected %s, got HSS_OK", what, status_name(e->status));
         CHECK(err == NULL, "%s: *err was written on success", what);
@@ -493,6 +523,19 @@ static void case_call(void)
         return;
     }
     CHECK(err == NULL, "client: *err was written on success");
+    if (getenv("HSS_TEST_RESOLVE") != NULL) {
+        long started = monotonic_ms();
+        st = hss_client_resolve(client, &err);
+        printf("elapsed_ms=%ld\n", monotonic_ms() - started);
+        if (st == HSS_OK)
+            CHECK(e.status == HSS_OK, "resolve: expected %s, got HSS_OK", status_name(e.status));
+        else {
+            print_error("resolve", st, err);
+            check_error("resolve", st, err, &e);
+            hss_error_free(err);
+        }
+        calls = 0;
+    }
     request_from_env(&r);
     for (i = 0; i < calls; i++)
         one_call(client, &r, &e, i == 0, "call");

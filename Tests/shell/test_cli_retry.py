@@ -146,7 +146,7 @@ def test_verbose_shows_each_retry(cli, http_emulator):
     proc = cli.run([*REGISTRY, *FAST, "--verbose", "--field", "images_download_url"], stdin=PASSWORD)
     assert proc.returncode == 0, proc.stderr
     info = _lines(proc.stderr, "info")
-    assert any(line.startswith("attempt 1 of 3 failed") and "502" in line for line in info), info
+    assert any("attempt 1 of 3 failed" in line and "502" in line for line in info), info
     statuses = [line.split()[2] for line in _lines(proc.stderr, "debug") if line.startswith("< HTTP ")]
     assert statuses == ["502", "200"]
 
