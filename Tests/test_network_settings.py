@@ -70,6 +70,29 @@ def test_no_proxy_exempts_an_http_endpoint(hss_c, http_emulator, proxy_server, n
     assert proxy_server.requests == []
 
 
+@pytest.mark.parametrize("no_proxy, host, why", [
+    ("[::1], *.x.test,x.test.", "127.0.0.1",
+     "libhss does not read the no_proxy entries '[::1]', '*.x.test', 'x.test.'"),
+    ("127.0.0.1 localhost", "127.0.0.1", "libhss does not read a no_proxy list with blanks inside an entry"),
+    ("::1", "[::1]", 'for libhss, only a no_proxy of exactly "*" exempts an IPv6 or numeric host'),
+])
+def test_refusal_says_which_no_proxy_entries_libhss_did_not_read(hss_c, proxy_server, no_proxy, host, why):
+    """Entries outside the part of no_proxy libhss shares with libcurl exempt nothing (the full grid is
+    test_no_proxy_differential.py): the message says so, for the user to rewrite them."""
+    hss_c.run("call", {"HSS_TEST_ENDPOINT": "http://%s:8080" % host, "HSS_TEST_PROXY": proxy_server.url,
+                       "HSS_TEST_NO_PROXY": no_proxy, **expect("HSS_E_INVALID_ARGUMENT", why)}).check()
+    assert proxy_server.requests == []
+
+
+def test_environment_proxy_set_after_the_client_is_refused(hss_c, http_emulator, proxy_server):
+    """Every request is checked when it is sent, not only the endpoints at creation: a proxy the
+    environment names later does not get an http:// request either."""
+    hss_c.run("call", {"HSS_TEST_SETENV_AFTER_CLIENT": "http_proxy=" + proxy_server.url,
+                       "HSS_TEST_PASSWORD": PASSWORD,
+                       **expect("HSS_E_INVALID_ARGUMENT", "an http:// request to 127.0.0.1:")}).check()
+    assert proxy_server.requests == []
+
+
 def test_environment_proxy_for_https(hss_c, https_emulator, proxy_server):
     for name in ("https_proxy", "HTTPS_PROXY", "all_proxy"):
         hss_c.run("call", https_env(https_emulator, **{name: proxy_server.url})).check()
