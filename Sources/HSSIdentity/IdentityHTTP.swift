@@ -31,6 +31,13 @@ package final class IdentityHTTP {
         self.trace = trace
     }
 
+    /// Refuses, before any traffic, an http:// `url` that the proxied
+    /// transport would send through a proxy (hss.h, "Proxy"); `role` names
+    /// it ("STS endpoint").
+    package func checkCleartext(_ url: EndpointURL, role: String) throws {
+        try transport.settings.proxy.checkCleartext(url, role: role)
+    }
+
     /// The headers read from an error answer, last in a response's headers.
     package static let errorHeaders = ["Retry-After", "Date"]
 

@@ -47,6 +47,7 @@ package enum ProjectDiscovery {
     private static func lookUp(
         region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, algorithm: SigningAlgorithm
     ) throws -> String {
+        try http.checkCleartext(iam, role: "IAM endpoint")
         let path = "/v3/projects"
         let query = Signer.canonicalQuery([("name", SecureBuffer(region))])
         var redactor = Redactor()

@@ -177,6 +177,7 @@ final class FederatedProvider: CredentialProvider {
         let iam = try EndpointURL(
             iamEndpoint ?? Environment.text("HUAWEICLOUD_SDK_IAM_ENDPOINT") ?? "https://iam.myhuaweicloud.com",
             field: "IAM endpoint", addScheme: true)
+        try http.checkCleartext(iam, role: "IAM endpoint")
         let idToken = try readTokenFile(tokenFile, what: "id token file")
         var redactor = Redactor()
         redactor.add(idToken)
@@ -253,6 +254,7 @@ package final class OIDCProvider: CredentialProvider {
         let sts = try EndpointURL(
             Environment.text("HUAWEICLOUD_SDK_STS_ENDPOINT") ?? "https://sts.cn-north-4.myhuaweicloud.com",
             field: "HUAWEICLOUD_SDK_STS_ENDPOINT", addScheme: true)
+        try http.checkCleartext(sts, role: "STS endpoint")
         var redactor = Redactor()
         redactor.add(idToken)
 
@@ -416,7 +418,8 @@ package final class PodIdentityProvider: CredentialProvider {
 /// The official order: OIDC, environment, profile, metadata, pod identity.
 /// The first provider that gives credentials is kept for every refresh;
 /// until one does, each failure is recorded and the next one is tried
-/// (the official SDK stops at an unexpected error; this never does).
+/// (the official SDK stops at an unexpected error; this stops only at a
+/// request refused because a proxy would read it in clear: a setting to fix).
 package final class CredentialChain {
     private let providers: [CredentialProvider]
     package private(set) var chosen: CredentialProvider?
@@ -435,7 +438,7 @@ package final class CredentialChain {
                 return try chosen.fetch(http)
             } catch var error as HSSError {
                 error.message = "renewing credentials from \(chosen.source.rawValue): \(error.message)"
-                error.status = HSS_E_CREDENTIALS
+                if !error.isCleartextRefusal { error.status = HSS_E_CREDENTIALS }
                 throw error
             }
         }
@@ -445,7 +448,12 @@ package final class CredentialChain {
                 let credentials = try provider.fetch(http)
                 chosen = provider
                 return credentials
-            } catch let error as HSSError {
+            } catch var error as HSSError {
+                // A source that is set up but refused for safety is a setting to fix, not a source to skip.
+                guard !error.isCleartextRefusal else {
+                    error.message = "\(provider.source.rawValue) credentials: \(error.message)"
+                    throw error
+                }
                 reasons.append("\(provider.source.rawValue): \(error.message)")
             }
         }

@@ -111,10 +111,12 @@ extension ProxySettings {
     }
 
     private static func refusal(_ what: String, via: String, why: String) -> HSSError {
-        HSSError.invalid(
+        var error = HSSError.invalid(
             "\(what) would go through \(via), which would read the request and its secrets in clear"
                 + (why.isEmpty ? "" : " (\(why))")
                 + ": use https, exempt the host with no_proxy, or set allow_cleartext_proxy")
+        error.isCleartextRefusal = true
+        return error
     }
 }
 
