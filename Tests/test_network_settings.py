@@ -9,6 +9,7 @@ import shutil
 import subprocess
 
 import pytest
+from identity import DEFAULT_OIDC, ID_TOKEN, IDP_ID
 
 PASSWORD = "Proxy-Test-Registry-Pw-9"
 PROXY_PASSWORD = "Proxy-Secret-Pw-5150"
@@ -67,6 +68,76 @@ def test_no_proxy_exempts_an_http_endpoint(hss_c, http_emulator, proxy_server, n
                 {"http_proxy": proxy_server.url, "no_proxy": no_proxy},
                 {"http_proxy": proxy_server.url, "NO_PROXY": no_proxy}):
         hss_c.run("call", env).check()
+    assert proxy_server.requests == []
+
+
+@pytest.mark.parametrize("no_proxy, host, why", [
+    ("[::1], *.x.test,x.test.", "127.0.0.1",
+     "libhss does not read the no_proxy entries '[::1]', '*.x.test', 'x.test.'"),
+    ("127.0.0.1 localhost", "127.0.0.1", "libhss does not read a no_proxy list with blanks inside an entry"),
+    ("::1", "[::1]", 'for libhss, only a no_proxy of exactly "*" exempts an IPv6 or numeric host'),
+])
+def test_refusal_says_which_no_proxy_entries_libhss_did_not_read(hss_c, proxy_server, no_proxy, host, why):
+    """Entries outside the part of no_proxy libhss shares with libcurl exempt nothing (the full grid is
+    test_no_proxy_differential.py): the message says so, for the user to rewrite them."""
+    hss_c.run("call", {"HSS_TEST_ENDPOINT": "http://%s:8080" % host, "HSS_TEST_PROXY": proxy_server.url,
+                       "HSS_TEST_NO_PROXY": no_proxy, **expect("HSS_E_INVALID_ARGUMENT", why)}).check()
+    assert proxy_server.requests == []
+
+
+# The identity calls libhss sends through the client's proxy: (name, the environment that makes the
+# client send it to the emulator at http://localhost:<port>, the request line's path). The HSS endpoint
+# itself (http://127.0.0.1:<port>) is exempt by no_proxy.
+IDENTITY_CALLS = {
+    "IAM endpoint": (lambda emu, tmp: {"HSS_TEST_PROJECT_ID": None, "HSS_TEST_REGION": "cn-north-4",
+                                       "HSS_TEST_IAM_ENDPOINT": localhost(emu)}, "/v3/projects?name=cn-north-4"),
+    "STS endpoint": (lambda emu, tmp: {"HSS_TEST_FROM_ENV": "1", "HSS_TEST_AK": None, "HSS_TEST_SK": None,
+                                       "HUAWEICLOUD_OIDC_PROVIDER_URN": DEFAULT_OIDC["provider_urn"],
+                                       "HUAWEICLOUD_OIDC_AGENCY_URN": DEFAULT_OIDC["agency_urn"],
+                                       "HUAWEICLOUD_OIDC_ID_TOKEN": ID_TOKEN,
+                                       "HUAWEICLOUD_SDK_STS_ENDPOINT": localhost(emu)},
+                     "/v5/agencies/assume-with-oidc"),
+    "IAM endpoint (federation)": (lambda emu, tmp: {"HSS_TEST_FROM_ENV": "1", "HSS_TEST_AK": None,
+                                                    "HSS_TEST_SK": None, "HUAWEICLOUD_SDK_IDP_ID": IDP_ID,
+                                                    "HUAWEICLOUD_SDK_ID_TOKEN_FILE": token_file(tmp),
+                                                    "HUAWEICLOUD_SDK_IAM_ENDPOINT": localhost(emu)},
+                                  "/v3.0/OS-AUTH/id-token/tokens"),
+}
+
+
+def localhost(emu) -> str:
+    return emu.endpoint.replace("127.0.0.1", "localhost")
+
+
+def token_file(tmp_path) -> str:
+    path = tmp_path / "id-token"
+    path.write_text(ID_TOKEN + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("call", IDENTITY_CALLS)
+def test_http_identity_endpoint_through_a_proxy_is_refused(hss_c, http_emulator, proxy_server, tmp_path, call):
+    """IAM and STS requests carry a signature, a security token or an id token: the same clear-text
+    rule as the HSS endpoint, refused before anything is sent."""
+    settings, path = IDENTITY_CALLS[call]
+    role = call.split(" (")[0]
+    for proxy in ({"HSS_TEST_PROXY": proxy_server.url, "HSS_TEST_NO_PROXY": "127.0.0.1"},
+                  {"http_proxy": proxy_server.url, "no_proxy": "127.0.0.1"}):
+        hss_c.run("call", {**settings(http_emulator, tmp_path), **proxy,
+                           **expect("HSS_E_INVALID_ARGUMENT",
+                                  "an http:// %s (%s) would go through" % (role, localhost(http_emulator)))}).check()
+    assert proxy_server.requests == []
+    hss_c.run("call", {**settings(http_emulator, tmp_path), "HSS_TEST_PROXY": proxy_server.url,
+                       "HSS_TEST_NO_PROXY": "127.0.0.1", "HSS_TEST_ALLOW_CLEARTEXT_PROXY": "1"}).check()
+    assert proxy_server.saw(" %s%s " % (localhost(http_emulator), path))
+
+
+def test_environment_proxy_set_after_the_client_is_refused(hss_c, http_emulator, proxy_server):
+    """Every request is checked when it is sent, not only the endpoints at creation: a proxy the
+    environment names later does not get an http:// request either."""
+    hss_c.run("call", {"HSS_TEST_SETENV_AFTER_CLIENT": "http_proxy=" + proxy_server.url,
+                       "HSS_TEST_PASSWORD": PASSWORD,
+                       **expect("HSS_E_INVALID_ARGUMENT", "an http:// request to 127.0.0.1:")}).check()
     assert proxy_server.requests == []
 
 

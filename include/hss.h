@@ -325,11 +325,32 @@ typedef enum hss_signing_algorithm {
  *
  * Proxy: `proxy` (http://, https://, socks5:// or socks5h://, no
  * credentials in it: use proxy_username/proxy_password); "" for none at
- * all. Without it libcurl's rules apply: https_proxy, HTTPS_PROXY,
- * http_proxy, ALL_PROXY and NO_PROXY (either case) from the environment.
- * An http:// endpoint through a proxy would show the registry password in
- * the URL to the proxy: it is refused (HSS_E_INVALID_ARGUMENT, nothing
- * sent) unless allow_cleartext_proxy is set.
+ * all. Without it libcurl's rules apply: https_proxy or HTTPS_PROXY (for
+ * https), http_proxy (for http; lower case only), then all_proxy or
+ * ALL_PROXY, from the environment. `no_proxy`, else no_proxy, else
+ * NO_PROXY names the hosts reached directly. The proxy serves HSS, IAM and
+ * STS; the metadata service and pod identity are always reached directly.
+ *
+ * Clear text: a proxy reads an http:// request in full (HSS's registry
+ * password, IAM's and STS's signatures, security tokens and id tokens). So
+ * an http:// HSS, IAM or STS endpoint that would go through a proxy is
+ * refused (HSS_E_INVALID_ARGUMENT, the message naming it, nothing sent)
+ * unless allow_cleartext_proxy is set: the HSS endpoints by hss_client_new,
+ * IAM and STS before their first request, and every request again as it is
+ * sent (the environment may have changed). To decide about an http://
+ * request exactly as libcurl does, libhss reads only this part of no_proxy
+ * (https requests follow all of libcurl's syntax): the whole list exactly
+ * "*" (every host); entries separated by commas, blanks around them
+ * ignored (a list with a blank inside an entry is not read at all); a host
+ * name or domain with an optional leading dot ("example.com" or
+ * ".example.com": that name and every name under it, in any case); an IPv4
+ * address in dotted decimal, optionally /1 to /32 (that address or
+ * network, for a host written the same way). Other entries ("*" among
+ * others, brackets, ports, a trailing dot, IPv6 addresses) exempt nothing,
+ * and only "*" exempts an IPv6 host or one written as a number such as
+ * 127.1: such a request counts as proxied, and the message names the
+ * entries libhss did not read. An http:// request libhss finds exempt is
+ * sent directly, whatever libcurl would make of the list.
  *
  * Trust: `ca_file`, else SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL's
  * own tools read them, else the system store.
@@ -400,10 +421,12 @@ typedef struct hss_client_options {
     const char *proxy;             /* "scheme://host[:port]"; "": no proxy */
     const char *proxy_username;    /* for the proxy */
     const char *proxy_password;    /* for the proxy (secret) */
-    const char *no_proxy;          /* hosts that bypass `proxy`: curl's
-                                      NO_PROXY syntax ("a.com,.b.com,*") */
-    int allow_cleartext_proxy;     /* nonzero: let an http:// endpoint go
-                                      through a proxy (password in clear) */
+    const char *no_proxy;          /* hosts reached directly: "*", or
+                                      "a.com,.b.com,10.0.0.0/8" (see
+                                      "Clear text" above) */
+    int allow_cleartext_proxy;     /* nonzero: let an http:// HSS, IAM or
+                                      STS endpoint go through a proxy
+                                      (its secrets in clear) */
     hss_trace_fn trace;            /* diagnostics (see hss_trace_fn) */
     void *trace_user;              /* passed to `trace` as is */
     int trace_level;               /* the most detailed level `trace`

@@ -27,6 +27,13 @@ package final class IdentityHTTP {
     package var trace: Trace { loop.trace }
     package var clock: SigningClock { loop.clock }
 
+    /// Refuses, before any traffic, an http:// `url` that the proxied
+    /// transport would send through a proxy (hss.h, "Proxy"); `role` names
+    /// it ("STS endpoint").
+    package func checkCleartext(_ url: EndpointURL, role: String) throws {
+        try transport.settings.proxy.checkCleartext(url, role: role)
+    }
+
     /// One request to `service` (named in messages), retried as the loop says; `headers` are sent as given,
     /// with User-Agent added and libcurl's Accept removed (a JSON body gets
     /// its Content-Type). `limit`: the service's own timeouts, within the

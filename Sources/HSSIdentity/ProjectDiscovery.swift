@@ -53,6 +53,7 @@ package enum ProjectDiscovery {
         region: String, iam: EndpointURL, credentials: Credentials, http: IdentityHTTP, context: CallContext,
         algorithm: SigningAlgorithm
     ) throws -> String {
+        try http.checkCleartext(iam, role: "IAM endpoint")
         let path = "/v3/projects"
         let query = Signer.canonicalQuery([("name", SecureBuffer(region))])
         let redactor = context.redactor

@@ -221,15 +221,7 @@ package final class ClientConfiguration {
 
         (caBundle, systemCAFile, caPath) = try ClientConfiguration.trust(caFile: options.caFile)
         proxy = try ClientConfiguration.proxy(options)
-        if !options.allowCleartextProxy {
-            for endpoint in endpoints where !endpoint.isHTTPS {
-                if let via = ClientConfiguration.proxy(for: endpoint, options) {
-                    throw HSSError.invalid(
-                        "an http:// endpoint would go through \(via), which would see the registry password in "
-                            + "the URL: use https, exempt the host with no_proxy, or set allow_cleartext_proxy")
-                }
-            }
-        }
+        for endpoint in endpoints { try proxy.checkCleartext(endpoint, role: "HSS endpoint") }
 
         trace = options.trace
         retry = try ClientConfiguration.retryPolicy(options)
@@ -336,7 +328,7 @@ package final class ClientConfiguration {
     }
 
     private static func proxy(_ options: ClientOptions) throws -> ProxySettings {
-        var settings = ProxySettings()
+        var settings = ProxySettings(allowCleartext: options.allowCleartextProxy)
         if let url = options.proxy, !url.isEmpty {
             let parsed = try EndpointURL(url, field: "proxy", schemes: ["http", "https", "socks5", "socks5h"])
             settings.url = parsed.base
@@ -356,28 +348,6 @@ package final class ClientConfiguration {
             settings.noProxy = noProxy
         }
         return settings
-    }
-
-    /// The proxy libcurl would use for an http:// endpoint, if any: ours or
-    /// the environment's (http_proxy, then all_proxy/ALL_PROXY, as libcurl
-    /// reads them), unless no_proxy exempts the host. The match is a subset
-    /// of libcurl's (exact host, or a domain suffix at a dot, or "*"), so a
-    /// host said to be exempt here is exempt there too.
-    private static func proxy(for endpoint: EndpointURL, _ options: ClientOptions) -> String? {
-        let url =
-            options.proxy ?? Environment.text("http_proxy") ?? Environment.text("all_proxy")
-            ?? Environment.text("ALL_PROXY")
-        guard let url, !url.isEmpty else { return nil }
-        let exempt = options.noProxy ?? Environment.text("no_proxy") ?? Environment.text("NO_PROXY") ?? ""
-        let host = endpoint.hostName
-        for entry in exempt.split(separator: ",") {
-            var name = trimmed(entry).lowercased()
-            if name == "*" { return nil }
-            if name.hasPrefix(".") { name.removeFirst() }
-            if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
-            if !name.isEmpty, host == name || host.hasSuffix("." + name) { return nil }
-        }
-        return options.proxy == nil ? "the environment's proxy (http_proxy or all_proxy)" : "the proxy option's proxy"
     }
 
     /// The C enum's order (hss.h), 1-based; 0 is the default.

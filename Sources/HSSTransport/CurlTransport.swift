@@ -56,36 +56,6 @@ package struct Timeouts {
     }
 }
 
-/// Where a transport's requests go through: libcurl's own rules (the
-/// environment's *_proxy variables) unless `url` is set; "" is no proxy.
-package struct ProxySettings {
-    package var url: String?
-    package var username: String?
-    package var password: SecureBuffer?
-    package var noProxy: String?
-
-    package init(url: String? = nil, username: String? = nil, password: SecureBuffer? = nil, noProxy: String? = nil) {
-        self.url = url
-        self.username = username
-        self.password = password
-        self.noProxy = noProxy
-    }
-
-    /// Whether any proxy can apply: ours, or one from libcurl's variables.
-    package var mayBeUsed: Bool {
-        guard let url else {
-            return ["https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PROXY"].contains {
-                Environment.text($0) != nil
-            }
-        }
-        return !url.isEmpty
-    }
-
-    /// Never any proxy, whatever the environment says (the metadata service
-    /// and pod identity are reached directly, as on the host itself).
-    package static let direct = ProxySettings(url: "")
-}
-
 /// What sends a request. CurlTransport in the library; an in-process stub
 /// in the fuzz target of the C entry point (HSSClient.transportForTesting).
 package protocol HTTPTransport: AnyObject {
@@ -185,12 +155,15 @@ package final class CurlTransport: HTTPTransport {
     /// Retry-After and Date). Secrets in the URL, headers and
     /// body stay in the caller's SecureBuffers; `redactor` cleans every text
     /// taken from the wire. `timeouts` replace the transport's for this
-    /// request only.
+    /// request only. An http:// URL goes as ProxySettings.sendsDirectly
+    /// says: refused when a proxy would read it in clear, else directly
+    /// when libhss found it exempt.
     package func send(
         _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer],
         body: SecureBuffer? = nil, timeouts: Timeouts? = nil, wantedHeaders: [String] = [],
         redactor: Redactor
     ) throws -> HTTPResponse {
+        let forceDirect = try settings.proxy.sendsDirectly(url.bytes)
         guard let handle = idle.withLock({ $0.take() }) ?? makeHandle() else {
             throw HSSError(HSS_E_OUT_OF_MEMORY, "could not create a libcurl handle")
         }
@@ -229,7 +202,7 @@ package final class CurlTransport: HTTPTransport {
                     rc = chss_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, body?.count ?? 0)
                     if rc == CURLE_OK {
                         rc = chss_curl_set_ptr(
-                            handle, CURLOPT_POSTFIELDS, body?.cString.map(UnsafeRawPointer.init) ?? emptyBody)
+                            handle, CURLOPT_POSTFIELDS, body?.cString.map(UnsafeRawPointer.init) ?? emptyString)
                     }
                 }
                 if rc == CURLE_OK {
@@ -240,6 +213,7 @@ package final class CurlTransport: HTTPTransport {
                     if rc == CURLE_OK { rc = chss_curl_set_long(handle, CURLOPT_TIMEOUT_MS, timeouts.totalMs) }
                 }
                 if rc == CURLE_OK { rc = chss_curl_set_ptr(handle, CURLOPT_URL, urlText) }
+                if rc == CURLE_OK, forceDirect { rc = chss_curl_set_ptr(handle, CURLOPT_PROXY, emptyString) }
                 if rc == CURLE_OK {
                     rc = chss_curl_set_ptr(handle, CURLOPT_HTTPHEADER, headerLines.isEmpty ? nil : nodes)
                 }
@@ -251,6 +225,7 @@ package final class CurlTransport: HTTPTransport {
                 _ = chss_curl_set_ptr(handle, CURLOPT_ERRORBUFFER, nil)
                 _ = chss_curl_set_write(handle, ResponseSink.write, nil)
                 if method != .get { _ = chss_curl_set_ptr(handle, CURLOPT_POSTFIELDS, nil) }
+                if forceDirect { restoreProxy(handle) }
                 if timeouts != nil {
                     _ = chss_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMs)
                     _ = chss_curl_set_long(handle, CURLOPT_TIMEOUT_MS, settings.timeoutMs)
@@ -296,6 +271,15 @@ package final class CurlTransport: HTTPTransport {
             response.serverDate = header(handle, "Date").flatMap { HTTPDate.parse($0.string()) }
         }
         return response
+    }
+
+    /// The handle's own proxy again, after a request sent directly.
+    private func restoreProxy(_ handle: UnsafeMutableRawPointer) {
+        if let proxy = settings.proxy.url {
+            _ = proxy.withCString { chss_curl_set_ptr(handle, CURLOPT_PROXY, $0) }
+        } else {
+            _ = chss_curl_set_ptr(handle, CURLOPT_PROXY, nil)  // libcurl's variables again
+        }
     }
 
     /// The last value of a response header, copied into wiped memory.
@@ -485,7 +469,8 @@ package final class CurlTransport: HTTPTransport {
     }
 }
 
-private let emptyBody = UnsafeRawPointer(StaticString("").utf8Start)
+/// "": an empty body, and CURLOPT_PROXY's "no proxy at all".
+private let emptyString = UnsafeRawPointer(StaticString("").utf8Start)
 private let putMethod = UnsafeRawPointer(StaticString("PUT").utf8Start)
 
 /// Collects the body in a wiped buffer and stops the transfer at the cap.

@@ -33,6 +33,8 @@
  *            HSS_TEST_EXPECT_REQUEST_ID (exact hss_error_request_id; unset:
  *            an HTTP error's must be 32 hex digits, like the emulator's)
  *   repeat   HSS_TEST_CALLS, HSS_TEST_THREADS, HSS_TEST_CLIENT_PER_THREAD
+ *   later    HSS_TEST_SETENV_AFTER_CLIENT=NAME=VALUE: put into the
+ *            environment once the client exists, before the calls
  *   resolve  HSS_TEST_RESOLVE=1: `call` runs hss_client_resolve (checked
  *            against the expectation) instead of the calls
  *
@@ -506,6 +508,19 @@ static void print_settings(hss_client *client)
                hss_client_setting_source(client, settings[i].setting));
 }
 
+/* HSS_TEST_SETENV_AFTER_CLIENT=NAME=VALUE: setenv(NAME, VALUE). */
+static void set_later_variable(void)
+{
+    const char *later = getenv("HSS_TEST_SETENV_AFTER_CLIENT");
+    const char *equals = later == NULL ? NULL : strchr(later, '=');
+    char name[64];
+    if (equals == NULL || (size_t)(equals - later) >= sizeof name)
+        return;
+    memcpy(name, later, (size_t)(equals - later));
+    name[equals - later] = '\0';
+    CHECK(setenv(name, equals + 1, 1) == 0, "setenv %s failed", name);
+}
+
 static void case_call(void)
 {
     expectation e = expectation_from_env();
@@ -523,6 +538,7 @@ static void case_call(void)
         return;
     }
     CHECK(err == NULL, "client: *err was written on success");
+    set_later_variable();
     if (getenv("HSS_TEST_RESOLVE") != NULL) {
         long started = monotonic_ms();
         st = hss_client_resolve(client, &err);

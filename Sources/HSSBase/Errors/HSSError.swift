@@ -18,6 +18,9 @@ package struct HSSError: Error {
     package var retryAfterMs: Int?
     /// The answer's Date header, as seconds since the epoch (clock skew).
     package var serverDate: Int?
+    /// An http:// request refused because a proxy would read it in clear: a
+    /// setting to fix, so the credential chain stops at it.
+    package var isCleartextRefusal = false
 
     package init(_ status: hss_status, _ message: String) {
         self.status = status

@@ -5,7 +5,8 @@ import HSSTransport
 /// The official order: OIDC, environment, profile, metadata, pod identity.
 /// The first provider that gives credentials is kept for every refresh;
 /// until one does, each failure is recorded and the next one is tried
-/// (the official SDK stops at an unexpected error; this never does).
+/// (the official SDK stops at an unexpected error; this stops only at a
+/// request refused because a proxy would read it in clear: a setting to fix).
 package final class CredentialChain {
     private let providers: [CredentialProvider]
     package private(set) var chosen: CredentialProvider?
@@ -24,7 +25,7 @@ package final class CredentialChain {
                 return try chosen.fetch(http, context)
             } catch var error as HSSError {
                 error.message = "renewing credentials from \(chosen.source.rawValue): \(error.message)"
-                if error.status != HSS_E_TIMEOUT { error.status = HSS_E_CREDENTIALS }
+                if error.status != HSS_E_TIMEOUT, !error.isCleartextRefusal { error.status = HSS_E_CREDENTIALS }
                 throw error
             }
         }
@@ -34,7 +35,12 @@ package final class CredentialChain {
                 let credentials = try provider.fetch(http, context)
                 chosen = provider
                 return credentials
-            } catch let error as HSSError {
+            } catch var error as HSSError {
+                // A source that is set up but refused for safety is a setting to fix, not a source to skip.
+                guard !error.isCleartextRefusal else {
+                    error.message = "\(provider.source.rawValue) credentials: \(error.message)"
+                    throw error
+                }
                 reasons.append("\(provider.source.rawValue): \(error.message)")
             }
         }

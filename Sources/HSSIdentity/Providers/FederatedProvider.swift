@@ -24,6 +24,7 @@ final class FederatedProvider: CredentialProvider {
         let iam = try EndpointURL(
             iamEndpoint ?? Environment.text("HUAWEICLOUD_SDK_IAM_ENDPOINT") ?? "https://iam.myhuaweicloud.com",
             field: "IAM endpoint", addScheme: true)
+        try http.checkCleartext(iam, role: "IAM endpoint")
         let idToken = try readTokenFile(tokenFile, what: "id token file")
         var context = context.knowing(idToken)
 

@@ -41,6 +41,7 @@ package final class OIDCProvider: CredentialProvider {
         let sts = try EndpointURL(
             Environment.text("HUAWEICLOUD_SDK_STS_ENDPOINT") ?? "https://sts.cn-north-4.myhuaweicloud.com",
             field: "HUAWEICLOUD_SDK_STS_ENDPOINT", addScheme: true)
+        try http.checkCleartext(sts, role: "STS endpoint")
         let context = context.knowing(idToken)
 
         let body = SecureBuffer(capacity: idToken.count + 256)

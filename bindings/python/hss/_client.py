@@ -364,11 +364,11 @@ class Client:
       system store);
     * ``proxy`` (``"http://host:port"``, ``https://``, ``socks5://`` or ``socks5h://``; no
       credentials in the URL; ``""`` for no proxy at all, even from the environment),
-      ``proxy_username``, ``proxy_password`` and ``no_proxy`` (curl's syntax,
-      ``"a.com,.b.com"``). Without ``proxy``, ``https_proxy``/``HTTPS_PROXY``/``http_proxy``/
-      ``ALL_PROXY``/``NO_PROXY`` apply, as with curl. ``allow_cleartext_proxy=True`` lets an
-      ``http://`` endpoint go through a proxy, which then sees the registry password in the
-      URL; refused otherwise;
+      ``proxy_username``, ``proxy_password`` and ``no_proxy`` (curl's syntax as far as libhss
+      reads it, see ``hss(3)``, PROXIES: ``"a.com,.b.com"``). Without ``proxy``,
+      ``https_proxy``/``HTTPS_PROXY``/``http_proxy``/``ALL_PROXY``/``NO_PROXY`` apply, as with
+      curl. ``allow_cleartext_proxy=True`` lets an ``http://`` HSS, IAM or STS endpoint go
+      through a proxy, which then reads the request's secrets in clear; refused otherwise;
     * ``connect_timeout`` and ``timeout`` (whole call): in **seconds**, int or float (the library
       works in whole milliseconds; fractions are rounded up); ``None`` keeps the library's
       defaults of 10 s and 30 s; at most 3600 s;
