@@ -1,4 +1,6 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.3
+// Swift 6.3 or later: the C exports use @c @implementation (SE-0495); the
+// sources are in the Swift 5 language mode.
 // libhss: Swift inside, C outside. The product `hss` is the shared library
 // behind include/hss.h; the Makefile adds the link flags that make it a
 // self-contained libhss.so.1 (static Swift runtime, SONAME, hss_* exports).
@@ -6,7 +8,7 @@
 // The targets are the layers (docs/architecture.md), each depending only on
 // those below it, so the compiler enforces the direction:
 //   HSSBase        secrets, encodings (percent, strict JSON, INI), errors, files
-//   HSSSigning     SDK-HMAC-SHA256          HSSTransport   libcurl, URLs, error bodies
+//   HSSSigning     the five signing schemes HSSTransport   libcurl, the retry loop, URLs, error bodies
 //   HSSIdentity    credential providers and chain, IAM project discovery
 //   HSSPipeline    configuration, endpoints, the request description, the one send path
 //   HSSOperations  one file per API operation
@@ -27,22 +29,34 @@ let package = Package(
         .library(name: "hss", type: .dynamic, targets: ["HSSBoundary"])
     ],
     targets: [
-        // The public header for Swift, plus the few C shims Swift cannot
-        // express (libcurl's variadic setopt/getinfo, open(2)).
-        // libyaml (regions.yaml) is loaded on demand (chss_yaml_load), so
-        // libhss.so.1 links only libc, libstdc++, libcurl and libcrypto.
-        .target(name: "CHSS", linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("crypto")]),
-        .target(name: "HSSBase", dependencies: ["CHSS"], swiftSettings: library),
+        // C, one shim target per C library (as swift-crypto does), so that only
+        // the layers that need a library see it:
+        //   CHSSAPI       include/hss.h and the libc the Swift side calls
+        //   CCryptoShims  libcrypto: wiping, SHA-256/SM3, HMAC, HKDF, EC keys, PEM
+        //   CCurlShims    libcurl's variadic calls (HSSTransport only)
+        //   CYAMLShims    libyaml, loaded on demand (chss_yaml_load), so that
+        //                 libhss.so.1 links only libc, libstdc++, libcurl and libcrypto
+        .target(name: "CHSSAPI"),
+        .target(name: "CCryptoShims", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "CCurlShims", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CYAMLShims"),
+        .target(name: "HSSBase", dependencies: ["CHSSAPI", "CCryptoShims"], swiftSettings: library),
         .target(name: "HSSSigning", dependencies: ["HSSBase"], swiftSettings: library),
-        .target(name: "HSSTransport", dependencies: ["HSSBase"], swiftSettings: library),
+        .target(name: "HSSTransport", dependencies: ["HSSBase", "CCurlShims"], swiftSettings: library),
         .target(name: "HSSIdentity", dependencies: ["HSSSigning", "HSSTransport"], swiftSettings: library),
-        .target(name: "HSSPipeline", dependencies: ["HSSIdentity"], swiftSettings: library),
+        .target(name: "HSSPipeline", dependencies: ["HSSIdentity", "CYAMLShims"], swiftSettings: library),
         .target(name: "HSSOperations", dependencies: ["HSSPipeline"], swiftSettings: library),
         .target(name: "HSSBoundary", dependencies: ["HSSOperations"], exclude: ["libhss.map"], swiftSettings: library),
         // make bench's in-process signing benchmark (not part of the library).
         .executableTarget(name: "hss-sign-bench", dependencies: ["HSSOperations"], path: "bench/sign"),
+        // EC verification with public keys, for the tests and fuzz targets only.
+        .target(name: "CCryptoTestShims", path: "Tests/CCryptoTestShims", linkerSettings: [.linkedLibrary("crypto")]),
         .testTarget(
             name: "HSSTests",
-            dependencies: ["HSSBase", "HSSSigning", "HSSTransport", "HSSIdentity", "HSSPipeline", "HSSOperations"]),
-    ]
+            dependencies: [
+                "HSSBase", "HSSSigning", "HSSTransport", "HSSIdentity", "HSSPipeline", "HSSOperations",
+                "CCryptoTestShims",
+            ]),
+    ],
+    swiftLanguageModes: [.v5]
 )

@@ -2,7 +2,7 @@
 # Builds the fuzz targets (Fuzz/README.md) into OUT (default build/fuzz):
 #   OUT/modules  the library's modules (Sources/*), compiled with swiftc
 #                -sanitize=fuzzer,address as Package.swift layers them: one
-#                object and .swiftmodule per module, CHSS as a C module
+#                object and .swiftmodule per module, the C shim targets as C modules
 #   OUT/bin/T    one libFuzzer executable per Fuzz/targets/T.swift, with Fuzz/common
 # Only what is out of date is rebuilt. Usage: Fuzz/build.sh [OUT]
 set -euo pipefail
@@ -26,16 +26,21 @@ newer() {
     [ ! -e "$file" ] || [ -n "$(find "$@" -newer "$file" -print -quit)" ]
 }
 
-if newer "$mods/.stamp" Sources include Fuzz/build.sh; then
+# The C shim modules (Package.swift's), the test-only one last.
+c_modules=(Sources/CHSSAPI Sources/CCryptoShims Sources/CCurlShims Sources/CYAMLShims Tests/CCryptoTestShims)
+
+if newer "$mods/.stamp" Sources include Tests/CCryptoTestShims Fuzz/build.sh; then
     echo "fuzz: building the library's modules with -sanitize=fuzzer,address"
-    cat >"$mods/module.modulemap" <<MAP
-module CHSS {
-    header "$PWD/Sources/CHSS/include/CHSS.h"
-    export *
-}
-MAP
-    "$clang" -c -O1 -g -fsanitize=fuzzer-no-link,address -ISources/CHSS/include Sources/CHSS/shims.c \
-        -o "$mods/CHSS.o"
+    : >"$mods/module.modulemap"
+    for dir in "${c_modules[@]}"; do
+        module=$(basename "$dir")
+        printf 'module %s {\n    header "%s"\n    export *\n}\n' "$module" "$PWD/$dir/include/$module.h" \
+            >>"$mods/module.modulemap"
+        for source in "$dir"/*.c; do
+            "$clang" -c -O1 -g -fsanitize=fuzzer-no-link,address -I"$dir/include" "$source" \
+                -o "$mods/$module-$(basename "$source" .c).o"
+        done
+    done
     for module in "${layers[@]}"; do
         "$swiftc" "${swift_flags[@]}" -module-name "$module" -wmo -emit-module \
             -emit-module-path "$mods/$module.swiftmodule" -c -o "$mods/$module.o" \

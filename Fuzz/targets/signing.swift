@@ -1,4 +1,6 @@
-import CHSS
+import CCryptoShims
+import CCryptoTestShims
+import CHSSAPI
 import HSSBase
 import HSSSigning
 
@@ -78,8 +80,11 @@ public func fuzzSigning(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             }
         }
         defer { chss_ec_key_free(key) }
+        var publicKey = [UInt8](repeating: 0, count: 65)
+        chss_ec_public_key(key, &publicKey)
         let verified = withExtendedLifetime(toSign) {
-            chss_ec_verify(key, toSign.bytes.baseAddress, toSign.count, der, der.count)
+            chss_test_ec_verify(
+                algorithm == .sm2SM3 ? 1 : 0, publicKey, toSign.bytes.baseAddress, toSign.count, der, der.count)
         }
         require(verified == 1, "an \(algorithm.rawValue) signature does not verify")
     default:

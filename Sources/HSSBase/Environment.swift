@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// The process environment, read the way the official SDKs read it: an
 /// empty variable counts as unset.

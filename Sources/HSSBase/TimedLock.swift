@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// A lock whose waiters give up at their deadline. One thread renews a
 /// client's credentials (or looks a project up in IAM) while the others

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// Where a client's diagnostics go: the caller's trace function (up to the
 /// level it asked for), else stderr when HSS_DEBUG=1 (every level), else

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// Input checks run before any traffic. Messages name the field and the
 /// rule, never the value.

@@ -3,7 +3,7 @@
 // header's declaration. Each function only marshals between C types and the
 // layers below and turns every failure into a status: no trap (`!`, `try!`,
 // fatalError, unchecked index) is reachable from here.
-import CHSS
+import CHSSAPI
 import HSSBase
 import HSSOperations
 import HSSPipeline

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 import HSSBase
 
 /// Where a client's credentials (or another setting) came from; the text is

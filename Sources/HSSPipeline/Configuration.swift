@@ -1,4 +1,5 @@
-import CHSS
+import CCryptoShims
+import CHSSAPI
 import HSSBase
 import HSSIdentity
 import HSSSigning

@@ -1,4 +1,5 @@
-import CHSS
+import CHSSAPI
+import CYAMLShims
 import HSSBase
 
 /// The regions file (HUAWEICLOUD_SDK_REGIONS_FILE, else ~/.huaweicloud/regions.yaml), read as the official SDK

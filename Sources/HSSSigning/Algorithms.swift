@@ -1,4 +1,5 @@
-import CHSS
+import CCryptoShims
+import CHSSAPI
 import HSSBase
 import Synchronization
 
@@ -79,16 +80,15 @@ extension Signer {
 
 /// The key material of a Signer, prepared once when it is made.
 enum SigningKey {
-    case hmacSHA256(HMACKey)
-    case hmacSM3(SM3HMACKey)
+    case hmac(HMACKey)
     case v11(V11Key)
     case ec(ECKey)
 
     init(algorithm: SigningAlgorithm, accessKey: String, secretKey: SecureBuffer, derivation: KeyDerivation?) throws {
         let prepared: SigningKey?
         switch algorithm {
-        case .hmacSHA256: prepared = HMACKey(secretKey).map(SigningKey.hmacSHA256)
-        case .hmacSM3: prepared = SM3HMACKey(secretKey).map(SigningKey.hmacSM3)
+        case .hmacSHA256: prepared = HMACKey(secretKey, hash: .sha256).map(SigningKey.hmac)
+        case .hmacSM3: prepared = HMACKey(secretKey, hash: .sm3).map(SigningKey.hmac)
         case .ecdsaP256SHA256, .sm2SM3:
             prepared = ECKey(sm2: algorithm == .sm2SM3, accessKey: accessKey, secretKey: secretKey).map(SigningKey.ec)
         case .v11HMACSHA256:
@@ -109,27 +109,6 @@ extension Digest {
             if chss_sm3(bytes.baseAddress, bytes.count, digest.baseAddress) == 1 {
                 appendHex(UnsafeBufferPointer(digest), to: out)
             }
-        }
-    }
-}
-
-/// An HMAC-SM3 keyed once (OpenSSL's HMAC context, copied for each message).
-package final class SM3HMACKey {
-    private let keyed: OpaquePointer
-
-    package init?(_ key: SecureBuffer) {
-        guard let keyed = chss_hmac_sm3_new(key.bytes.baseAddress, key.count) else { return nil }
-        self.keyed = keyed
-    }
-
-    deinit { chss_hmac_sm3_free(keyed) }
-
-    package func appendHex(of message: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { mac in
-            if chss_hmac_sm3(keyed, message.baseAddress, message.count, mac.baseAddress) == 1 {
-                Digest.appendHex(UnsafeBufferPointer(mac), to: out)
-            }
-            OPENSSL_cleanse(mac.baseAddress, 32)
         }
     }
 }
@@ -244,22 +223,5 @@ package final class ECKey {
             chss_ec_public_key(key, buffer.baseAddress)
             count = 65
         }
-    }
-
-    /// Whether `signature` (DER) verifies over `message` with this key.
-    package func verify(_ message: [UInt8], signature: [UInt8]) -> Bool {
-        chss_ec_verify(key, message, message.count, signature, signature.count) == 1
-    }
-
-    /// Whether `signature` verifies over a digest computed by the caller
-    /// (for SM2, e = SM3(Z_A || message) with any Z_A).
-    package func verify(digest: [UInt8], signature: [UInt8]) -> Bool {
-        digest.count == 32 && chss_ec_verify_digest(key, digest, signature, signature.count) == 1
-    }
-
-    /// Whether `signature` verifies over `message` with a PEM public key.
-    package static func verify(sm2: Bool, publicKeyPEM: [UInt8], message: [UInt8], signature: [UInt8]) -> Bool {
-        chss_ec_verify_pem(
-            sm2 ? 1 : 0, publicKeyPEM, publicKeyPEM.count, message, message.count, signature, signature.count) == 1
     }
 }

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 import HSSBase
 
 /// Huawei Cloud's request signing, byte-compatible with the official
@@ -78,8 +78,7 @@ package struct Signer {
 
     private func appendSignature(of toSign: SecureBuffer, to out: SecureBuffer) {
         switch key {
-        case .hmacSHA256(let key): key.appendHex(of: toSign.bytes, to: out)
-        case .hmacSM3(let key): key.appendHex(of: toSign.bytes, to: out)
+        case .hmac(let key): key.appendHex(of: toSign.bytes, to: out)
         case .v11(let v11): v11.key(forStringToSign: toSign.bytes)?.appendHex(of: toSign.bytes, to: out)
         case .ec(let key): key.appendSignatureHex(of: toSign.bytes, to: out)
         }

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 import HSSBase
 
 /// What one call hands to every request it makes, HSS's and the identity

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// HTTP dates (RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") and
 /// Retry-After's delay-seconds. Strict: every number is ASCII digits of the

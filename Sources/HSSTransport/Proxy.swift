@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 import HSSBase
 
 /// Where a transport's requests go through: libcurl's own rules (the

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 import HSSBase
 
 /// The one retry loop (hss.h, "Retries" and "Clock skew"), for every

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 import HSSBase
 
 /// The body of a >= 400 answer, read in the official SDKs' fallback order.

@@ -1,4 +1,5 @@
-import CHSS
+import CCurlShims
+import CHSSAPI
 import HSSTransport
 import XCTest
 

@@ -1,4 +1,5 @@
-import CHSS
+import CCryptoShims
+import CHSSAPI
 import Dispatch
 import FoundationEssentials
 import HSSBase

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 import HSSSigning
 import HSSTransport
 import XCTest

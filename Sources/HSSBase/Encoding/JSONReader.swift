@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 // A strict RFC 8259 JSON reader for the service's answers, without Foundation.
 //

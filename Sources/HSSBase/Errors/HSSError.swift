@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// Every failure libhss reports: a status from the public header, a
 /// human message that never holds a secret, and what the service said.

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// The constant description of each status, shared by hss_status_str and
 /// the messages libhss builds. StaticString storage never moves or frees.

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// Removes secrets from every text that comes from the wire (the service's
 /// error code, message and raw body, request ids, libcurl's error buffer)

@@ -1,4 +1,5 @@
-import CHSS
+import CCryptoShims
+import CHSSAPI
 
 /// A growable byte buffer for anything that may hold a secret (password,
 /// SK, tokens, the query and canonical request that embed them, response

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 
 /// Reads a small file that may hold a secret (the credentials file, a token
 /// file, ca_file) straight into a SecureBuffer: no Array or String ever
@@ -55,7 +55,7 @@ package enum SecureFile {
             var got = 0
             var code: Int32 = 0
             contents.append(maxCount: want) { out in
-                repeat { got = CHSS.read(fd, out, want) } while got < 0 && chss_errno() == EINTR
+                repeat { got = CHSSAPI.read(fd, out, want) } while got < 0 && chss_errno() == EINTR
                 code = chss_errno()
                 return max(got, 0)
             }

@@ -1,4 +1,4 @@
-import CHSS
+import CHSSAPI
 import HSSBase
 import HSSTransport
 

@@ -1,9 +1,8 @@
 /* The SHA-256 block functions are deprecated in OpenSSL 3.0 in favour of EVP,
  * but remain part of libcrypto.so.3; see chss_sha256 for why we use them. */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "CHSS.h"
+#include "CCryptoShims.h"
 
-#include <dlfcn.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -13,80 +12,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <pthread.h>
-
-CURLcode chss_curl_set_long(CURL *curl, CURLoption option, long value)
-{
-    return curl_easy_setopt(curl, option, value);
-}
-
-CURLcode chss_curl_set_ptr(CURL *curl, CURLoption option, const void *value)
-{
-    return curl_easy_setopt(curl, option, value);
-}
-
-CURLcode chss_curl_set_write(CURL *curl, chss_curl_write_fn fn, void *userdata)
-{
-    CURLcode rc = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fn);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(curl, CURLOPT_WRITEDATA, userdata);
-    return rc;
-}
-
-CURLcode chss_curl_get_response_code(CURL *curl, long *code)
-{
-    return curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, code);
-}
-
-CURLcode chss_curl_get_long(CURL *curl, CURLINFO info, long *value)
-{
-    return curl_easy_getinfo(curl, info, value);
-}
-
-CURLcode chss_curl_set_blob(CURL *curl, CURLoption option, const void *data, size_t length)
-{
-    struct curl_blob blob = {(void *)data, length, CURL_BLOB_COPY};
-    return curl_easy_setopt(curl, option, &blob);
-}
-
-/* SSL_CTX_set_keylog_callback lives in libssl, which libcurl loads but
- * libhss does not link (its run-time needs stay libc, libcurl, libcrypto):
- * it is looked up once in the already loaded library. */
-typedef void (*keylog_setter_fn)(void *ssl_ctx, void *callback);
-static keylog_setter_fn keylog_setter;
-static pthread_once_t keylog_once = PTHREAD_ONCE_INIT;
-
-static void find_keylog_setter(void)
-{
-    void *libssl = dlopen("libssl.so.3", RTLD_LAZY | RTLD_NOLOAD);
-    if (libssl != NULL)
-        *(void **)&keylog_setter = dlsym(libssl, "SSL_CTX_set_keylog_callback");
-}
-
-/* Runs after libcurl has set up the SSL_CTX, keylog callback included. */
-static CURLcode clear_keylog(CURL *curl, void *ssl_ctx, void *userdata)
-{
-    (void)curl;
-    (void)userdata;
-    if (keylog_setter != NULL)
-        keylog_setter(ssl_ctx, NULL);
-    return CURLE_OK;
-}
-
-CURLcode chss_curl_ignore_keylog(CURL *curl)
-{
-    pthread_once(&keylog_once, find_keylog_setter);
-    return curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, clear_keylog);
-}
-
-int chss_open_nonblocking(const char *path)
-{
-    return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-}
-
-int chss_errno(void)
-{
-    return errno;
-}
+#include <string.h>
 
 int chss_pem_has_certificate(const void *data, size_t length)
 {
@@ -367,104 +293,4 @@ void chss_ec_key_free(chss_ec_key *key)
     EVP_MD_CTX_free(key->signing);
     EVP_PKEY_free(key->pkey); /* OpenSSL wipes the private scalar */
     free(key);
-}
-
-static int verify_with(EVP_PKEY *pkey, int sm2, const void *data, size_t length, const void *signature,
-                       size_t signature_length)
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *verifying = NULL;
-    int ok = ctx != NULL &&
-             EVP_DigestVerifyInit_ex(ctx, &verifying, sm2 ? "SM3" : "SHA256", NULL, NULL, pkey, NULL) == 1 &&
-             (!sm2 || EVP_PKEY_CTX_set1_id(verifying, sm2_id, strlen(sm2_id)) == 1) &&
-             EVP_DigestVerify(ctx, signature, signature_length, data ? data : "", length) == 1;
-    EVP_MD_CTX_free(ctx);
-    ERR_clear_error();
-    return ok;
-}
-
-int chss_ec_verify(const chss_ec_key *key, const void *data, size_t length, const void *signature,
-                   size_t signature_length)
-{
-    return verify_with(key->pkey, key->sm2, data, length, signature, signature_length);
-}
-
-int chss_ec_verify_pem(int sm2, const void *pem, size_t pem_length, const void *data, size_t length,
-                       const void *signature, size_t signature_length)
-{
-    BIO *bio = BIO_new_mem_buf(pem, (int)pem_length);
-    EVP_PKEY *pkey = bio != NULL ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-    int ok = pkey != NULL && EVP_PKEY_is_a(pkey, sm2 ? "SM2" : "EC") &&
-             verify_with(pkey, sm2, data, length, signature, signature_length);
-    EVP_PKEY_free(pkey);
-    BIO_free(bio);
-    ERR_clear_error();
-    return ok;
-}
-
-int chss_ec_verify_digest(const chss_ec_key *key, const unsigned char digest[32], const void *signature,
-                          size_t signature_length)
-{
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
-    int ok = ctx != NULL && EVP_PKEY_verify_init(ctx) == 1 &&
-             EVP_PKEY_verify(ctx, signature, signature_length, digest, 32) == 1;
-    EVP_PKEY_CTX_free(ctx);
-    ERR_clear_error();
-    return ok;
-}
-
-static struct {
-    int (*parser_initialize)(yaml_parser_t *);
-    void (*set_input_string)(yaml_parser_t *, const unsigned char *, size_t);
-    int (*parse)(yaml_parser_t *, yaml_event_t *);
-    void (*event_delete)(yaml_event_t *);
-    void (*parser_delete)(yaml_parser_t *);
-} yaml;
-static pthread_once_t yaml_once = PTHREAD_ONCE_INIT;
-
-static void load_yaml(void)
-{
-    /* RTLD_LOCAL: its symbols stay out of the process's global scope. */
-    void *library = dlopen("libyaml-0.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (library == NULL)
-        return;
-    *(void **)&yaml.parser_initialize = dlsym(library, "yaml_parser_initialize");
-    *(void **)&yaml.set_input_string = dlsym(library, "yaml_parser_set_input_string");
-    *(void **)&yaml.event_delete = dlsym(library, "yaml_event_delete");
-    *(void **)&yaml.parser_delete = dlsym(library, "yaml_parser_delete");
-    *(void **)&yaml.parse = dlsym(library, "yaml_parser_parse");
-    if (yaml.parser_initialize == NULL || yaml.set_input_string == NULL || yaml.event_delete == NULL ||
-        yaml.parser_delete == NULL)
-        yaml.parse = NULL; /* all or nothing: chss_yaml_load checks parse */
-}
-
-int chss_yaml_load(void)
-{
-    pthread_once(&yaml_once, load_yaml);
-    return yaml.parse != NULL;
-}
-
-int chss_yaml_parser_initialize(yaml_parser_t *parser)
-{
-    return yaml.parser_initialize(parser);
-}
-
-void chss_yaml_parser_set_input_string(yaml_parser_t *parser, const unsigned char *input, size_t size)
-{
-    yaml.set_input_string(parser, input, size);
-}
-
-int chss_yaml_parser_parse(yaml_parser_t *parser, yaml_event_t *event)
-{
-    return yaml.parse(parser, event);
-}
-
-void chss_yaml_event_delete(yaml_event_t *event)
-{
-    yaml.event_delete(event);
-}
-
-void chss_yaml_parser_delete(yaml_parser_t *parser)
-{
-    yaml.parser_delete(parser);
 }

@@ -1,0 +1,26 @@
+/* What every layer sees of C: the public header (so the exported functions
+ * are checked against its types, and hss_status is the one status type),
+ * the libc the Swift side calls (through this module rather than the Glibc
+ * overlay, whose static copy would raise the glibc version libhss needs),
+ * and the two libc calls Swift cannot make. */
+#ifndef CHSSAPI_H
+#define CHSSAPI_H
+
+#include "../../../include/hss.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY): Swift cannot call
+ * the variadic open(). Non-blocking, so a FIFO cannot stall the caller. */
+int chss_open_nonblocking(const char *path);
+/* errno, which Swift cannot read without the Glibc module. */
+int chss_errno(void);
+
+#endif
