@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-import hss_emulator
 import pytest
-from identity import default_project_id
+from _hss_testing import DEFAULT_AK as EMULATOR_AK
+from _hss_testing import DEFAULT_SK as EMULATOR_SK
+from _hss_testing import default_project_id
 
-EMULATOR_AK, EMULATOR_SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
 REGION = "cn-north-4"
 # hss.h's hss_signing_algorithm values and the scheme each puts in the Authorization header.
 ALGORITHMS = {1: "SDK-HMAC-SHA256", 2: "SDK-HMAC-SM3", 3: "SDK-ECDSA-P256-SHA256", 4: "SDK-SM2-SM3",

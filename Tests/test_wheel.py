@@ -39,14 +39,14 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
-import hss_emulator
 import pytest
+from _hss_testing import DEFAULT_AK, DEFAULT_SK
 
 ROOT = Path(__file__).resolve().parent.parent
 WHEEL_DIR = Path(os.environ.get("HSS_WHEEL_DIR") or ROOT / "dist")
 TOOLS = ROOT / "build" / "wheel-tools" / "bin"
 VERSION = re.search(r'^#define HSS_VERSION_STRING "(.+)"', (ROOT / "include" / "hss.h").read_text(), re.M).group(1)
-AK, SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
+AK, SK = DEFAULT_AK, DEFAULT_SK
 PASSWORD = "wheel Pr00f &=+%/~"
 
 # What "not installed" hides: these packages' files, and these names in the library directories.
