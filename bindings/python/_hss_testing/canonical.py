@@ -13,7 +13,11 @@ from . import signing
 
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 
-EMPTY_BODY_HASH = {alg: signing.hash_hex(alg, b"") for alg in signing.ALGORITHMS}
+# Constants, not computed: a Python whose hashlib has no SM3 still verifies the other algorithms.
+EMPTY_BODY_HASH = {alg: "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"  # SM3("")
+                   if signing.digest_name(alg) == "sm3" else
+                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # SHA-256("")
+                   for alg in signing.ALGORITHMS}
 
 
 def percent_encode(data: bytes) -> str:

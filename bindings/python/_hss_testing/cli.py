@@ -10,7 +10,6 @@ import json
 import os
 import shlex
 import signal
-import ssl
 import sys
 import threading
 
@@ -83,7 +82,7 @@ def main(argv=None) -> int:
         emu = Emulator(host=args.host, port=args.port, credentials=args.credentials, tokens=args.token,
                        identity=args.identity, tls_cert=args.tls_cert, tls_key=args.tls_key, region=args.region,
                        clock_offset=args.clock_offset, verbose=args.verbose, record=False)
-    except (OSError, ValueError, TypeError, ssl.SSLError) as e:
+    except (OSError, ValueError, TypeError) as e:  # ssl.SSLError is an OSError
         print("hss-emulator: %s" % e, file=sys.stderr)
         return 2
     stop = threading.Event()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler
@@ -44,8 +43,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def setup(self):
         super().setup()
         self._connection_counted = False
-        if isinstance(self.connection, ssl.SSLSocket):
-            self.connection.do_handshake()
+        handshake = getattr(self.connection, "do_handshake", None)  # an ssl.SSLSocket's (TLS)
+        if handshake is not None:
+            handshake()
 
     def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
         pass  # never log: the request line holds the registry password

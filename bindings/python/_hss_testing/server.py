@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import socket
-import ssl
 import sys
 import threading
 import time
@@ -193,6 +192,8 @@ def make_server(host="127.0.0.1", port=0, tls_cert=None, tls_key=None, credentia
     if tls_cert or tls_key:
         if not (tls_cert and tls_key):
             raise ValueError("--tls-cert and --tls-key go together")
+        import ssl  # only for TLS: a Python without its ssl module still runs the emulator over HTTP
+
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(tls_cert, tls_key)
