@@ -15,6 +15,7 @@ LIB_REAL := $(LIBDIR)/libhss.so.$(VERSION)
 LIB_SONAME := $(LIBDIR)/libhss.so.$(SOVERSION)
 VENV := .venv
 VENV_STAMP := $(VENV)/.installed
+VENV_WHEELS := $(VENV)/wheels/.downloaded
 
 # Link flags that make the SwiftPM product a self-contained libhss.so.1:
 # static Swift runtime, our SONAME, only hss_* exported, full RELRO, no RUNPATH.
@@ -74,15 +75,19 @@ $(LIB_SONAME): $(LIB_REAL)
 	ln -sf libhss.so.$(VERSION) $(LIBDIR)/libhss.so.$(SOVERSION)
 	ln -sf libhss.so.$(SOVERSION) $(LIBDIR)/libhss.so
 
-venv: $(VENV_STAMP)
+venv: $(VENV_STAMP) $(VENV_WHEELS)
 
-# The venv also keeps a setuptools wheel, so that the packaging test can build the binding the
-# way pip does without fetching anything (tests reach only 127.0.0.1).
 $(VENV_STAMP): Tests/requirements.txt packaging/wheel/requirements.txt | test-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	touch $@
+
+# The venv also keeps wheels of setuptools and pytest (with what it needs), so that the packaging
+# tests can build the binding the way pip does, and run pytest on the installed emulator's fixture,
+# without fetching anything (tests reach only 127.0.0.1).
+$(VENV_WHEELS): Tests/requirements.txt packaging/wheel/requirements.txt | $(VENV_STAMP)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: -d $(VENV)/wheels \
-		"$$(grep '^setuptools==' packaging/wheel/requirements.txt)"
+		"$$(grep '^setuptools==' packaging/wheel/requirements.txt)" "$$(grep '^pytest==' Tests/requirements.txt)"
 	touch $@
 
 $(EXAMPLE): examples/upload_command.c include/hss.h $(LIB_SONAME)
@@ -122,7 +127,7 @@ test-swift: | test-deps
 # The emulator, C API, ABI, canary, Python binding and shell command tests,
 # driven by pytest against the bundled emulator.
 # As root it also builds the .debs, for the installed-package proof (Tests/test_deb.py).
-test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP) wheel $(if $(filter 0,$(shell id -u)),deb)
+test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(VENV_WHEELS) wheel $(if $(filter 0,$(shell id -u)),deb)
 	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin HSS_DEB_DIR=$(CURDIR)/$(DEB_DIR) \
 		$(VENV)/bin/python -m pytest -q Tests
 

@@ -24,6 +24,13 @@ What each test proves:
   from its vendored libraries (test_library_next_to_the_package).
 - the sdist builds libhss.so.1 from source with Swift and the wheel it makes works; without
   Swift it stops with a message saying what to install.
+- the HSS emulator the wheel ships (hss.testing, issue 22), as a user has it after `pip install`:
+  the `hss-emulator` command prints its endpoint and the client's environment, and answers a
+  libhss call from the venv, the official Python SDK (the test venv's) the same way, and curl with
+  a wrong signature with 401 APIGW.0301; pytest in a fresh venv with only the wheel and pytest
+  runs a user's file that uses the `hss_emulator` fixture (its pytest11 entry point), with no
+  conftest; with the system's OpenSSL out of view the emulator verifies ECDSA signatures through
+  the libcrypto the wheel carries.
 
 Nothing is fetched: the wheel and the tools' venv (build/wheel-tools) come from `make wheel`.
 """
@@ -31,7 +38,9 @@ Nothing is fetched: the wheel and the tools' venv (build/wheel-tools) come from 
 import json
 import os
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -169,8 +178,15 @@ def test_wheel_name_tag_and_contents(wheel):
         meta = zf.read("libhss-%s.dist-info/WHEEL" % VERSION).decode()
     assert "Tag: py3-none-%s" % tag in meta.splitlines()
     assert "Root-Is-Purelib: false" in meta.splitlines()
-    for name in ("__init__.py", "_native.py", "_client.py", "errors.py", "py.typed", "libhss.so.1"):
+    for name in ("__init__.py", "_native.py", "_client.py", "errors.py", "py.typed", "libhss.so.1",
+                 "testing/__init__.py"):
         assert "hss/" + name in names
+    emulator = sorted(p.name for p in (ROOT / "bindings" / "python" / "_hss_testing").glob("*.py"))
+    assert sorted(n.split("/", 1)[1] for n in names if n.startswith("_hss_testing/") and n.endswith(".py")) == emulator
+    with zipfile.ZipFile(wheel) as zf:
+        entry_points = zf.read("libhss-%s.dist-info/entry_points.txt" % VERSION).decode()
+    assert entry_points.split() == ["[console_scripts]", "hss-emulator", "=", "_hss_testing.cli:main",
+                                    "[pytest11]", "hss_emulator", "=", "_hss_testing.pytest_plugin"]
     vendored = [n for n in names if n.startswith("libhss.libs/")]
     for lib in ("libcurl", "libssl", "libcrypto"):  # unique names: libcurl-<hash>.so.4...
         assert any(re.match(r"libhss\.libs/%s-[0-9a-f]{8}\.so" % lib, n) for n in vendored), (lib, vendored)
@@ -274,3 +290,157 @@ def test_sdist_builds_the_library_with_swift(sdist, tmp_path, http_emulator, htt
     out = json.loads(call.stdout)
     assert out["library"] == os.path.join(out["site"], "hss", "libhss.so.1")
     assert out["commands"] == [expected_command(PASSWORD)] * 2
+
+
+# ----------------------------------------------------------------------------- the emulator (issue 22)
+
+# Run in the fresh venv: one call with the environment hss-emulator --print-env gave, one with a wrong SK.
+LIBHSS_CALL = r"""
+import json, os, hss
+out = {}
+for sk in (os.environ["HUAWEICLOUD_SDK_SK"], "WRONG"):
+    try:
+        with hss.Client.from_env(ak=os.environ["HUAWEICLOUD_SDK_AK"], sk=sk) as client:
+            out[sk] = client.get_image_upload_command(registry_addr="harbor.wheel.test:443", namespace="ns",
+                                                      username="wheel-user", password="pw").image_command
+    except hss.HSSError as e:
+        out[sk] = [e.status_code, e.error_code]
+print(json.dumps([out[os.environ["HUAWEICLOUD_SDK_SK"]], out["WRONG"]]))
+"""
+
+# Run by the test venv's Python, which has the official SDK: the same two calls.
+SDK_CALL = r"""
+import json, os
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkhss.v5 import HssClient, ShowImageUploadCommandRequest
+out = []
+for sk in (os.environ["HUAWEICLOUD_SDK_SK"], "WRONG"):
+    creds = BasicCredentials(os.environ["HUAWEICLOUD_SDK_AK"], sk, os.environ["HUAWEICLOUD_SDK_PROJECT_ID"])
+    client = (HssClient.new_builder().with_credentials(creds).with_http_config(HttpConfig(timeout=5))
+              .with_endpoints([os.environ["HUAWEICLOUD_SDK_ENDPOINT"]]).build())
+    try:
+        out.append(client.show_image_upload_command(ShowImageUploadCommandRequest(
+            registry_addr="harbor.wheel.test:443", namespace="ns", username="wheel-user", password="pw")).image_command)
+    except ClientRequestException as e:
+        out.append([e.status_code, e.error_code])
+print(json.dumps(out))
+"""
+
+# What a user writes: only the fixture, no conftest.
+USER_TEST = r"""
+import hss
+import pytest
+
+
+def call(emu, **options):
+    with hss.Client(endpoint=emu.endpoint, project_id=emu.project_id, ak=emu.ak, sk=emu.sk, **options) as client:
+        return client.get_image_upload_command(registry_addr="harbor.example.com:443", namespace="ns",
+                                               username="ci", password="s3cret")
+
+
+def test_a_call(hss_emulator):
+    assert call(hss_emulator).image_command.startswith("docker login -u ci -p s3cret harbor.example.com:443 ")
+    assert dict(hss_emulator.records[-1]["query"])["password"] == "s3cret"
+
+
+def test_throttled(hss_emulator):
+    hss_emulator.script([{"status": 429, "retry_after": "0"}], repeat=True)
+    with pytest.raises(hss.HSSError) as e:
+        call(hss_emulator, max_attempts=2)
+    assert (e.value.status_code, e.value.error_code) == (429, "APIG.0308")
+    assert [r["status"] for r in hss_emulator.records] == [429, 429]
+"""
+
+
+def start_command(cmd, env):
+    """Start the emulator command with --print-env: (process, the environment it printed)."""
+    proc = subprocess.Popen([*cmd, "--port", "0", "--print-env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    first = proc.stdout.readline()
+    assert re.fullmatch(r"HSS_EMULATOR_ENDPOINT=http://127\.0\.0\.1:\d+\n", first), first + proc.stderr.read()
+    printed = dict(shlex.split(proc.stdout.readline())[1].split("=", 1) for _ in range(7))
+    assert printed["HUAWEICLOUD_SDK_ENDPOINT"] == first.strip().split("=", 1)[1]
+    return proc, printed
+
+
+def stop_command(proc):
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    assert (proc.returncode, out, err) == (0, "", "")
+
+
+def emulator_acceptance(cmd, python, env, tmp_path):
+    """The acceptance of issue 22 against an installed emulator command: a libhss call from
+    `python`, the official SDK, curl with a wrong signature. Returns libhss's answers."""
+    proc, printed = start_command(cmd, env)
+    try:
+        client_env = dict(env, **printed)
+        libhss = subprocess.run([python, "-c", LIBHSS_CALL], env=client_env, cwd=str(tmp_path), capture_output=True,
+                                text=True, timeout=60)
+        assert libhss.returncode == 0, libhss.stderr
+        sdk = subprocess.run([sys.executable, "-c", SDK_CALL], env=dict(client_env, HOME=str(tmp_path)),
+                             cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+        assert sdk.returncode == 0, sdk.stderr
+        answers = json.loads(libhss.stdout)
+        assert answers[0].startswith("docker login -u wheel-user -p pw harbor.wheel.test:443 ")
+        assert answers[1] == [401, "APIGW.0301"]
+        assert json.loads(sdk.stdout) == answers  # the same answers for the official SDK
+        url = "%s/v5/%s/image/registries/image-upload-command?namespace=ns&password=pw&registry_addr=h&username=u" % (
+            printed["HUAWEICLOUD_SDK_ENDPOINT"], printed["HUAWEICLOUD_SDK_PROJECT_ID"])
+        curl = subprocess.run(["curl", "-sS", "-i", url, "-H", "X-Sdk-Date: 20260101T000000Z", "-H",
+                               "Authorization: SDK-HMAC-SHA256 Access=EMULATORAK, SignedHeaders=host;x-sdk-date, "
+                               "Signature=" + "0" * 64], env=env, capture_output=True, text=True, timeout=30)
+        head, _, body = curl.stdout.partition("\n\n")  # text=True: CRLF read as LF
+        assert head.startswith("HTTP/1.1 401 ") and re.search(r"\nX-Request-Id: [0-9a-f]{32}\n", head), head
+        assert json.loads(body)["error_code"] == "APIGW.0303"  # that date is stale: the gateway checks it first
+        date = subprocess.run(["date", "-u", "+%Y%m%dT%H%M%SZ"], capture_output=True, text=True).stdout.strip()
+        curl = subprocess.run(["curl", "-sS", url, "-H", "X-Sdk-Date: " + date, "-H",
+                               "Authorization: SDK-HMAC-SHA256 Access=EMULATORAK, SignedHeaders=host;x-sdk-date, "
+                               "Signature=" + "0" * 64], env=env, capture_output=True, text=True, timeout=30)
+        error = json.loads(curl.stdout)
+        assert error["error_code"] == "APIGW.0301" and error["error_msg"].startswith("Verify aksk signature fail")
+    finally:
+        stop_command(proc)
+
+
+def test_emulator_command_from_the_wheel(venv, tmp_path):
+    emulator_acceptance([str(Path(venv.python).parent / "hss-emulator")], venv.python, venv.env, tmp_path)
+
+
+def test_fixture_from_the_wheel_with_no_conftest(wheel, tmp_path, loopback_env):
+    """A fresh venv with the wheel and pytest (from make venv's local wheels): a user's test file
+    that only asks for the hss_emulator fixture passes; the plugin is listed."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
+                          "--no-index", "--find-links", str(ROOT / ".venv" / "wheels"), "--disable-pip-version-check",
+                          str(wheel), "pytest"], capture_output=True, text=True, timeout=120)
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    (tmp_path / "user").mkdir()
+    (tmp_path / "user" / "test_user.py").write_text(USER_TEST)
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **loopback_env}
+    run = subprocess.run([str(venv / "bin" / "python"), "-m", "pytest", "-v", "-p", "no:cacheprovider"],
+                         cwd=str(tmp_path / "user"), env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "plugins: libhss-%s" % VERSION in run.stdout  # pytest names a plugin by its distribution
+    assert re.search(r"^2 passed", run.stdout.splitlines()[-1].strip("= ")), run.stdout
+
+
+ECDSA_WITH_THE_WHEELS_LIBCRYPTO = r"""
+import hss, hss.testing
+from _hss_testing import signing
+with hss.testing.Emulator() as emu:
+    with hss.Client(endpoint=emu.endpoint, project_id=emu.project_id, ak=emu.ak, sk=emu.sk,
+                    signing_algorithm=hss.SigningAlgorithm.ECDSA_P256_SHA256) as client:
+        client.get_image_upload_command(registry_addr="h", namespace="n", username="u", password="p")
+    assert emu.records[-1]["auth"]["algorithm"] == "SDK-ECDSA-P256-SHA256"
+print(signing._libcrypto()._name)
+"""
+
+
+def test_emulator_uses_the_wheels_libcrypto_when_the_system_has_none(venv, hidden, tmp_path):
+    run = hidden([venv.python, "-c", ECDSA_WITH_THE_WHEELS_LIBCRYPTO], venv.env, cwd=str(tmp_path), timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert re.fullmatch(re.escape(venv.site) + r"/libhss\.libs/libcrypto-[0-9a-f]{8}\.so\.3\n", run.stdout), run.stdout
