@@ -144,7 +144,7 @@ check-all: test sanitize fuzz
 demo: $(EXAMPLE) $(CLI) | test-deps
 	@examples/demo.sh $(EXAMPLE)
 
-install: $(LIB_SONAME) $(CLI)
+install: $(LIB_SONAME) $(CLI) install-emulator
 	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(PYTHONDIR)/hss
 	install -m 0644 $(LIB_REAL) $(DESTDIR)$(LIBDIR_INSTALL)/
@@ -162,12 +162,30 @@ install: $(LIB_SONAME) $(CLI)
 		$(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
+# The HSS emulator (hss-emulator(1)): the command, its manual, the Python packages _hss_testing and
+# hss.testing, and a dist-info whose entry point makes pytest load the hss_emulator fixture.
+EMULATOR_DIST_INFO := hss_emulator-$(VERSION).dist-info
+.PHONY: install-emulator
+install-emulator:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PYTHONDIR)/_hss_testing \
+		$(DESTDIR)$(PYTHONDIR)/hss/testing $(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)
+	install -m 0755 bindings/python/hss-emulator $(DESTDIR)$(BINDIR)/
+	install -m 0644 man/man1/hss-emulator.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 bindings/python/_hss_testing/*.py $(DESTDIR)$(PYTHONDIR)/_hss_testing/
+	install -m 0644 bindings/python/hss/testing/*.py $(DESTDIR)$(PYTHONDIR)/hss/testing/
+	printf 'Metadata-Version: 2.1\nName: hss-emulator\nVersion: %s\nSummary: %s\n' '$(VERSION)' \
+		'A local emulator of Huawei Cloud HSS for tests (hss-emulator(1))' \
+		>$(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)/METADATA
+	printf '[pytest11]\nhss_emulator = _hss_testing.pytest_plugin\n' \
+		>$(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)/entry_points.txt
+
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR_INSTALL)/libhss.so* $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/hss.pc \
 		$(DESTDIR)$(INCLUDEDIR)/hss.h $(DESTDIR)$(BINDIR)/hss-image-upload-command \
 		$(DESTDIR)$(MANDIR)/man1/hss-image-upload-command.1 $(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(wildcard man/man3/*.3)))
-	rm -rf $(DESTDIR)$(PYTHONDIR)/hss
+	rm -rf $(DESTDIR)$(PYTHONDIR)/hss $(DESTDIR)$(PYTHONDIR)/_hss_testing $(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)
+	rm -f $(DESTDIR)$(BINDIR)/hss-emulator $(DESTDIR)$(MANDIR)/man1/hss-emulator.1
 
 # Debian packages from a copy of the tree, then lintian (0 errors, 0 warnings).
 deb: | test-deps

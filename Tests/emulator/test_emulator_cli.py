@@ -3,12 +3,14 @@ registry password), --help listing every mode, and stopping on SIGTERM/SIGINT.""
 
 import datetime as dt
 import json
+import re
 import shlex
 import signal
 import subprocess
 import sys
 
-from _hss_testing import hss_api, identity, routes
+from _hss_testing import cli as command
+from _hss_testing import faults, hss_api, identity, routes
 from emu_support import (
     AK,
     BINDING_DIR,
@@ -144,3 +146,17 @@ def test_clock_offset():
     expected = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=16)
     assert abs(http_date(headers["Date"]) - expected) < dt.timedelta(seconds=5)
     stop(proc)
+
+
+def test_manual_page_documents_everything():
+    """hss-emulator(1) names every option, route, misbehaving project id, scripted answer key,
+    --print-env mode and default code of a scripted error, as the code has them."""
+    source = (BINDING_DIR.parent.parent / "man" / "man1" / "hss-emulator.1").read_text()
+    text = re.sub(r"\\f[BIRP]|\\&", "", source).replace("\\-", "-").replace("\\(dq", '"')
+    options = [o for a in command.parser()._actions for o in a.option_strings if o.startswith("--")]
+    assert len(options) == 13
+    for name in (*options, *(r.name for r in routes.ROUTES), *(r.template.split("{")[0] for r in routes.ROUTES),
+                 *hss_api.BEHAVIOURS, *faults.KEYS, "keys", "metadata", "EMULATORAK", "EMULATORSK", "EMULATOR-TOKEN"):
+        assert name.replace("emu-status-", "-") in text, name  # "emu-status-403, -429, -500..."
+    for status, (code, _) in faults.ERRORS.items():
+        assert "%d\n.BR %s" % (status, code) in source, (status, code)
