@@ -1,7 +1,7 @@
 """Every signing algorithm through the C API (issue 15): Tests/c/test_api.c's `call` case with
 HSS_TEST_SIGNING_ALGORITHM (an hss_signing_algorithm number) and HSS_TEST_DERIVED_KEY_SERVICE,
-against the emulator, which verifies all five (Tests/emulator/signing.py) and names the one it
-verified in its echo ("algorithm", and V11's credential "scope") and in server.verified, IAM's
+against the emulator, which verifies all five (bindings/python/_hss_testing/signing.py) and names
+the one it verified in its echo ("algorithm", and V11's credential "scope") and in server.verified, IAM's
 project lookup included.
 """
 

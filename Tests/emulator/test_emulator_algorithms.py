@@ -41,7 +41,7 @@ from emu_support import (
 
 # ============================================================ every signing algorithm (issue 15)
 # The oracles: the official SDK's signers (live requests), and its recorded vectors with
-# OpenSSL's verdicts (Tests/vectors/algorithms/, official-sdk/signers.md).
+# OpenSSL's verdicts (Tests/vectors/algorithms/, described in its README.md).
 
 VECTOR_DATE = "20240607T080910Z"  # the X-Sdk-Date of every recorded vector
 VECTOR_CREDENTIALS = {"AKEXAMPLE": "SKEXAMPLE", "AKEXAMPLE298": "SKEXAMPLE"}
