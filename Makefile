@@ -15,6 +15,7 @@ LIB_REAL := $(LIBDIR)/libhss.so.$(VERSION)
 LIB_SONAME := $(LIBDIR)/libhss.so.$(SOVERSION)
 VENV := .venv
 VENV_STAMP := $(VENV)/.installed
+VENV_WHEELS := $(VENV)/wheels/.downloaded
 
 # Link flags that make the SwiftPM product a self-contained libhss.so.1:
 # static Swift runtime, our SONAME, only hss_* exported, full RELRO, no RUNPATH.
@@ -74,15 +75,19 @@ $(LIB_SONAME): $(LIB_REAL)
 	ln -sf libhss.so.$(VERSION) $(LIBDIR)/libhss.so.$(SOVERSION)
 	ln -sf libhss.so.$(SOVERSION) $(LIBDIR)/libhss.so
 
-venv: $(VENV_STAMP)
+venv: $(VENV_STAMP) $(VENV_WHEELS)
 
-# The venv also keeps a setuptools wheel, so that the packaging test can build the binding the
-# way pip does without fetching anything (tests reach only 127.0.0.1).
 $(VENV_STAMP): Tests/requirements.txt packaging/wheel/requirements.txt | test-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	touch $@
+
+# The venv also keeps wheels of setuptools and pytest (with what it needs), so that the packaging
+# tests can build the binding the way pip does, and run pytest on the installed emulator's fixture,
+# without fetching anything (tests reach only 127.0.0.1).
+$(VENV_WHEELS): Tests/requirements.txt packaging/wheel/requirements.txt | $(VENV_STAMP)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: -d $(VENV)/wheels \
-		"$$(grep '^setuptools==' packaging/wheel/requirements.txt)"
+		"$$(grep '^setuptools==' packaging/wheel/requirements.txt)" "$$(grep '^pytest==' Tests/requirements.txt)"
 	touch $@
 
 $(EXAMPLE): examples/upload_command.c include/hss.h $(LIB_SONAME)
@@ -122,7 +127,7 @@ test-swift: | test-deps
 # The emulator, C API, ABI, canary, Python binding and shell command tests,
 # driven by pytest against the bundled emulator.
 # As root it also builds the .debs, for the installed-package proof (Tests/test_deb.py).
-test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP) wheel $(if $(filter 0,$(shell id -u)),deb)
+test-integration: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(VENV_WHEELS) wheel $(if $(filter 0,$(shell id -u)),deb)
 	HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin HSS_DEB_DIR=$(CURDIR)/$(DEB_DIR) \
 		$(VENV)/bin/python -m pytest -q Tests
 
@@ -139,7 +144,7 @@ check-all: test sanitize fuzz
 demo: $(EXAMPLE) $(CLI) | test-deps
 	@examples/demo.sh $(EXAMPLE)
 
-install: $(LIB_SONAME) $(CLI)
+install: $(LIB_SONAME) $(CLI) install-emulator
 	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(PYTHONDIR)/hss
 	install -m 0644 $(LIB_REAL) $(DESTDIR)$(LIBDIR_INSTALL)/
@@ -157,12 +162,30 @@ install: $(LIB_SONAME) $(CLI)
 		$(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
+# The HSS emulator (hss-emulator(1)): the command, its manual, the Python packages _hss_testing and
+# hss.testing, and a dist-info whose entry point makes pytest load the hss_emulator fixture.
+EMULATOR_DIST_INFO := hss_emulator-$(VERSION).dist-info
+.PHONY: install-emulator
+install-emulator:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PYTHONDIR)/_hss_testing \
+		$(DESTDIR)$(PYTHONDIR)/hss/testing $(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)
+	install -m 0755 bindings/python/hss-emulator $(DESTDIR)$(BINDIR)/
+	install -m 0644 man/man1/hss-emulator.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 bindings/python/_hss_testing/*.py $(DESTDIR)$(PYTHONDIR)/_hss_testing/
+	install -m 0644 bindings/python/hss/testing/*.py $(DESTDIR)$(PYTHONDIR)/hss/testing/
+	printf 'Metadata-Version: 2.1\nName: hss-emulator\nVersion: %s\nSummary: %s\n' '$(VERSION)' \
+		'A local emulator of Huawei Cloud HSS for tests (hss-emulator(1))' \
+		>$(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)/METADATA
+	printf '[pytest11]\nhss_emulator = _hss_testing.pytest_plugin\n' \
+		>$(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)/entry_points.txt
+
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR_INSTALL)/libhss.so* $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/hss.pc \
 		$(DESTDIR)$(INCLUDEDIR)/hss.h $(DESTDIR)$(BINDIR)/hss-image-upload-command \
 		$(DESTDIR)$(MANDIR)/man1/hss-image-upload-command.1 $(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(wildcard man/man3/*.3)))
-	rm -rf $(DESTDIR)$(PYTHONDIR)/hss
+	rm -rf $(DESTDIR)$(PYTHONDIR)/hss $(DESTDIR)$(PYTHONDIR)/_hss_testing $(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)
+	rm -f $(DESTDIR)$(BINDIR)/hss-emulator $(DESTDIR)$(MANDIR)/man1/hss-emulator.1
 
 # Debian packages from a copy of the tree, then lintian (0 errors, 0 warnings).
 deb: | test-deps

@@ -18,11 +18,10 @@ from email.utils import formatdate
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "Tests"), str(ROOT / "Tests" / "emulator")]
+sys.path[:0] = [str(ROOT / "Tests"), str(ROOT / "bindings" / "python")]
 
-import hss_emulator  # noqa: E402
-import identity  # noqa: E402
 import secret_forms  # noqa: E402
+from _hss_testing import identity, start_emulator  # noqa: E402
 
 CORPUS = ROOT / "Fuzz" / "corpus"
 QUERY = "registry_addr=swr.example.com&namespace=ns&username=user&password=P%40ss%20w%2Ford%C3%A4"
@@ -43,7 +42,7 @@ def ask(port, method, target, headers=None, body=None):
 
 def emulator_answers():
     """name -> (status, headers, body) for every kind of answer the emulator gives."""
-    server, port = hss_emulator.start_emulator()
+    server, port = start_emulator()
     out = {}
     try:
         hss = HSS_PATH % "p1" + "?" + QUERY
@@ -62,7 +61,7 @@ def emulator_answers():
         out["hss-clock-skew"] = ask(port, "GET", hss, dict(signed, **{"X-Sdk-Date": "20000101T000000Z"}))
         out["not-found"] = ask(port, "GET", "/v5/nothing", TOKEN)
         server.script([{"status": 429, "retry_after": "1"}, {"status": 503, "retry_after": formatdate(usegmt=True)},
-                       {"status": 502}, {"status": 504, "code": "APIGW.0203", "msg": "Backend timeout."}])
+                       {"status": 502}, {"status": 504, "error_code": "APIGW.0203", "error_msg": "Backend timeout."}])
         for i in range(4):
             out["fault-%d" % i] = ask(port, "GET", hss, TOKEN)
         server.clear_faults()

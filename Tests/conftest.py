@@ -5,11 +5,15 @@ Shared test plumbing, one of each:
     lib_dir         the directory holding libhss.so.1 (env HSS_LIB_DIR, default build/lib)
     test_ca         a throw-away CA + server certificate (Tests/emulator/make_test_ca.sh);
                     make_ca() makes another
-    http_emulator   the local HSS emulator, in-process, plain HTTP, recording every answer
+    http_emulator   the HSS emulator libhss ships (hss.testing.Emulator, whose code is the
+                    package bindings/python/_hss_testing), in-process, plain HTTP, recording
+                    every request
     https_emulator  the same over TLS, with the test CA's server certificate (.ca_file)
     make_emulator   start more emulators (e.g. with other credentials); shut down at the end,
                     or at the end of a `with make_emulator() as emu:` block
-    emulator_process  the emulator in a child process (for measurements of this process alone)
+    hss_emulator    the shipped pytest plugin's fixture (a fresh emulator per test)
+    emulator_process  the hss-emulator command in a child process (for measurements of this
+                    process alone)
     stub_server     a canned-answer server for what the emulator cannot produce: by default a
                     404 APIGW.0101 (the C API only ever requests the one valid path);
                     stub_server.answer(fields) for any other JSON answer. Reset for every test.
@@ -70,15 +74,21 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 INCLUDE = ROOT / "include"
 EMULATOR_DIR = TESTS / "emulator"
+BINDING_DIR = ROOT / "bindings" / "python"
 TEST_API_C = TESTS / "c" / "test_api.c"
 VALGRIND_SUPP = TESTS / "valgrind.supp"
 
-sys.path.insert(0, str(EMULATOR_DIR))
-import hss_emulator  # noqa: E402
+# The emulator is the shipped one, imported as _hss_testing: `hss.testing` would load libhss.so.1
+# into this process, which must not happen here (make sanitize's libraries cannot be loaded by Python).
+sys.path.insert(0, str(BINDING_DIR))
+from _hss_testing import DEFAULT_AK as EMULATOR_AK  # noqa: E402
+from _hss_testing import DEFAULT_SK as EMULATOR_SK  # noqa: E402
+from _hss_testing import Emulator  # noqa: E402
 from proxy_server import ProxyServer  # noqa: E402
 
+pytest_plugins = ["_hss_testing.pytest_plugin"]  # the hss_emulator fixture, as the entry point gives it
+
 CWARN = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
-EMULATOR_AK, EMULATOR_SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
 DEFAULT_PROJECT = "test-project"
 
 
@@ -265,112 +275,31 @@ def test_ca(make_ca) -> dict:
     return make_ca()
 
 
-class _RecordingHandler(hss_emulator.EmulatorHandler):
-    """The emulator's handler, also keeping one record per answer so that tests can compare
-    the emulator's view with what the client reports:
-        status      the HTTP status sent
-        request_id  the X-Request-Id sent
-        path        the request path (never the query: it holds the password)
-        params      the decoded parameters, if they passed validation, else None
-        echo        the emulator_echo of a 200 answer, else None
-    Not recorded: /_emulator/stats, and answers to emu-stall (they come 30 s late, long after
-    the client gave up, and would land in the middle of a later test's records)."""
-
-    def handle_one_request(self):
-        self._params = self._echo = None  # one handler serves every request of a connection
-        super().handle_one_request()
-
-    def _validate(self, project_id, raw_query):
-        params = super()._validate(project_id, raw_query)
-        self._params = dict(params)
-        return params
-
-    def _send_json(self, status, obj):
-        if isinstance(obj, dict):
-            self._echo = obj.get("emulator_echo")
-        return super()._send_json(status, obj)
-
-    def _send(self, status, body, *args, **kwargs):
-        path = self.path.split("?", 1)[0]
-        if path != hss_emulator.STATS_PATH and not path.startswith("/v5/emu-stall/"):
-            self.server.records.append({"status": status, "request_id": self.request_id, "path": path,
-                                        "params": self._params, "echo": self._echo})
-        return super()._send(status, body, *args, **kwargs)
-
-
-class Emulator:
-    """The HSS emulator in this process (over TLS when tls_cert/tls_key are given).
-    Every test starts with no fault script and a true clock on every one (issue 13).
-
-        endpoint, port, scheme, ca_file (the CA to trust, https only), server (the EmulatorServer)
-        records   one dict per answer, oldest first (see _RecordingHandler)
-        echoes    the emulator_echo of every 200 answer
-        params    the decoded parameters of every request that passed validation
-        stats()   {"requests": n, "connections": m}, as GET /_emulator/stats answers
-    """
-
-    live: list = []  # the running ones, for _reset_emulator_faults
-
-    def __init__(self, ca_file: str | None = None, **start_emulator_kwargs):
-        self.server, self.port = hss_emulator.start_emulator(**start_emulator_kwargs)
-        self.server.records = []
-        self.server.RequestHandlerClass = _RecordingHandler  # before any connection arrives
-        self.scheme = "https" if start_emulator_kwargs.get("tls_cert") else "http"
-        self.ca_file = ca_file
-        self.endpoint = "%s://127.0.0.1:%d" % (self.scheme, self.port)
-        self._running = True
-        Emulator.live.append(self)
-
-    @property
-    def records(self) -> list:
-        return self.server.records
-
-    @property
-    def echoes(self) -> list:
-        return [r["echo"] for r in self.records if r["echo"] is not None]
-
-    @property
-    def params(self) -> list:
-        return [r["params"] for r in self.records if r["params"] is not None]
-
-    def stats(self) -> dict:
-        return self.server.snapshot_stats(reset=False)
-
-    def shutdown(self):
-        """Stop serving (also wakes stalled handlers). Idempotent."""
-        if self._running:
-            self._running = False
-            Emulator.live.remove(self)
-            self.server.shutdown()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
+_MADE: list = []  # every emulator of make_emulator, for _reset_emulators
 
 
 @pytest.fixture(autouse=True)
-def _reset_emulator_faults():
-    """No fault script, arrivals or clock offset left over from an earlier test (hss_emulator.py)."""
-    for emu in Emulator.live:
-        emu.server.clear_faults()
+def _reset_emulators():
+    """No scripted answers, records or clock offset left over from an earlier test (a closed
+    emulator's reset does nothing)."""
+    for emu in _MADE:
+        emu.reset()
 
 
 @pytest.fixture(scope="session")
 def make_emulator():
-    """make_emulator(ca_file=None, **start_emulator_kwargs) -> Emulator, shut down at the end of
-    the session (or earlier: `with make_emulator() as emu:`)."""
-    made = []
+    """make_emulator(ca_file=None, **options) -> hss.testing.Emulator (options: its keywords), shut
+    down at the end of the session (or earlier: `with make_emulator() as emu:`)."""
+    made = _MADE
 
     def make(ca_file=None, **kwargs):
-        emu = Emulator(ca_file, **kwargs)
+        emu = Emulator(ca_file=ca_file, **kwargs)
         made.append(emu)
         return emu
 
     yield make
     for emu in made:
-        emu.shutdown()
+        emu.close()
 
 
 @pytest.fixture(scope="session")
@@ -385,16 +314,16 @@ def https_emulator(make_emulator, test_ca) -> Emulator:
 
 @pytest.fixture
 def emulator_process():
-    """The emulator in a child process, default credentials (.endpoint, .port): for
+    """The hss-emulator command in a child process, default credentials (.endpoint, .port): for
     measurements that must not include the emulator's own memory."""
-    proc = subprocess.Popen([sys.executable, str(EMULATOR_DIR / "hss_emulator.py"), "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "_hss_testing", "--port", "0"], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(BINDING_DIR)))
     try:
         line = proc.stdout.readline()
-        if not line.startswith("HSS_EMULATOR_PORT="):
+        m = re.fullmatch(r"HSS_EMULATOR_ENDPOINT=(http://127\.0\.0\.1:(\d+))\n", line)
+        if not m:
             pytest.fail("the emulator did not start: %r" % line)
-        port = int(line.split("=", 1)[1])
-        yield SimpleNamespace(port=port, endpoint="http://127.0.0.1:%d" % port)
+        yield SimpleNamespace(port=int(m.group(2)), endpoint=m.group(1))
     finally:
         proc.terminate()
         try:

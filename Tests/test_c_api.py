@@ -10,22 +10,18 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import secret_forms
+from _hss_testing import hss_api  # the shipped emulator (conftest.py puts it on sys.path)
 
-EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
-sys.path.insert(0, str(EMULATOR_DIR))
-import hss_emulator  # noqa: E402
-
-# The emulator's defaults (Tests/emulator/hss_emulator.py).
+# The emulator's defaults (bindings/python/_hss_testing).
 EMULATOR_AK, EMULATOR_SK = "EMULATORAK", "EMULATORSK"
 EMULATOR_TOKEN = "EMULATOR-TOKEN"
-IMAGES_DOWNLOAD_URL = hss_emulator.IMAGES_DOWNLOAD_URL.encode()
-SWR_IMAGE_PULL_COMMAND = hss_emulator.SWR_IMAGE_PULL_COMMAND.encode()
+IMAGES_DOWNLOAD_URL = hss_api.IMAGES_DOWNLOAD_URL.encode()
+SWR_IMAGE_PULL_COMMAND = hss_api.SWR_IMAGE_PULL_COMMAND.encode()
 
 
 def image_command(registry_addr, namespace, username, password):

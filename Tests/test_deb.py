@@ -1,17 +1,26 @@
 """The installed-package proof (issue 5): install the built .debs, then use libhss from C (via
 pkg-config), Python and the shell with no Swift toolchain anywhere in reach, and check that
-removing the packages leaves nothing behind. Needs root and `make deb` (make test does both)."""
+removing the packages leaves nothing behind. Needs root and `make deb` (make test does both).
 
+hss-emulator (issue 22): /usr/bin/hss-emulator answers a libhss call from the system's Python,
+the official SDK the same way and curl with a wrong signature (Tests/installed_emulator.py); a
+user's pytest file with only the hss_emulator fixture passes with the system's packages and pytest;
+its manual page renders; and it stands alone: with libhss1 and python3-hss removed it still runs,
+`import hss.testing` included."""
+
+import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import installed_emulator
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEB_DIR = Path(os.environ.get("HSS_DEB_DIR", ROOT / "build" / "deb"))
-PACKAGES = ["hss-image-upload-command", "python3-hss", "libhss-dev", "libhss1"]
+PACKAGES = ["hss-emulator", "hss-image-upload-command", "python3-hss", "libhss-dev", "libhss1"]
 PASSWORD = "deb Pr00f &=+%/~ é"
 CLEAN_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -144,9 +153,66 @@ def test_installed_library_needs_no_swift_runtime(installed, clean_env):
         assert runtime not in ldd
 
 
+def test_installed_emulator(installed, clean_env):
+    env, work = clean_env
+    env = {k: v for k, v in env.items() if not k.startswith("HUAWEICLOUD_SDK_")}  # the emulator's, below
+    installed_emulator.acceptance(["hss-emulator"], "/usr/bin/python3", env, work)
+    page = run(["man", "--warnings", "-l", "/usr/share/man/man1/hss-emulator.1.gz"], env, work, text=True)
+    assert page.returncode == 0 and page.stderr == "", page.stderr
+    assert run(["man", "-w", "hss-emulator"], env, work, text=True).stdout.strip() == \
+        "/usr/share/man/man1/hss-emulator.1.gz"
+
+
+def test_installed_emulator_fixture(installed, clean_env, tmp_path):
+    """The system's Python with the system's packages (a venv that sees them) and pytest: the
+    fixture comes from hss-emulator's entry point, libhss from python3-hss."""
+    env, _ = clean_env
+    venv = tmp_path / "venv"
+    run(["/usr/bin/python3", "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], env, tmp_path,
+        check=True)
+    pip = run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", "--no-index",
+               "--find-links", str(ROOT / ".venv" / "wheels"), "--disable-pip-version-check", "pytest"],
+              env, tmp_path, text=True)
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    installed_emulator.fixture_acceptance(str(venv / "bin" / "python"), env, tmp_path, "hss-emulator-")
+
+
+STANDALONE = r"""
+import hss, hss.testing
+assert hss.__file__ is None  # no python3-hss: a namespace package holding only testing
+with hss.testing.Emulator() as emu:
+    print(emu.endpoint)
+"""
+
+
+def test_emulator_package_stands_alone(installed, clean_env):
+    """hss-emulator depends on no package of libhss: with them removed, the command serves the
+    official SDK and `import hss.testing` works; then they are installed again."""
+    env, work = clean_env
+    assert "libhss" not in subprocess.run(["dpkg-query", "-W", "-f", "${Depends}", "hss-emulator"],
+                                          capture_output=True, text=True, check=True).stdout
+    others = [name for name in PACKAGES if name != "hss-emulator"]
+    subprocess.run(["dpkg", "-r", *others], check=True, capture_output=True)
+    try:
+        assert not os.path.exists("/usr/lib/python3/dist-packages/hss/__init__.py")
+        r = run(["/usr/bin/python3", "-c", STANDALONE], env, work, text=True)
+        assert r.returncode == 0 and r.stdout.startswith("http://127.0.0.1:"), r.stderr
+        proc, printed = installed_emulator.start_command(["hss-emulator"], env)
+        try:
+            sdk = run([sys.executable, "-c", installed_emulator.SDK_CALL], dict(env, **printed), work, text=True)
+            assert sdk.returncode == 0, sdk.stderr
+            assert json.loads(sdk.stdout)[1] == [401, "APIGW.0301"]
+        finally:
+            installed_emulator.stop_command(proc)
+    finally:
+        debs = sorted(str(p) for p in DEB_DIR.glob("*.deb") if p.name.split("_")[0] in others)
+        subprocess.run(["dpkg", "-i", *debs], check=True, capture_output=True)
+
+
 def test_removal_leaves_nothing_behind(installed):
     # Runs last in this module: purge now and check every file the packages owned is gone.
     subprocess.run(["dpkg", "--purge", *PACKAGES], check=True, capture_output=True)
     left = [f for f in installed if os.path.lexists(f)]
     assert left == []
     assert not Path("/usr/lib/python3/dist-packages/hss").exists()
+    assert not Path("/usr/lib/python3/dist-packages/_hss_testing").exists()

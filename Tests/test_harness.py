@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUARD_LOG = "HSS_LOOPBACK_GUARD_LOG"
 ENDPOINT_VARS = ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "HUAWEICLOUD_SDK_IAM_ENDPOINT", "HUAWEICLOUD_SDK_STS_ENDPOINT")
 OUTSIDE = "10.255.255.1"  # private, unrouted here: never actually tried while the guard works
-STATS_PATH = "/_emulator/stats"  # the emulator's unauthenticated counters (hss_emulator.STATS_PATH)
+STATS_PATH = "/_emulator/stats"  # the emulator's unauthenticated counters (_hss_testing/handler.py)
 
 
 def guard_mapped(maps: str) -> bool:

@@ -2,7 +2,7 @@
 the C API: Tests/c/test_api.c's `call` case with a client from hss_client_new_from_env and no
 credentials in code, and Tests/c/renewal_threads.c for renewal under load.
 
-Every identity service is the emulator's (Tests/emulator/identity.py), on 127.0.0.1; conftest's
+Every identity service is the emulator's (bindings/python/_hss_testing/identity.py), on 127.0.0.1; conftest's
 harness has already pointed the metadata, IAM and STS endpoints at a closed loopback port and HOME at
 an empty directory, so whatever a test does not set fails fast on loopback.
 """
@@ -13,11 +13,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import hss_emulator
 import pytest
-from identity import DEFAULT_OIDC, ID_TOKEN, IDP_ID, POD_TOKEN, Identity, default_project_id
+from _hss_testing import DEFAULT_AK as EMULATOR_AK
+from _hss_testing import DEFAULT_SK as EMULATOR_SK
+from _hss_testing.identity import DEFAULT_OIDC, ID_TOKEN, IDP_ID, POD_TOKEN, Identity, default_project_id
 
-EMULATOR_AK, EMULATOR_SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
 C_DIR = Path(__file__).resolve().parent / "c"
 REGION = "cn-north-4"
 REGION_VAR = "HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4"
@@ -144,7 +144,7 @@ def test_metadata_expiry_formats(hss_c, idemu, fmt):
 
 
 def test_metadata_401_fetches_a_new_session_token(hss_c, idemu):
-    idemu.server.identity.fail("metadata_securitykey", 401, {"error": "token expired"}, times=1)
+    idemu.script([{"status": 401, "body": {"error": "token expired"}}], route="metadata_securitykey")
     hss_c.run("call", chain_env(idemu, HUAWEICLOUD_SDK_METADATA_ENDPOINT=idemu.endpoint)).check()
     st = idemu.stats()
     assert (st["metadata_token"], st["metadata_securitykey"]) == (2, 2)
@@ -335,7 +335,7 @@ def test_expired_keys_are_never_used(build_c, hss_c, idemu):
     proc = renewal_program(build_c, hss_c, {**chain_env(idemu, HUAWEICLOUD_SDK_METADATA_ENDPOINT=idemu.endpoint),
                                             "RENEWAL_THREADS": "4"})
     assert proc.stdout.readline() == "first ok\n", proc.stderr.read()
-    idemu.server.identity.fail("metadata_securitykey", 500)
+    idemu.script([{"status": 500}], route="metadata_securitykey", repeat=True)
     time.sleep(3)
     hss_before = idemu.stats()["hss"]
     out, err = proc.communicate("go\n", timeout=60)
@@ -349,7 +349,7 @@ def test_keys_within_margin_survive_a_failed_renewal(build_c, hss_c, idemu):
     proc = renewal_program(build_c, hss_c, {**chain_env(idemu, HUAWEICLOUD_SDK_METADATA_ENDPOINT=idemu.endpoint),
                                             "RENEWAL_THREADS": "4"})
     assert proc.stdout.readline() == "first ok\n", proc.stderr.read()
-    idemu.server.identity.fail("metadata_securitykey", 500)
+    idemu.script([{"status": 500}], route="metadata_securitykey", repeat=True)
     time.sleep(3)
     out, err = proc.communicate("go\n", timeout=60)
     assert proc.returncode == 0 and out == "round 1 ok 4\n", err

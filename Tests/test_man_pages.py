@@ -27,11 +27,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "Tests" / "emulator"))
-import hss_emulator  # noqa: E402
-from identity import default_project_id  # noqa: E402
+sys.path.insert(0, str(ROOT / "bindings" / "python"))
+from _hss_testing import DEFAULT_AK as EMULATOR_AK  # noqa: E402
+from _hss_testing import DEFAULT_SK as EMULATOR_SK  # noqa: E402
+from _hss_testing import default_project_id  # noqa: E402
 
-EMULATOR_AK, EMULATOR_SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
 MAN3 = ROOT / "man" / "man3"
 HEADER = ROOT / "include" / "hss.h"
 HEADER_TEXT = HEADER.read_text()

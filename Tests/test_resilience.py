@@ -1,6 +1,7 @@
 """Retries, the whole-call deadline, the retry budget, clock-skew correction and the redacted trace
 (issue 13), through the C API: Tests/c/test_api.c's `call` case against the emulator's fault script
-(Tests/emulator/hss_emulator.py: `server.script([...], route)`, `server.clock_offset`).
+(the shipped emulator's scripted answers, bindings/python/_hss_testing/faults.py: `server.script([...], route)`,
+`server.clock_offset`).
 
 The rules come from include/hss.h ("Retries", "Clock skew", hss_trace_fn, hss_error_attempts):
 retried after a broken transport (reset, an answer cut short, an attempt's timeout) and 429, 500,
@@ -23,9 +24,9 @@ import hmac
 import re
 import time
 
-import hss_emulator
 import pytest
-from identity import DEFAULT_OIDC, ID_TOKEN, POD_TOKEN, Identity
+from _hss_testing.canonical import canonical_query, percent_encode
+from _hss_testing.identity import DEFAULT_OIDC, ID_TOKEN, POD_TOKEN, Identity
 from secret_forms import PASSWORD, SECURITY_TOKEN, SK, WRONG_SK, assert_clean
 
 AK = "FAULTAK0123456789XYZ"  # long enough to be masked: FAUL...9XYZ
@@ -118,7 +119,7 @@ def test_no_retry_no_retry_line(hss_c, emu):
 @pytest.mark.parametrize("status, code", [(429, "APIG.0308"), (500, "HSS.0000"), (502, "APIGW.0202"),
                                           (503, None), (504, "APIGW.0203")])
 def test_busy_and_unavailable_answers_are_retried(hss_c, emu, status, code):
-    action = {"status": status, **({"code": code} if code else {})}
+    action = {"status": status, **({"error_code": code} if code else {})}
     run(hss_c, emu, [action, "pass"], **FAST)
     assert [rec["status"] for rec in emu.records] == [status, 200]
     emu.records.clear()
@@ -188,9 +189,9 @@ def test_max_attempts_5(hss_c, emu):
 
 @pytest.mark.parametrize("action, code", [
     ({"status": 400}, "HSS.0004"),
-    ({"status": 401, "code": "APIGW.0301"}, "APIGW.0301"),
-    ({"status": 403, "code": "APIGW.0302"}, "APIGW.0302"),
-    ({"status": 404, "code": "APIGW.0101"}, "APIGW.0101"),
+    ({"status": 401, "error_code": "APIGW.0301"}, "APIGW.0301"),
+    ({"status": 403, "error_code": "APIGW.0302"}, "APIGW.0302"),
+    ({"status": 404, "error_code": "APIGW.0101"}, "APIGW.0101"),
 ])
 def test_other_4xx_are_not_retried(hss_c, emu, action, code):
     r = run(hss_c, emu, [action, "pass"], **FAST, **expect("HSS_E_HTTP_CLIENT", action["status"], code))
@@ -217,7 +218,7 @@ def test_oversize_answer_is_not_retried(hss_c, emu):
 def test_stall_past_the_deadline(hss_c, emu):
     """timeout_ms is the whole call's: the first attempt gets all of it, so a stall longer than it
     ends the call with HSS_E_TIMEOUT, and no time is left for a second attempt."""
-    r = run(hss_c, emu, [{"stall": 5}], HSS_TEST_TIMEOUT_MS="1000", **FAST, **expect("HSS_E_TIMEOUT", 0))
+    r = run(hss_c, emu, [{"delay": 5}], HSS_TEST_TIMEOUT_MS="1000", **FAST, **expect("HSS_E_TIMEOUT", 0))
     assert attempts(r) == [1] and len(arrivals(emu)) == 1
     assert r.elapsed >= 1.0
 
@@ -281,7 +282,7 @@ def test_clock_skew_retry_then_an_error(hss_c, emu):
 def test_clock_skew_retry_happens_once(hss_c, emu):
     """APIGW.0303 again after the correction (a gateway whose Date does not help): reported, not
     retried again."""
-    expired = {"status": 401, "code": "APIGW.0303", "msg": "signature expired"}
+    expired = {"status": 401, "error_code": "APIGW.0303", "error_msg": "signature expired"}
     r = run(hss_c, emu, [expired] * 3, **FAST, **expect("HSS_E_HTTP_CLIENT", 401, "APIGW.0303"))
     assert attempts(r) == [2] and len(arrivals(emu)) == 2
 
@@ -427,7 +428,7 @@ def test_trace_diagnoses_a_signature_mismatch(hss_c, emu):
     assert AK.encode() not in r.stderr
 
     canonical = b"\n".join(trace_lines(r, b"canonical request"))
-    query = hss_emulator.canonical_query([(b"namespace", b"library"), (b"password", b"PW"),
+    query = canonical_query([(b"namespace", b"library"), (b"password", b"PW"),
                                           (b"registry_addr", b"myharbor.com:443"), (b"username", b"admin")])
     assert ("\n%s\n" % query.replace("=PW&", "=***&")).encode() in canonical, r.describe()
     assert b"\nx-security-token:***\n" in canonical
@@ -437,7 +438,7 @@ def test_trace_diagnoses_a_signature_mismatch(hss_c, emu):
     method, sdk_date, withheld = trace_lines(r, b"string to sign")
     assert method == b"SDK-HMAC-SHA256" and re.fullmatch(rb"\d{8}T\d{6}Z", sdk_date)
     assert b"\nx-sdk-date:%s\n" % sdk_date in canonical
-    signed = canonical.replace(b"password=***&", b"password=%s&" % hss_emulator.percent_encode(
+    signed = canonical.replace(b"password=***&", b"password=%s&" % percent_encode(
         PASSWORD.encode()).encode()).replace(b"x-security-token:***", b"x-security-token:" + SECURITY_TOKEN.encode())
     digest = hashlib.sha256(signed).hexdigest().encode()
     assert withheld == b"(the hash of the canonical request is withheld: that request holds a secret)"

@@ -1,7 +1,7 @@
 """Every signing algorithm through the C API (issue 15): Tests/c/test_api.c's `call` case with
 HSS_TEST_SIGNING_ALGORITHM (an hss_signing_algorithm number) and HSS_TEST_DERIVED_KEY_SERVICE,
-against the emulator, which verifies all five (Tests/emulator/signing.py) and names the one it
-verified in its echo ("algorithm", and V11's credential "scope") and in server.verified, IAM's
+against the emulator, which verifies all five (bindings/python/_hss_testing/signing.py) and names
+the one it verified in its echo ("algorithm", and V11's credential "scope") and in server.verified, IAM's
 project lookup included.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-import hss_emulator
 import pytest
-from identity import default_project_id
+from _hss_testing import DEFAULT_AK as EMULATOR_AK
+from _hss_testing import DEFAULT_SK as EMULATOR_SK
+from _hss_testing import default_project_id
 
-EMULATOR_AK, EMULATOR_SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
 REGION = "cn-north-4"
 # hss.h's hss_signing_algorithm values and the scheme each puts in the Authorization header.
 ALGORITHMS = {1: "SDK-HMAC-SHA256", 2: "SDK-HMAC-SM3", 3: "SDK-ECDSA-P256-SHA256", 4: "SDK-SM2-SM3",

@@ -24,6 +24,13 @@ What each test proves:
   from its vendored libraries (test_library_next_to_the_package).
 - the sdist builds libhss.so.1 from source with Swift and the wheel it makes works; without
   Swift it stops with a message saying what to install.
+- the HSS emulator the wheel ships (hss.testing, issue 22), as a user has it after `pip install`:
+  the `hss-emulator` command prints its endpoint and the client's environment, and answers a
+  libhss call from the venv, the official Python SDK (the test venv's) the same way, and curl with
+  a wrong signature with 401 APIGW.0301; pytest in a fresh venv with only the wheel and pytest
+  runs a user's file that uses the `hss_emulator` fixture (its pytest11 entry point), with no
+  conftest; with the system's OpenSSL out of view the emulator verifies ECDSA signatures through
+  the libcrypto the wheel carries.
 
 Nothing is fetched: the wheel and the tools' venv (build/wheel-tools) come from `make wheel`.
 """
@@ -39,14 +46,15 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
-import hss_emulator
+import installed_emulator
 import pytest
+from _hss_testing import DEFAULT_AK, DEFAULT_SK
 
 ROOT = Path(__file__).resolve().parent.parent
 WHEEL_DIR = Path(os.environ.get("HSS_WHEEL_DIR") or ROOT / "dist")
 TOOLS = ROOT / "build" / "wheel-tools" / "bin"
 VERSION = re.search(r'^#define HSS_VERSION_STRING "(.+)"', (ROOT / "include" / "hss.h").read_text(), re.M).group(1)
-AK, SK = next(iter(hss_emulator.DEFAULT_CREDENTIALS.items()))
+AK, SK = DEFAULT_AK, DEFAULT_SK
 PASSWORD = "wheel Pr00f &=+%/~"
 
 # What "not installed" hides: these packages' files, and these names in the library directories.
@@ -169,8 +177,15 @@ def test_wheel_name_tag_and_contents(wheel):
         meta = zf.read("libhss-%s.dist-info/WHEEL" % VERSION).decode()
     assert "Tag: py3-none-%s" % tag in meta.splitlines()
     assert "Root-Is-Purelib: false" in meta.splitlines()
-    for name in ("__init__.py", "_native.py", "_client.py", "errors.py", "py.typed", "libhss.so.1"):
+    for name in ("__init__.py", "_native.py", "_client.py", "errors.py", "py.typed", "libhss.so.1",
+                 "testing/__init__.py"):
         assert "hss/" + name in names
+    emulator = sorted(p.name for p in (ROOT / "bindings" / "python" / "_hss_testing").glob("*.py"))
+    assert sorted(n.split("/", 1)[1] for n in names if n.startswith("_hss_testing/") and n.endswith(".py")) == emulator
+    with zipfile.ZipFile(wheel) as zf:
+        entry_points = zf.read("libhss-%s.dist-info/entry_points.txt" % VERSION).decode()
+    assert entry_points.split() == ["[console_scripts]", "hss-emulator", "=", "_hss_testing.cli:main",
+                                    "[pytest11]", "hss_emulator", "=", "_hss_testing.pytest_plugin"]
     vendored = [n for n in names if n.startswith("libhss.libs/")]
     for lib in ("libcurl", "libssl", "libcrypto"):  # unique names: libcurl-<hash>.so.4...
         assert any(re.match(r"libhss\.libs/%s-[0-9a-f]{8}\.so" % lib, n) for n in vendored), (lib, vendored)
@@ -274,3 +289,40 @@ def test_sdist_builds_the_library_with_swift(sdist, tmp_path, http_emulator, htt
     out = json.loads(call.stdout)
     assert out["library"] == os.path.join(out["site"], "hss", "libhss.so.1")
     assert out["commands"] == [expected_command(PASSWORD)] * 2
+
+
+# ----------------------------------------------------------------------------- the emulator (issue 22)
+
+def test_emulator_command_from_the_wheel(venv, tmp_path):
+    installed_emulator.acceptance([str(Path(venv.python).parent / "hss-emulator")], venv.python, venv.env, tmp_path)
+
+
+def test_fixture_from_the_wheel_with_no_conftest(wheel, tmp_path, loopback_env):
+    """A fresh venv with the wheel and pytest (from make venv's local wheels): a user's test file
+    that only asks for the hss_emulator fixture passes; the plugin is listed."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
+                          "--no-index", "--find-links", str(ROOT / ".venv" / "wheels"), "--disable-pip-version-check",
+                          str(wheel), "pytest"], capture_output=True, text=True, timeout=120)
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **loopback_env}
+    installed_emulator.fixture_acceptance(str(venv / "bin" / "python"), env, tmp_path, "libhss-%s" % VERSION)
+
+
+ECDSA_WITH_THE_WHEELS_LIBCRYPTO = r"""
+import hss, hss.testing
+from _hss_testing import signing
+with hss.testing.Emulator() as emu:
+    with hss.Client(endpoint=emu.endpoint, project_id=emu.project_id, ak=emu.ak, sk=emu.sk,
+                    signing_algorithm=hss.SigningAlgorithm.ECDSA_P256_SHA256) as client:
+        client.get_image_upload_command(registry_addr="h", namespace="n", username="u", password="p")
+    assert emu.records[-1]["auth"]["algorithm"] == "SDK-ECDSA-P256-SHA256"
+print(signing._libcrypto()._name)
+"""
+
+
+def test_emulator_uses_the_wheels_libcrypto_when_the_system_has_none(venv, hidden, tmp_path):
+    run = hidden([venv.python, "-c", ECDSA_WITH_THE_WHEELS_LIBCRYPTO], venv.env, cwd=str(tmp_path), timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert re.fullmatch(re.escape(venv.site) + r"/libhss\.libs/libcrypto-[0-9a-f]{8}\.so\.3\n", run.stdout), run.stdout

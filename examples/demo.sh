@@ -2,7 +2,7 @@
 # `make demo`: ask HSS for the scanner-image upload commands through the C API.
 # With HUAWEICLOUD_SDK_AK/SK (or CLOUD_SDK_AK/SK), HUAWEICLOUD_SDK_PROJECT_ID and
 # HUAWEICLOUD_SDK_REGION set, it calls Huawei Cloud; otherwise it starts the
-# bundled local HSS emulator and calls that.
+# local HSS emulator libhss ships (bindings/python/_hss_testing, hss-emulator(1)) and calls that.
 # Registry values: HSS_DEMO_REGISTRY_ADDR, HSS_DEMO_NAMESPACE, HSS_DEMO_USERNAME,
 # and the password in HSS_REGISTRY_PASSWORD (never on a command line).
 set -euo pipefail
@@ -16,14 +16,14 @@ if [[ -n "$ak" && -n "${HUAWEICLOUD_SDK_PROJECT_ID:-}" && -n "${HUAWEICLOUD_SDK_
 else
     workdir=$(mktemp -d)
     trap 'kill "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null; rm -rf "$workdir"' EXIT
-    python3 "$here/Tests/emulator/hss_emulator.py" --port 0 --port-file "$workdir/port" >/dev/null &
+    # The emulator libhss ships (hss-emulator(1)); --print-env: the environment that points a client at it.
+    PYTHONPATH="$here/bindings/python" python3 -m _hss_testing --port 0 --print-env >"$workdir/env" &
     emulator=$!
-    for _ in $(seq 100); do [[ -s "$workdir/port" ]] && break; sleep 0.05; done
-    [[ -s "$workdir/port" ]] || { echo "the emulator did not start" >&2; exit 1; }
-    echo "== no cloud credentials in the environment: calling the local HSS emulator on port $(cat "$workdir/port")"
-    export HUAWEICLOUD_SDK_ENDPOINT="http://127.0.0.1:$(cat "$workdir/port")"
-    export HUAWEICLOUD_SDK_AK=EMULATORAK HUAWEICLOUD_SDK_SK=EMULATORSK
-    export HUAWEICLOUD_SDK_PROJECT_ID=demo-project
+    for _ in $(seq 100); do grep -q HUAWEICLOUD_SDK_SK "$workdir/env" && break; sleep 0.05; done
+    grep -q HUAWEICLOUD_SDK_SK "$workdir/env" || { echo "the emulator did not start" >&2; exit 1; }
+    # shellcheck source=/dev/null
+    . "$workdir/env"
+    echo "== no cloud credentials in the environment: calling the local HSS emulator at $HSS_EMULATOR_ENDPOINT"
     export HSS_REGISTRY_PASSWORD=${HSS_REGISTRY_PASSWORD:-demo-Passw0rd}
 fi
 

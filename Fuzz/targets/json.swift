@@ -13,7 +13,7 @@ import HSSTransport
 // the lenient ones (duplicate keys, more depth) accept too; an error's summary
 // is one line; any valid UTF-8 text written by JSONWriter reads back the same.
 
-/// Every member path an answer is read at (hss_emulator.py, identity.py).
+/// Every member path an answer is read at (the emulator: _hss_testing/hss_api.py, identity_routes.py).
 private let paths: [[String]] = [
     [], ["image_command"], ["images_download_url"], ["swr_image_pull_command"], ["emulator_echo", "password"],
     ["error_code"], ["errorCode"], ["code"], ["error", "code"], ["error_msg"], ["errorMsg"], ["message"],

@@ -107,7 +107,7 @@ def test_attempts_after_retries_that_run_out(make_client, http_emulator):
 
 
 def test_attempts_when_a_retry_succeeds(make_client, http_emulator):
-    http_emulator.server.script([{"status": 503}, {"status": 429, "code": "APIG.0308"}, "pass"])
+    http_emulator.server.script([{"status": 503}, {"status": 429, "error_code": "APIG.0308"}, "pass"])
     result = make_client(**FAST).get_image_upload_command(**GOOD)
     assert result.image_command
     assert [r["status"] for r in http_emulator.records[-3:]] == [503, 429, 200]

@@ -44,7 +44,7 @@ def registry_args(namespace="library", username="admin", registry=REGISTRY):
 
 
 def emulator_answer(namespace="library", username="admin", password=PASSWORD, registry=REGISTRY):
-    """The three fields the emulator answers with (see Tests/emulator/hss_emulator.py)."""
+    """The three fields the emulator answers with (bindings/python/_hss_testing/hss_api.py)."""
     return {
         "image_command": "docker login -u %s -p %s %s && docker load -i hss-scanner.tar && "
                          "docker push %s/%s/hss-scanner" % (username, password, registry, registry, namespace),

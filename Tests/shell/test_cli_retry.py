@@ -1,5 +1,5 @@
 """hss-image-upload-command's retry options and --verbose (issue 13), against the emulator and
-its fault script (Tests/emulator/hss_emulator.py: server.script). The exit statuses are those of
+its scripted answers (bindings/python/_hss_testing/faults.py: server.script). The exit statuses are those of
 test_cli.py, whatever the number of attempts; the error line says how many there were when more
 than one; --verbose shows each request as signed and sent, never a secret."""
 

@@ -46,7 +46,7 @@ trap 'rm -rf "$work"' EXIT
 stage() {
     mkdir -p "$1"
     cp -r bindings/python/pyproject.toml bindings/python/setup.py bindings/python/README.md \
-        bindings/python/hss LICENSE "$1/"
+        bindings/python/hss bindings/python/_hss_testing LICENSE "$1/"
     find "$1" -name __pycache__ -prune -exec rm -rf {} +
 }
 

@@ -1,6 +1,8 @@
 """The five request-signing algorithms of the official Huawei Cloud SDKs, as the emulator verifies
-them (issue 15; rules: official-sdk/signers.md §3, vectors: Tests/vectors/algorithms/). The shared
-canonical request is built in hss_emulator.py; this module does what differs per algorithm:
+them (hss-emulator(1), SIGNATURES; the rules are those of the official Python SDK's signer,
+huaweicloudsdkcore 3.1.219, and libhss's source tree proves them against that SDK's recorded
+vectors, Tests/vectors/algorithms/). The shared canonical request is built in canonical.py; this
+module does what differs per algorithm:
 
     algorithm               hash    payload header        signature
     SDK-HMAC-SHA256         SHA-256 X-Sdk-Content-Sha256  HMAC(key=SK)
@@ -17,7 +19,8 @@ digest). SM2's Z_A is GB/T 32918's, with 32-byte coordinates: for the about one 
 public x or y is below 2^248 (AK AKEXAMPLE298, SK SKEXAMPLE) the official Python SDK hashes shorter
 coordinates, and its signatures are refused here as OpenSSL refuses them.
 
-Python standard library only (hashlib's SM3 comes from OpenSSL), plus ctypes for libcrypto.
+Python standard library only (hashlib's SM3 comes from OpenSSL), plus ctypes for libcrypto: the
+system's, else the copy the libhss wheel carries (libhss.libs/ beside this package).
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import glob
 import hashlib
 import hmac
+import os
 import re
 
 HMAC_SHA256 = "SDK-HMAC-SHA256"
@@ -55,7 +60,7 @@ SPKI_PREFIX = {  # SubjectPublicKeyInfo DER up to the key's 04||X||Y (id-ecPubli
     ECDSA_P256: bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200"),
     SM2_SM3: bytes.fromhex("3059301306072a8648ce3d020106082a811ccf5501822d034200"),
 }
-# The SDK accepts a KDF candidate c when c <= n - 2 for P-256's n, for SM2 too (signers.md §3.4).
+# The SDK accepts a KDF candidate c when c <= n - 2 for P-256's n, for SM2 too (its signer's rule).
 _P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
@@ -137,9 +142,24 @@ def sm2_za(public_key: bytes, uid: bytes = SM2_ID) -> bytes:
     return hashlib.new("sm3", (len(uid) * 8).to_bytes(2, "big") + uid + fields + public_key[1:]).digest()
 
 
+def _libcrypto_candidates() -> list[str]:
+    """The system's libcrypto (what Python's own hashlib uses), then the libhss wheel's copy."""
+    wheel = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "libhss.libs")
+    return [ctypes.util.find_library("crypto") or "libcrypto.so.3",
+            *sorted(glob.glob(os.path.join(wheel, "libcrypto-*.so*")))]
+
+
 @functools.lru_cache(maxsize=None)
 def _libcrypto():
-    lib = ctypes.CDLL(ctypes.util.find_library("crypto") or "libcrypto.so.3")
+    errors = []
+    for candidate in _libcrypto_candidates():
+        try:
+            lib = ctypes.CDLL(candidate)
+            break
+        except OSError as e:
+            errors.append(str(e))
+    else:
+        raise OSError("ECDSA and SM2 verification need OpenSSL 3's libcrypto: %s" % "; ".join(errors))
     p = ctypes.c_void_p
     lib.d2i_PUBKEY.restype, lib.d2i_PUBKEY.argtypes = p, [p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_long]
     lib.EVP_PKEY_CTX_new_from_pkey.restype, lib.EVP_PKEY_CTX_new_from_pkey.argtypes = p, [p, p, ctypes.c_char_p]

@@ -1,11 +1,11 @@
-"""The emulator's identity services (issue 12): everything the credential chain and project-id
-discovery talk to, served on the HSS emulator's one port. Shapes and rules follow the official
-Python SDK 3.1.219 (docs: official-sdk/credentials.md §2.1-2.5, §3, §5):
+"""The state of the emulator's identity services (hss-emulator(1), IDENTITY SERVICES): everything
+the credential chain and project-id discovery talk to, served on the HSS emulator's one port (their
+handlers: identity_routes.py). Shapes and rules follow the official Python SDK 3.1.219
+(huaweicloudsdkcore: auth/provider.py, auth/internal.py):
 
     GET  /v3/projects?name=<region>          IAM KeystoneListProjects, AK/SK-signed with exactly
                                              host;user-agent;x-sdk-date[;x-security-token] (or
-                                             X-Auth-Token), checked in hss_emulator.py by the HSS
-                                             route's verifier; errors are its JSON bodies, plus
+                                             X-Auth-Token); errors are JSON bodies, plus
                                              X-IAM-Trace-Id on every answer
     PUT  /meta-data/latest/api/token         ECS metadata session token (needs X-Metadata-Token-Ttl-Seconds)
     GET  /openstack/latest/securitykey       ECS metadata temporary credential (X-Metadata-Token)
@@ -18,7 +18,7 @@ Every route that issues a temporary credential mints a fresh AK/SK/security toke
 routes then accept it (signature with its SK, X-Security-Token must be its token) until it expires.
 
 `Identity` holds the settings (plain attributes, changed by tests at any time, or passed as
-start_emulator(identity={...}) / `--identity JSON`) and the state. Python 3.11 standard library only.
+Emulator(identity={...}) / `--identity JSON`) and the state. Python standard library only.
 
 The answers' shapes are the SDK's; error codes and texts are the emulator's own choice except where
 noted (APIGW.* mimic the gateway; EMU.* are ours; IAM.0001 is IAM's "requires authentication").
@@ -29,8 +29,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import hashlib
-import hmac
-import json
 import secrets
 import string
 import threading
@@ -45,16 +43,9 @@ STS_OIDC_PATH = "/v5/agencies/assume-with-oidc"
 IAM_ID_TOKEN_PATH = "/v3.0/OS-AUTH/id-token/tokens"
 IAM_SECURITYTOKENS_PATH = "/v3.0/OS-CREDENTIAL/securitytokens"
 
-# (method, path) -> route name; the names are also the keys of the emulator's hit counters.
-ROUTES = {
-    ("GET", IAM_PROJECTS_PATH): "iam_projects",
-    ("PUT", METADATA_TOKEN_PATH): "metadata_token",
-    ("GET", METADATA_SECURITYKEY_PATH): "metadata_securitykey",
-    ("POST", POD_IDENTITY_PATH): "pod_identity",
-    ("POST", STS_OIDC_PATH): "sts_oidc",
-    ("POST", IAM_ID_TOKEN_PATH): "iam_id_token",
-    ("POST", IAM_SECURITYTOKENS_PATH): "iam_securitytokens",
-}
+# The identity routes' names (their methods and paths: routes.py); also the keys of the hit counters.
+ROUTE_NAMES = ("iam_projects", "metadata_token", "metadata_securitykey", "pod_identity", "sts_oidc", "iam_id_token",
+               "iam_securitytokens")
 MINTING_ROUTES = ("metadata_securitykey", "pod_identity", "sts_oidc", "iam_securitytokens")
 
 DOMAIN_ID = "0e6f9c1d2b3a4f5e8d7c6b5a49382716"
@@ -138,8 +129,8 @@ class Identity:
     oidc           the exact assume-with-oidc body STS accepts (DEFAULT_OIDC; add policy/policy_ids)
     idp_id, id_token   what IAM federation accepts
 
-    State: issued (every TemporaryCredential, oldest first), last_trace_id; methods fail(),
-    clear_failures(), expire(), expire_metadata_tokens()."""
+    State: issued (every TemporaryCredential, oldest first), last_trace_id; methods expire(),
+    expire_metadata_tokens(). (A route's failures are scripted like any route's: Emulator.script.)"""
 
     def __init__(self, **settings):
         self.projects: dict[str, list[str]] = {}
@@ -159,7 +150,6 @@ class Identity:
         self._by_ak: dict[str, TemporaryCredential] = {}
         self._metadata_tokens: dict[str, float] = {}  # token -> monotonic expiry
         self._unscoped: dict[str, float] = {}         # federation token -> monotonic expiry
-        self._failures: dict[str, list] = {}          # route -> [status, body, times left or None]
         self.last_trace_id: str | None = None
         self.configure(**settings)
 
@@ -171,32 +161,6 @@ class Identity:
         return self
 
     # -- test controls --
-
-    def fail(self, route: str, status: int, body: bytes | str | dict | None = None, times: int | None = None):
-        """Make `route` answer `status` (with `body`, default a JSON error) instead of its normal
-        answer: always (times=None) or for the next `times` requests. Checked before anything else."""
-        if route not in ROUTES.values():
-            raise ValueError("unknown route: %s" % route)
-        with self._lock:
-            self._failures[route] = [status, body, times]
-
-    def clear_failures(self):
-        with self._lock:
-            self._failures.clear()
-
-    def take_failure(self, route: str):
-        """(status, body) if this request must fail, else None."""
-        with self._lock:
-            failure = self._failures.get(route)
-            if failure is None:
-                return None
-            status, body, times = failure
-            if times is not None:
-                if times <= 1:
-                    del self._failures[route]
-                else:
-                    failure[2] = times - 1
-        return status, body
 
     def expire(self, ak: str | None = None):
         """Make one issued credential (or all) expired now: the HSS and IAM routes refuse them."""
@@ -274,154 +238,3 @@ class Identity:
 
     def unscoped_token_valid(self, token: str | None) -> bool:
         return self._token_valid(self._unscoped, token)
-
-
-def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape"))
-
-
-class IdentityRoutes:
-    """Mixin of EmulatorHandler: the unsigned identity routes (the signed IAM one is in
-    hss_emulator.py, next to the verifier). Uses the handler's _send, _send_json, _send_error_json,
-    _header_text and self.server.identity. Error messages name fields, never their values."""
-
-    def _reply(self, status: int, obj: dict, headers=()):
-        self._send(status, json.dumps(obj).encode("utf-8"), "application/json", list(headers))
-
-    def _text(self, status: int, text: str):
-        self._send(status, text.encode("utf-8"), "text/plain")
-
-    def _unauthorized(self, why: str):
-        self._send_error_json(401, "IAM.0001", "The request you have made requires authentication: " + why)
-
-    def _json_body(self, body: bytes) -> dict | None:
-        """The request's JSON object, or None after answering 400."""
-        ctype = (self._header_text("Content-Type") or "").lower()
-        if not ctype.startswith("application/json"):
-            self._send_error_json(400, "EMU.1400", "Content-Type must be application/json")
-            return None
-        try:
-            obj = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            obj = None
-        if not isinstance(obj, dict):
-            self._send_error_json(400, "EMU.1400", "the body must be a JSON object")
-            return None
-        return obj
-
-    def _send_forced_failure(self, route: str, status: int, body, headers=()):
-        if body is None:
-            body = {"error_code": "EMU.%04d" % status, "error_msg": "failure forced by the test",
-                    "request_id": self.request_id}
-        if isinstance(body, dict):
-            self._reply(status, body, headers)
-        else:
-            self._send(status, body.encode("utf-8") if isinstance(body, str) else body,
-                       "text/plain", list(headers))
-
-    def _send_credential(self, status: int, route: str, cred: TemporaryCredential):
-        self._reply(status, self.server.identity.credential_body(route, cred))
-
-    # -- ECS/BMS metadata (text errors: the SDK copies the body text into its error) --
-
-    def _serve_metadata_token(self, raw_query: bytes, body: bytes):
-        ident = self.server.identity
-        if ident.metadata_token == "unsupported":
-            self._text(404, "Not Found")
-            return
-        ttl = self._header_text("X-Metadata-Token-Ttl-Seconds")
-        if ttl is None or not ttl.strip().isdigit() or not (
-                METADATA_TTL_RANGE[0] <= int(ttl) <= METADATA_TTL_RANGE[1]):
-            self._text(400, "X-Metadata-Token-Ttl-Seconds must be an integer in %d-%d" % METADATA_TTL_RANGE)
-            return
-        self._text(200, ident.new_metadata_token(int(ttl)))
-
-    def _serve_metadata_securitykey(self, raw_query: bytes, body: bytes):
-        ident = self.server.identity
-        token = self._header_text("X-Metadata-Token")
-        if ident.metadata_token != "unsupported" and (token is not None or ident.metadata_token == "required"):
-            if not ident.metadata_token_valid(token):
-                self._text(401, "Unauthorized: the metadata token is missing, invalid or expired")
-                return
-        self._send_credential(200, "metadata_securitykey", ident.mint("metadata_securitykey", DEFAULT_EXPIRES_IN))
-
-    # -- CCE pod identity --
-
-    def _serve_pod_identity(self, raw_query: bytes, body: bytes):
-        ident = self.server.identity
-        token = self._header_text("Authorization")
-        if token is None or not _same(token, ident.pod_token):
-            self._unauthorized("the Authorization header is not the pod's token")
-            return
-        if self._json_body(body) is None:
-            return
-        self._send_credential(200, "pod_identity", ident.mint("pod_identity", DEFAULT_EXPIRES_IN))
-
-    # -- STS assume-with-oidc (unsigned) --
-
-    def _serve_sts_oidc(self, raw_query: bytes, body: bytes):
-        ident = self.server.identity
-        req = self._json_body(body)
-        if req is None:
-            return
-        unknown = sorted(set(req) - set(OIDC_FIELDS))
-        if unknown:
-            self._send_error_json(400, "EMU.1400", "unknown field(s): %s" % ", ".join(unknown)[:200])
-            return
-        for name in OIDC_FIELDS:
-            got, want = req.get(name), ident.oidc.get(name)
-            if name == "id_token":
-                if not isinstance(got, str) or not isinstance(want, str) or not _same(got, want):
-                    self._unauthorized("the id_token is not accepted")
-                    return
-            elif got != want or type(got) is not type(want):  # 3600 is not "3600"
-                self._send_error_json(400, "EMU.1400", "field %s is %s" % (
-                    name, "missing" if name not in req else "not the expected value"))
-                return
-        self._send_credential(200, "sts_oidc", ident.mint("sts_oidc", req["duration_seconds"]))
-
-    # -- IAM federation (unsigned) --
-
-    def _serve_iam_id_token(self, raw_query: bytes, body: bytes):
-        ident = self.server.identity
-        req = self._json_body(body)
-        if req is None:
-            return
-        idp = self._header_text("X-Idp-Id")
-        if idp is None or not _same(idp, ident.idp_id):
-            self._unauthorized("X-Idp-Id is missing or unknown")
-            return
-        id_token = ((req.get("auth") or {}).get("id_token") or {}).get("id")
-        if not isinstance(id_token, str) or not _same(id_token, ident.id_token):
-            self._unauthorized("auth.id_token.id is not accepted")
-            return
-        now = utcnow().replace(microsecond=0)
-        token = {"token": {
-            "methods": ["mapped"],
-            "issued_at": EXPIRY_FORMATS["micro"](now),
-            "expires_at": EXPIRY_FORMATS["micro"](now + _dt.timedelta(seconds=UNSCOPED_TOKEN_SECONDS)),
-            "user": {"id": "emulator-federated-user", "name": "emulator-federated-user",
-                     "domain": {"id": ident.domain_id, "name": "emulator-domain"},
-                     "OS-FEDERATION": {"identity_provider": {"id": ident.idp_id},
-                                       "protocol": {"id": "oidc"}, "groups": []}},
-        }}
-        self._reply(201, token, [("X-Subject-Token", ident.new_unscoped_token())])
-
-    def _serve_iam_securitytokens(self, raw_query: bytes, body: bytes):
-        ident = self.server.identity
-        req = self._json_body(body)
-        if req is None:
-            return
-        identity = (req.get("auth") or {}).get("identity") or {}
-        token = identity.get("token") or {}
-        if identity.get("methods") != ["token"]:
-            self._send_error_json(400, "EMU.1400", 'auth.identity.methods must be ["token"]')
-            return
-        if not ident.unscoped_token_valid(token.get("id") if isinstance(token.get("id"), str) else None):
-            self._unauthorized("auth.identity.token.id is not a valid token")
-            return
-        duration = token.get("duration_seconds", 900)
-        if type(duration) is not int or not 900 <= duration <= 86400:
-            self._send_error_json(400, "EMU.1400", "duration_seconds must be an integer in 900-86400")
-            return
-        self._send_credential(201, "iam_securitytokens", ident.mint("iam_securitytokens", duration))
