@@ -363,8 +363,9 @@ def test_a_failed_renewal_never_shows_the_keys_the_service_issued(build_c, hss_c
                                             "RENEWAL_THREADS": "1", "HSS_DEBUG": "1"})
     assert proc.stdout.readline() == "first ok\n", proc.stderr.read()
     issued = idemu.server.identity.issued[-1]
-    idemu.server.identity.fail("metadata_securitykey", 500, {
-        "error_code": "EMU.0500", "error_msg": "upstream refused sk=%s token=%s" % (issued.sk, issued.token)})
+    idemu.server.script([{"status": 500, "error_code": "EMU.0500",
+                          "error_msg": "upstream refused sk=%s token=%s" % (issued.sk, issued.token)}],
+                        "metadata_securitykey", repeat=True)
     time.sleep(3)
     out, err = proc.communicate("go\n", timeout=60)
     assert proc.returncode == 0 and out == "round 1 ok 1\n", err

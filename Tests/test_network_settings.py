@@ -9,7 +9,7 @@ import shutil
 import subprocess
 
 import pytest
-from identity import DEFAULT_OIDC, ID_TOKEN, IDP_ID
+from _hss_testing.identity import DEFAULT_OIDC, ID_TOKEN, IDP_ID
 
 PASSWORD = "Proxy-Test-Registry-Pw-9"
 PROXY_PASSWORD = "Proxy-Secret-Pw-5150"

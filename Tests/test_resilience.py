@@ -370,11 +370,11 @@ def slow_identity(emu, tmp_path, kind):
     metadata = dict(HUAWEICLOUD_SDK_METADATA_ENDPOINT=emu.endpoint)
     iam = dict(HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK)
     return {
-        "metadata-stalls": ("metadata_token", [{"stall": 30}], metadata),
+        "metadata-stalls": ("metadata_token", [{"delay": 30}], metadata),
         "metadata-throttles": ("metadata_securitykey", [{"status": 503, "retry_after": "3"}] * 3, metadata),
-        "pod-identity-stalls": ("pod_identity", [{"stall": 30}], pod),
+        "pod-identity-stalls": ("pod_identity", [{"delay": 30}], pod),
         "pod-identity-throttles": ("pod_identity", [{"status": 429, "retry_after": "3"}] * 3, pod),
-        "iam-stalls": ("iam_projects", [{"stall": 30}], iam),
+        "iam-stalls": ("iam_projects", [{"delay": 30}], iam),
         "iam-throttles": ("iam_projects", [{"status": 503, "retry_after": "3"}] * 3, iam),
     }[kind]
 
@@ -402,7 +402,7 @@ def test_a_slow_renewal_of_keys_that_still_work_delays_the_call(hss_c, emu):
     call; when the metadata service stalls, the call goes on with the current keys (a warning),
     within the deadline."""
     emu.server.identity.expires_in = 39 * 60
-    emu.server.script(["pass", {"stall": 30}], "metadata_securitykey")
+    emu.server.script(["pass", {"delay": 30}], "metadata_securitykey")
     r = run(hss_c, emu, **deadline_env(emu, HUAWEICLOUD_SDK_METADATA_ENDPOINT=emu.endpoint, HSS_TEST_CALLS="2"))
     assert len(r.elapsed_ms) == 2 and max(r.elapsed_ms) <= DEADLINE_MS + MARGIN_MS, r.describe()
     assert b"renewing credentials failed, using the current ones" in r.stderr
