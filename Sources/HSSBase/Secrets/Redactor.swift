@@ -16,7 +16,9 @@ package struct Redactor {
     /// Secrets this short would match ordinary text; a text holding one
     /// is withheld whole instead of having letters starred out.
     package static let shortest = 4
-    package static let withheld = "(withheld: it may contain a secret)"
+    package static let withheld =
+        "(withheld: it may hold a secret shorter than 4 bytes, which cannot be starred out safely; "
+        + "use longer secrets while diagnosing: hss(3), REDACTION)"
     /// References only: nothing is worked out until a text needs redacting,
     /// which keeps successful calls cheap.
     private var secrets: [SecureBuffer] = []
