@@ -150,6 +150,18 @@ final class RedactorTests: XCTestCase {
         XCTAssertEqual(RequestID.sanitize("xyz", redactor: redactor("y")), "")
     }
 
+    /// A run of backslashes is, everywhere, the start of a form of a secret of
+    /// backslashes (each one a backslash, or part of an escaped one, under either
+    /// layer). Followed from each start, forms would cost the square of the
+    /// secret's length per start; all starts at once, the secret's length.
+    func testRunOfBackslashes() {
+        let r = redactor(String(repeating: "\\", count: 30) + "x")
+        let run = String(repeating: "\\", count: 1024)
+        XCTAssertEqual(r.redact(run), run)
+        // The secret's forms end at the "x" and start up to 4 * 30 bytes before it.
+        XCTAssertEqual(r.redact(run + "x"), String(repeating: "\\", count: 1024 - 120) + "***")
+    }
+
     func testLargeBodyStaysCheap() {
         // 256 KiB of "%" and "\" (the bytes that start an encoded form) next to the secrets.
         let r = redactor("password-1", "sk-abcdef", "token-xyz")
