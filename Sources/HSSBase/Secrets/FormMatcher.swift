@@ -197,7 +197,7 @@ enum FormMatcher {
         let t = text[p]
         // Every layer's escapes start with "%" or "\\" (under any layer): elsewhere only
         // the byte itself, or "+" for a space, can match.
-        guard depth > 0, t == UInt8(ascii: "%") || t == UInt8(ascii: "\\") else {
+        guard depth > 0, t == UInt8(ascii: "%") || t == UInt8(ascii: "\\"), escapeMayStart(in: text, at: p) else {
             if t == byte || (depth > 0 && t == UInt8(ascii: "+") && byte == UInt8(ascii: " ")) { add(p + 1) }
             return
         }
@@ -219,12 +219,42 @@ enum FormMatcher {
         at p: Int, _ add: (Int) -> Void
     ) {
         guard i < escape.count else { return add(p) }
+        guard depth > 0 else {  // the common case, without a closure per character
+            guard p + escape.count - i <= text.count else { return }
+            for k in i..<escape.count {
+                switch escape.token(k) {
+                case .byte(let b): guard text[p + k - i] == b else { return }
+                case .hex(let value):
+                    let t = text[p + k - i]
+                    let digit = hexDigits[Int(value)]
+                    guard t == digit || (value >= 10 && t == digit - 0x20) else { return }
+                }
+            }
+            return add(p + escape.count - i)
+        }
         forEachEnd(of: escape.token(i), depth: depth, in: text, at: p) { end in
             forEachEnd(of: escape, from: i + 1, depth: depth, in: text, at: end, add)
         }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether the "%" or "\\" at `p` may start an escape of some layer: it is
+    /// followed by a hex digit or, for "\\", a JSON escape's letter or "u", or
+    /// by the "%" or "\\" that starts that character's escape in the next layer.
+    private static func escapeMayStart(in text: UnsafeBufferPointer<UInt8>, at p: Int) -> Bool {
+        guard p + 1 < text.count else { return false }
+        switch text[p + 1] {
+        case UInt8(ascii: "%"), UInt8(ascii: "\\"): return true
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+            UInt8(ascii: "A")...UInt8(ascii: "F"):
+            return text[p] == UInt8(ascii: "%") || text[p + 1] == UInt8(ascii: "b") || text[p + 1] == UInt8(ascii: "f")
+        case UInt8(ascii: "\""), UInt8(ascii: "/"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"),
+            UInt8(ascii: "u"):
+            return text[p] == UInt8(ascii: "\\")
+        default: return false
+        }
+    }
 
     /// The letter of the JSON two-character escape of `byte`, if it has one.
     private static func jsonLetter(_ byte: UInt8) -> UInt8? {
