@@ -136,6 +136,9 @@ final class RedactorTests: XCTestCase {
         let r = redactor("secret-value")
         let text = "no secret here: %41 \\u0041 + \\/ ~"
         XCTAssertEqual(r.redact(text), text)
+        // Two-layer forms one character short, or with one wrong.
+        let nearMisses = #"%2573ecret-valu \\u0073ecret-valuX \u0025\u0037\u0033ecret-vaIue"#
+        XCTAssertEqual(r.redact(nearMisses), nearMisses)
         XCTAssertEqual(r.redact(""), "")
     }
 
