@@ -50,16 +50,18 @@
  *    redacted before it is stored or traced, with every secret the client
  *    holds at that moment (the options' SK, tokens and proxy password, the
  *    keys of its current and previous temporary credentials, the call's
- *    registry password, a token file's content). Every secret, in each of
- *    these forms, anywhere in the text, becomes "***": raw; percent-encoded
- *    per byte with
- *    upper- or lower-case hex in any mix with raw bytes (so RFC 3986, WHATWG,
- *    Java and Python encoders alike, `~` and `/` escaped or not); "+" for a
- *    space; JSON string escapes (\/, \", \\, \uXXXX in either case,
- *    surrogate pairs). Overlapping matches of two secrets merge into one
- *    "***". A text holding a secret shorter than 4 bytes is withheld whole,
- *    and any "password=" value is starred whatever its encoding. Base64 and
- *    other transformations are not recognised.
+ *    registry password, a token file's content). Every secret, anywhere in
+ *    the text, becomes "***", raw or under one or two nested layers of these
+ *    encodings, each layer encoding any of the characters it is given:
+ *    per byte, percent-encoding with upper- or lower-case hex (so RFC 3986,
+ *    WHATWG, Java and Python encoders alike, `~` and `/` escaped or not) or
+ *    "+" for a space; JSON string escapes (\/, \", \\, \uXXXX in either
+ *    case, surrogate pairs). So `/` is also found as %252F or
+ *    \u0025\u0032\u0046, and `é` as \\u00e9 or %5Cu00e9. Overlapping
+ *    matches merge into one "***". A text holding a secret shorter than 4
+ *    bytes is withheld whole (a warning says so once per client), and any
+ *    "password=" value is starred whatever its encoding. A third layer,
+ *    Base64 and other transformations are not recognised.
  *  - Answers: a body (success or error) is read up to 256 KiB; a larger one
  *    is HSS_E_BAD_RESPONSE. A JSON answer must be strict RFC 8259 JSON; an
  *    object with a duplicate key is refused (HSS_E_BAD_RESPONSE for a
