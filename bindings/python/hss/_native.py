@@ -115,7 +115,10 @@ def _real_path(lib: ctypes.CDLL, fallback: str) -> str:
 
 
 def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
-    """argtypes/restype for every function the binding calls (or for those named in `only`)."""
+    """argtypes/restype for every function of hss.h (or for those named in `only`).
+
+    Kept by hand; Tests/test_binding_ctypes.py holds each one, the Structures' field types and
+    the enum values below to include/hss.h, and fails when hss.h declares a function not here."""
     # (name, restype, argtypes). Accessors returning `const char *` owned by an object use
     # c_char_p: ctypes copies the string into Python bytes at once, before the owner is freed.
     vp = c_void_p
