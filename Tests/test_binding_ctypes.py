@@ -134,7 +134,6 @@ def binding(lib_dir) -> dict:
 
 def test_every_function_is_declared_as_the_header_declares_it(binding):
     expected = header_prototypes()
-    assert len(expected) == 24
     wrong = {name: (binding["lib"][name], want) for name, want in expected.items() if binding["lib"][name] != want}
     assert wrong == {}, "function: (the binding's [restype, argtypes...], the header's)"
 

@@ -170,7 +170,7 @@ def calls_service(page: str) -> bool:
 
 def test_every_function_is_documented_on_one_page_and_found_by_its_name():
     assert "hss" in PAGES and documented("hss") == []
-    assert len(FUNCTIONS) == 24
+    assert len(FUNCTIONS) == len(re.findall(r"^HSS_API ", HEADER_TEXT, re.M)), "a declaration without its comment"
     listed = [f for page in PAGES for f in documented(page)]
     assert sorted(listed) == FUNCTIONS, "each function in the NAME of exactly one page"
     for page in PAGES:
