@@ -125,6 +125,15 @@ def options_input(flags, url, fields, numbers=(0, 0, 0, 0, 0)):
     return out + b"".join(fields[i].encode() + b"\0" for i in sorted(fields))
 
 
+def two_layer_seeds():
+    """The password under one pair of layers of each kind, in a text body."""
+    secret = secret_forms.PASSWORD.replace("*", "#")
+    for encoding in secret_forms.TWO_LAYER_KINDS:
+        name = "two-layers-" + encoding.replace("(", "-over-").rstrip(")")
+        body = secret_forms.BODIES["text"][1](secret_forms.TWO_LAYERS[encoding](secret))
+        write("redactor", name, redactor_input([secret], body.encode()))
+
+
 def main():
     for folder in CORPUS.glob("*"):
         for old in folder.glob("seed-*"):
@@ -159,6 +168,7 @@ def main():
         for place, (_, body, _) in secret_forms.BODIES.items():
             if index % 3 == 0 or place == "object-spliced":
                 write("redactor", "%s-%s" % (encoding, place), redactor_input([secret], body(encode(secret)).encode()))
+    two_layer_seeds()
     nested = [secret_forms.SK_WITH_PASSWORD, secret_forms.PASSWORD, secret_forms.OVERLAP_SK]
     write("redactor", "nested", redactor_input(nested, b'{"error_msg":"x"}', [(0, 14, 1), (1, 14, 2), (2, 3, 3)]))
     write("redactor", "short-secret", redactor_input(["ab"], b"password=ab&x=1"))

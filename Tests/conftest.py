@@ -466,7 +466,8 @@ class Result:
 
 
 _ERROR_BLOCK = re.compile(rb"hss_error\.begin=.*?\nhss_error\.end\n", re.S)
-_ERROR_FIELD = re.compile(rb"^hss_error\.(begin|returned|status|http_status|code|request_id|attempts|message)=(.*)$",
+_ERROR_FIELD = re.compile(rb"^hss_error\.(begin|returned|status|http_status|code|request_id|attempts|retryable|"
+                          rb"message)=(.*)$",
                           re.M)
 
 

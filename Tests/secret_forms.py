@@ -5,9 +5,13 @@ Tests/python/test_py_redaction.py (the Python binding), Tests/shell/test_cli_red
 
     PASSWORD, SK, SECURITY_TOKEN, AUTH_TOKEN   the secrets of a call (SECRET_VALUES by name),
         plus wrong ones (for 401s) and ones nested in or overlapping another; SECRETS: all
-    ENCODINGS        name -> encoder, every form of the rule
-    distinct_forms() (secret name, encoding name) pairs, each distinct text once
-    forms(secret)    the set of its encoded forms, as bytes
+    ENCODINGS        name -> encoder, every single-layer form of the rule
+    TWO_LAYERS       "outer(inner)" -> encoder, every ordered pair of those layers, plus MIXED:
+                     forms whose characters each take their own pair
+    distinct_forms() (secret name, encoding name) pairs, each distinct single-layer text once
+    forms(secret)    the set of its encoded forms (one layer or two), as bytes
+    write_vectors()  Tests/vectors/secret_forms.json, every secret in every form, for the
+                     Swift tests and the fuzz target (python3 Tests/secret_forms.py writes it)
     MARKERS, assert_clean(output)   no form of any secret, no marker
     is_token(text)   whether a request id survives as one
     BODIES, PLACES, cases(), serve()   where the Python and shell tests put a form
@@ -19,6 +23,7 @@ Importable from every test directory: with pytest's default import mode the root
 import json
 import re
 import string
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 # Every secret holds what the encoders treat differently: space, / ~ " + & = \ *, non-ASCII
@@ -102,6 +107,33 @@ ENCODINGS = {
     "json-every-char": _json_every_char,
     "json-every-char-upper-hex": lambda s: _upper_u(_json_every_char(s)),
 }
+# Any two nested layers: a gateway percent-encodes what a service JSON-escaped, or a text is
+# escaped twice. Every ordered pair of the single layers (raw aside: raw over X is X).
+LAYERS = {name: encode for name, encode in ENCODINGS.items() if name != "raw"}
+TWO_LAYERS = {"%s(%s)" % (outer, inner): (lambda s, o=o, i=i: o(i(s)))
+              for outer, o in LAYERS.items() for inner, i in LAYERS.items()}
+
+
+def _each_character(encoders):
+    """Each character through the next of `encoders` in turn: a form mixed per character."""
+    return lambda s: "".join(encoders[k % len(encoders)](c) for k, c in enumerate(s))
+
+
+# Mixed per character: each character of the secret through its own pair, or each character
+# of a mixed first layer through its own second layer. The outer layers escape '"' and '\',
+# so these forms are valid inside a JSON string as they are.
+TWO_LAYERS["mixed-pairs"] = _each_character(
+    [TWO_LAYERS[n] for n in ("rfc3986(rfc3986)", "json-every-char(rfc3986-lower-hex)", "json(json)",
+                             "python-quote-plus(json-slash)", "json-every-char-upper-hex(json-every-char)")]
+    + [ENCODINGS["json"], ENCODINGS["rfc3986"]])
+TWO_LAYERS["mixed-layers"] = lambda s: _each_character(
+    [ENCODINGS[n] for n in ("json", "rfc3986-lower-hex", "json-every-char", "mixed-case-hex")])(
+    _each_character([ENCODINGS[n] for n in ("raw", "json-every-char-upper-hex", "whatwg-java")])(s))
+# One pair of each kind, for the C-level suite (the full grid is Tests/HSSTests/RedactorTests.swift).
+TWO_LAYER_KINDS = ["rfc3986(rfc3986)", "json-every-char(rfc3986)", "json(json)", "json-every-char(json)",
+                   "rfc3986-lower-hex(json-slash)", "whatwg-java(python-quote-plus)", "mixed-pairs",
+                   "mixed-layers"]
+
 # A few forms for the nested and overlapping secrets.
 NESTED_ENCODINGS = ["raw", "rfc3986", "rfc3986-lower-hex", "whatwg-java", "json", "json-slash",
                     "json-slash-raw-non-ascii"]
@@ -122,21 +154,53 @@ def distinct_forms(names=tuple(SECRET_VALUES)):
 
 
 def forms(secret):
-    """Every form of the secret, as UTF-8 bytes."""
-    return {encode(secret).encode() for encode in ENCODINGS.values()}
+    """Every form of the secret, one layer or two, as UTF-8 bytes."""
+    return {encode(secret).encode() for encode in (*ENCODINGS.values(), *TWO_LAYERS.values())}
 
 
 ALL_FORMS = set().union(*(forms(s) for s in SECRETS))
+# 1,200 forms searched one by one would make every test that checks its output several times
+# slower: one regular expression finds where a form may start (its first bytes), then only the
+# forms with those first bytes are compared there.
+_PREFIX = 10
+assert all(len(form) > _PREFIX for form in ALL_FORMS)
+_BY_PREFIX = {}
+for _form in sorted(ALL_FORMS):
+    _BY_PREFIX.setdefault(_form[:_PREFIX], []).append(_form)
+_STARTS = re.compile(b"|".join(re.escape(prefix) for prefix in sorted(_BY_PREFIX)))
 
 
 def assert_clean(output, what="the output"):
     """output (bytes, or str: checked as UTF-8) shows no form of any secret and no marker."""
     if isinstance(output, str):
         output = output.encode("utf-8", "surrogatepass")
-    for form in ALL_FORMS:
-        assert form not in output, "%s shows %r:\n%r" % (what, form, output)
+    start = _STARTS.search(output)
+    while start:
+        at = start.start()
+        for form in _BY_PREFIX[output[at:at + _PREFIX]]:
+            assert not output.startswith(form, at), "%s shows %r:\n%r" % (what, form, output)
+        start = _STARTS.search(output, at + 1)
     for marker in MARKERS:
         assert marker.encode() not in output, "%s shows the marker %s:\n%r" % (what, marker, output)
+
+
+VECTORS = Path(__file__).resolve().parent / "vectors" / "secret_forms.json"
+# The secrets of a call, the wrong ones, and one holding another (whose forms hold the other's).
+VECTOR_SECRETS = [*SECRET_VALUES.values(), WRONG_SK, WRONG_AUTH_TOKEN, SK_WITH_PASSWORD]
+
+
+def vectors():
+    """The text of VECTORS: each secret's distinct forms (one layer or two), one per line, for
+    Tests/HSSTests/RedactorTests.swift and the redactor fuzz target, which read the table from there."""
+    lines = []
+    for secret in VECTOR_SECRETS:
+        seen = set()
+        for encoding, encode in (*ENCODINGS.items(), *TWO_LAYERS.items()):
+            form = encode(secret)
+            if form not in seen:
+                seen.add(form)
+                lines.append(json.dumps({"secret": secret, "encoding": encoding, "form": form}))
+    return '{"written by": "python3 Tests/secret_forms.py", "forms": [\n%s\n]}\n' % ",\n".join(lines)
 
 
 def is_token(text):
@@ -184,3 +248,7 @@ def serve(stub_server, place, text):
     status, body, _ = BODIES[place]  # with a plain request id, which must come back as is
     stub_server.answer_raw(body(text).encode(), status, stub_server.header_request_id)
     return status, stub_server.header_request_id
+
+
+if __name__ == "__main__":
+    VECTORS.write_text(vectors())

@@ -90,6 +90,7 @@ TEXT_SUFFIXES = ["_empty", "_bad_utf8", "_truncated_utf8", "_overlong_utf8", "_s
 REQUEST_CASES = ["client_null", "request_null", "out_null", "version_0", "version_2"]
 for _field in ("registry_addr", "namespace", "username", "password"):
     REQUEST_CASES += ["%s_missing" % _field, "%s_too_long" % _field] + [_field + s for s in TEXT_SUFFIXES]
+REQUEST_CASES += ["registry_addr_" + rule for rule in ("scheme", "path", "space", "port", "ipv6")]
 REQUEST_CASES += ["enterprise_project_id_too_long"] + ["enterprise_project_id" + s for s in TEXT_SUFFIXES]
 
 VALIDATION_CASES = ["opt:" + n for n in OPTION_CASES] + ["req:" + n for n in REQUEST_CASES]
@@ -240,7 +241,8 @@ def test_status_str_texts(hss_c):
     assert r.results["HSS_OK"] == b"ok"
     assert r.results["HSS_E_INVALID_ARGUMENT"] == b"invalid argument"
     assert r.results["HSS_E_CREDENTIALS"] == b"no usable credentials or project id"
-    assert len(r.results) == 11
+    assert r.results["HSS_E_DRY_RUN"] == b"dry run: nothing was sent"
+    assert len(r.results) == 12
 
 
 def test_version(hss_c):

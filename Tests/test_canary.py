@@ -5,7 +5,7 @@ token: Tests/secret_forms.py, shared with the Python and shell tests). The C pro
 every field of every error object it receives (message, code, service message, request id) to
 stderr; none of that output may contain a secret in any form of hss.h's redaction rule (raw,
 percent-encoded as the usual encoders write it with upper-, lower- or mixed-case hex, '+' for
-space, JSON string escapes), nor one of the markers at both ends of every secret, which no
+space, JSON string escapes, and any two of these nested), nor one of the markers at both ends of every secret, which no
 encoding changes and which also catch a partial redaction.
 
 A successful call legitimately returns the password inside image_command (stdout), so for
@@ -33,12 +33,16 @@ from secret_forms import (
     SECURITY_TOKEN_WITH_PASSWORD_FORM,
     SK,
     SK_WITH_PASSWORD,
+    TWO_LAYER_KINDS,
+    TWO_LAYERS,
+    VECTORS,
     WRONG_AUTH_TOKEN,
     WRONG_SK,
     assert_clean,
     distinct_forms,
     is_token,
     serve,
+    vectors,
 )
 from test_c_api import VALIDATION_CASES, expect_env
 
@@ -244,6 +248,23 @@ def test_secret_in_error_body(hss_c, stub_server, secret, encoding, container):
         assert r.error["code"] == expected
     else:
         assert expected in r.error[field_name]
+
+
+@pytest.mark.parametrize("container", ["raw_text", "json_array", "flat_error_msg"])
+@pytest.mark.parametrize("encoding", TWO_LAYER_KINDS)
+def test_two_layer_form_in_error_body(hss_c, stub_server, encoding, container):
+    """The password in one form of each kind of two nested layers (the full grid is
+    Tests/HSSTests/RedactorTests.swift's) is starred, and only it."""
+    form = TWO_LAYERS[encoding](PASSWORD)
+    json.loads('"%s"' % form)  # valid in a JSON string as it is: json_inner adds no third layer
+    make_body, field_name, expected = CONTAINERS[container]
+    r = stub_failure(hss_c, stub_server, stub_env(stub_server), make_body(form))
+    assert expected in r.error[field_name]
+
+
+def test_vectors_are_the_table():
+    """The forms RedactorTests.swift and the redactor fuzz target read are secret_forms.py's."""
+    assert VECTORS.read_text() == vectors(), "out of date: run python3 Tests/secret_forms.py"
 
 
 # One secret containing, or overlapping, another: the matches merge, no fragment survives

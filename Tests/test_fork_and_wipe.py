@@ -68,8 +68,8 @@ def test_fork_each_process_gets_its_own_answers(build_c, lib_dir, http_emulator,
 WIPE_AK = "WIPEAK"
 WIPE_SECRETS = {"password": secret_forms.PASSWORD, "sk": secret_forms.SK, "wrong_sk": secret_forms.WRONG_SK,
                 "security_token": secret_forms.SECURITY_TOKEN, "auth_token": secret_forms.AUTH_TOKEN}
-# Every encoding of Tests/secret_forms.py, and JSON with non-ASCII and '/' raw: what Python's
-# json.dumps(ensure_ascii=False) writes, as the emulator does.
+# Every single-layer encoding of Tests/secret_forms.py, and JSON with non-ASCII and '/' raw: what
+# Python's json.dumps(ensure_ascii=False) writes, as the emulator does.
 WIPE_ENCODINGS = {**secret_forms.ENCODINGS, "json-raw-non-ascii": lambda s: json.dumps(s, ensure_ascii=False)[1:-1]}
 # With the default allocators, what include/hss.h says may remain after free (libcurl's request
 # and answer buffers, over TLS OpenSSL's records, freed without wiping): secret -> encodings.

@@ -50,16 +50,18 @@
  *    redacted before it is stored or traced, with every secret the client
  *    holds at that moment (the options' SK, tokens and proxy password, the
  *    keys of its current and previous temporary credentials, the call's
- *    registry password, a token file's content). Every secret, in each of
- *    these forms, anywhere in the text, becomes "***": raw; percent-encoded
- *    per byte with
- *    upper- or lower-case hex in any mix with raw bytes (so RFC 3986, WHATWG,
- *    Java and Python encoders alike, `~` and `/` escaped or not); "+" for a
- *    space; JSON string escapes (\/, \", \\, \uXXXX in either case,
- *    surrogate pairs). Overlapping matches of two secrets merge into one
- *    "***". A text holding a secret shorter than 4 bytes is withheld whole,
- *    and any "password=" value is starred whatever its encoding. Base64 and
- *    other transformations are not recognised.
+ *    registry password, a token file's content). Every secret, anywhere in
+ *    the text, becomes "***", raw or under one or two nested layers of these
+ *    encodings, each layer encoding any of the characters it is given:
+ *    per byte, percent-encoding with upper- or lower-case hex (so RFC 3986,
+ *    WHATWG, Java and Python encoders alike, `~` and `/` escaped or not) or
+ *    "+" for a space; JSON string escapes (\/, \", \\, \uXXXX in either
+ *    case, surrogate pairs). So `/` is also found as %252F or
+ *    \u0025\u0032\u0046, and `é` as \\u00e9 or %5Cu00e9. Overlapping
+ *    matches merge into one "***". A text holding a secret shorter than 4
+ *    bytes is withheld whole (a warning says so once per client), and any
+ *    "password=" value is starred whatever its encoding. A third layer,
+ *    Base64 and other transformations are not recognised.
  *  - Answers: a body (success or error) is read up to 256 KiB; a larger one
  *    is HSS_E_BAD_RESPONSE. A JSON answer must be strict RFC 8259 JSON; an
  *    object with a duplicate key is refused (HSS_E_BAD_RESPONSE for a
@@ -157,7 +159,11 @@ typedef enum hss_status {
      * message names each provider and why it did not apply), a provider's
      * answer was unusable or expired, or IAM knows zero or several projects
      * for the region. Nothing was sent to HSS. */
-    HSS_E_CREDENTIALS = 10
+    HSS_E_CREDENTIALS = 10,
+    /* The client was made with dry_run: the request was validated, built
+     * and signed, and not sent. hss_error_service_message holds it as it
+     * would have been sent, redacted as debug trace lines are. */
+    HSS_E_DRY_RUN = 11
 } hss_status;
 
 /* A constant, static English description of a status ("invalid argument").
@@ -208,6 +214,14 @@ HSS_API const char *hss_error_request_id(const hss_error *err);
  * retried; 0 when nothing was sent (invalid input, no credentials).
  * Returns: the count; 0 for a NULL err. */
 HSS_API int hss_error_attempts(const hss_error *err);
+/* Whether the same call may succeed if made again later, as is: the
+ * transport broke or timed out (HSS_E_NETWORK, HSS_E_TIMEOUT), or the
+ * service was busy or failing (HTTP 429, 500, 502, 503, 504), after the
+ * retries libhss already made. 0 for the caller's own mistakes (invalid
+ * input, credentials, permissions, another 4xx), TLS failures and answers
+ * libhss cannot use: trying again without changing something fails again.
+ * Returns: 1 or 0; 0 for a NULL err. */
+HSS_API int hss_error_retryable(const hss_error *err);
 /* Free an error object. NULL is a no-op. Returns: nothing. */
 HSS_API void hss_error_free(hss_error *err);
 
@@ -275,7 +289,7 @@ typedef enum hss_signing_algorithm {
     HSS_SIGNING_V11_HMAC_SHA256 = 5
 } hss_signing_algorithm;
 
-#define HSS_CLIENT_OPTIONS_VERSION 2
+#define HSS_CLIENT_OPTIONS_VERSION 3
 
 /* Client configuration. Initialise with hss_client_options_init or
  * HSS_CLIENT_OPTIONS_INIT so that fields added in later versions get their
@@ -442,11 +456,18 @@ typedef struct hss_client_options {
     const char *derived_key_service; /* V11-HMAC-SHA256 only: the service
                                       in the derived key's scope; NULL:
                                       "hss" */
+    /* Version 3 */
+    int dry_run;                   /* nonzero: calls validate, resolve
+                                      credentials and the project id (which
+                                      may ask IAM or a credential service),
+                                      build and sign the request, and
+                                      return HSS_E_DRY_RUN without sending
+                                      it to HSS */
 } hss_client_options;
 
 #define HSS_CLIENT_OPTIONS_INIT \
     { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL }
+      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL, 0 }
 
 /* Set every field of `options` for `version` to its default (NULL or 0)
  * and options->version to `version` (pass HSS_CLIENT_OPTIONS_VERSION).
@@ -491,6 +512,14 @@ HSS_API hss_status hss_client_new_from_env(const hss_client_options *overrides,
 /* Free the client, close its connections and wipe its secrets. NULL is a
  * no-op. Returns: nothing. */
 HSS_API void hss_client_free(hss_client *client);
+
+/* Change the most detailed level the client's trace function receives
+ * (hss_trace_level; 0: HSS_TRACE_INFO), for the calls that start
+ * afterwards: for a program whose logging is configured after the client
+ * is made. Thread-safe.
+ * Returns: HSS_OK; HSS_E_INVALID_ARGUMENT for a NULL client or a level
+ * outside 0-3. */
+HSS_API hss_status hss_client_set_trace_level(hss_client *client, int level);
 
 /* Run the credential chain and project-id discovery now instead of on the
  * first call, so that a misconfiguration shows at start-up. Calls made

@@ -1,16 +1,30 @@
+import HSSBase
+
 /// The redaction rule (include/hss.h, Tests/secret_forms.py), written again
-/// here without looking at how the Redactor matches, to check it: a form of a
-/// secret is its characters in order, each one written
-///   - as its bytes, each raw, as %XY (either hex case), as "+" for a space,
-///     or, for an ASCII byte, as a JSON escape (\" \\ \/ \b \f \n \r \t or
-///     \u00XX in either case);
-///   - or, for a character beyond ASCII, as one JSON \uXXXX escape (a
-///     surrogate pair beyond the BMP).
+/// here without looking at how the Redactor matches, to check it. It decodes
+/// the text instead of encoding the secret. One layer of decoding reads, at a
+/// position, a byte as it is, or one of these, each of whose characters is
+/// read through the layers below:
+///   - %XY (either hex case): that byte;
+///   - "+": a space;
+///   - a JSON escape: \" \\ \/ \b \f \n \r \t, or \uXXXX (either case): a byte
+///     below 0x80, else a UTF-16 unit.
+/// A form of a secret is its characters in order, each read through up to two
+/// layers: its bytes one by one, or, for a character beyond ASCII, its UTF-16
+/// unit (or a surrogate pair's two).
 struct SecretForms {
+    static let layers = 2
+
     /// One character of a secret: a valid multi-byte UTF-8 sequence, or one byte.
     private struct Unit {
         var bytes: ArraySlice<UInt8>
         var scalar: UInt32?
+    }
+
+    /// What a read yields.
+    private enum Value: Equatable {
+        case byte(UInt8)
+        case unit(UInt16)
     }
 
     private let units: [Unit]
@@ -18,6 +32,12 @@ struct SecretForms {
     private let starts: [UInt8]
 
     init(_ secret: [UInt8]) {
+        units = SecretForms.units(of: secret)
+        let first = secret.first ?? 0
+        starts = [first, UInt8(ascii: "%"), UInt8(ascii: "\\"), first == 0x20 ? UInt8(ascii: "+") : first]
+    }
+
+    private static func units(of secret: [UInt8]) -> [Unit] {
         var units: [Unit] = []
         var i = 0
         while i < secret.count {
@@ -32,9 +52,7 @@ struct SecretForms {
                 i += 1
             }
         }
-        self.units = units
-        let first = secret.first ?? 0
-        starts = [first, UInt8(ascii: "%"), UInt8(ascii: "\\"), first == 0x20 ? UInt8(ascii: "+") : first]
+        return units
     }
 
     /// Where the first form of `secret` in `text` starts, or nil.
@@ -43,56 +61,100 @@ struct SecretForms {
     /// Where the first form of the secret in `text` starts, or nil.
     func find(in text: [UInt8]) -> Int? {
         guard !units.isEmpty else { return nil }
+        var reader = Reader(text)
+        var failed = Set<Int>()  // unit * (text.count + 1) + position known not to lead to a match
         for start in text.indices where starts.contains(text[start]) {
-            var failed = Set<Int>()  // unit * (text.count + 1) + position known not to lead to a match
-            if SecretForms.matches(units, 0, text, start, &failed) { return start }
+            if matches(0, start, &reader, &failed) { return start }
         }
         return nil
     }
 
-    private static func matches(_ units: [Unit], _ u: Int, _ text: [UInt8], _ p: Int, _ failed: inout Set<Int>) -> Bool
-    {
+    private func matches(_ u: Int, _ p: Int, _ reader: inout Reader, _ failed: inout Set<Int>) -> Bool {
         if u == units.count { return true }
-        let key = u * (text.count + 1) + p
+        let key = u * (reader.text.count + 1) + p
         if failed.contains(key) { return false }
-        for end in ends(of: units[u], in: text, at: p) where matches(units, u + 1, text, end, &failed) {
+        for end in ends(of: units[u], at: p, &reader) where matches(u + 1, end, &reader, &failed) {
             return true
         }
         failed.insert(key)
         return false
     }
 
-    private static func ends(of unit: Unit, in text: [UInt8], at p: Int) -> [Int] {
+    private func ends(of unit: Unit, at p: Int, _ reader: inout Reader) -> [Int] {
         var positions = [p]
         for byte in unit.bytes {
-            positions = positions.flatMap { byteEnds(byte, text, $0) }
+            positions = positions.flatMap { reader.reads($0).filter { $0.value == .byte(byte) }.map(\.end) }
         }
         if let scalar = unit.scalar {
             if scalar < 0x10000 {
-                if escapeValue(text, p) == scalar { positions.append(p + 6) }
+                positions += reader.reads(p).filter { $0.value == .unit(UInt16(scalar)) }.map(\.end)
             } else {
                 let v = scalar - 0x10000
-                if escapeValue(text, p) == 0xD800 + (v >> 10), escapeValue(text, p + 6) == 0xDC00 + (v & 0x3FF) {
-                    positions.append(p + 12)
+                for high in reader.reads(p) where high.value == .unit(UInt16(0xD800 + (v >> 10))) {
+                    positions += reader.reads(high.end).filter { $0.value == .unit(UInt16(0xDC00 + (v & 0x3FF))) }
+                        .map(\.end)
                 }
             }
         }
         return positions
     }
 
-    private static func byteEnds(_ b: UInt8, _ t: [UInt8], _ p: Int) -> [Int] {
-        guard p < t.count else { return [] }
-        var out: [Int] = []
-        if t[p] == b || (b == 0x20 && t[p] == UInt8(ascii: "+")) { out.append(p + 1) }
-        if t[p] == UInt8(ascii: "%"), p + 2 < t.count, let hi = hex(t[p + 1]), let lo = hex(t[p + 2]), hi << 4 | lo == b
-        {
-            out.append(p + 3)
+    /// Every way to read one value at a position, through up to `layers` layers.
+    private struct Reader {
+        typealias Read = (value: Value, end: Int)
+        let text: [UInt8]
+        /// What was read already, by position * layers + depth - 1.
+        private var known: [Int: [Read]] = [:]
+
+        init(_ text: [UInt8]) { self.text = text }
+
+        mutating func reads(_ p: Int) -> [Read] { reads(p, depth: SecretForms.layers) }
+
+        private mutating func reads(_ p: Int, depth: Int) -> [Read] {
+            guard p < text.count else { return [] }
+            guard depth > 0 else { return [(.byte(text[p]), p + 1)] }
+            if let found = known[p * SecretForms.layers + depth - 1] { return found }
+            let below = reads(p, depth: depth - 1)
+            var out = below
+            for first in below {
+                switch first.value {
+                case .byte(UInt8(ascii: "+")): out.append((.byte(0x20), first.end))
+                case .byte(UInt8(ascii: "%")):
+                    for (value, end) in hex(digits: 2, at: first.end, depth: depth - 1) {
+                        out.append((.byte(UInt8(value)), end))
+                    }
+                case .byte(UInt8(ascii: "\\")):
+                    for second in reads(first.end, depth: depth - 1) {
+                        guard case .byte(let letter) = second.value else { continue }
+                        if let byte = SecretForms.unescaped[letter] { out.append((.byte(byte), second.end)) }
+                        if letter == UInt8(ascii: "u") {
+                            for (value, end) in hex(digits: 4, at: second.end, depth: depth - 1) {
+                                out.append((value < 0x80 ? .byte(UInt8(value)) : .unit(UInt16(value)), end))
+                            }
+                        }
+                    }
+                default: break
+                }
+            }
+            known[p * SecretForms.layers + depth - 1] = out
+            return out
         }
-        if b < 0x80, t[p] == UInt8(ascii: "\\"), p + 1 < t.count {
-            if unescaped[t[p + 1]] == b { out.append(p + 2) }
-            if escapeValue(t, p) == UInt32(b) { out.append(p + 6) }
+
+        /// Every way to read `digits` hex digits (either case) from `p`.
+        private mutating func hex(digits: Int, at p: Int, depth: Int) -> [(value: UInt32, end: Int)] {
+            var out: [(value: UInt32, end: Int)] = [(0, p)]
+            for _ in 0..<digits {
+                var next: [(value: UInt32, end: Int)] = []
+                for partial in out {
+                    for read in reads(partial.end, depth: depth) {
+                        guard case .byte(let b) = read.value, let digit = SecretForms.hex(b) else { continue }
+                        next.append((partial.value << 4 | UInt32(digit), read.end))
+                    }
+                }
+                out = next
+            }
+            return out
         }
-        return out
     }
 
     /// JSON's two-character escapes: the letter after the backslash -> the byte, and back.
@@ -100,17 +162,6 @@ struct SecretForms {
         0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 8, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 9,
     ]
     private static let escaped = Dictionary(uniqueKeysWithValues: unescaped.map { ($1, $0) })
-
-    /// The value of a \uXXXX escape at p.
-    private static func escapeValue(_ t: [UInt8], _ p: Int) -> UInt32? {
-        guard p + 5 < t.count, t[p] == UInt8(ascii: "\\"), t[p + 1] == UInt8(ascii: "u") else { return nil }
-        var value: UInt32 = 0
-        for k in p + 2...p + 5 {
-            guard let digit = hex(t[k]) else { return nil }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
-    }
 
     private static func hex(_ b: UInt8) -> UInt8? {
         switch b {
@@ -123,12 +174,19 @@ struct SecretForms {
 
     // MARK: - Writing forms
 
-    /// A form of `secret`, each character encoded in a way `choose` picks
-    /// (called once per character, any value); `keep` characters at most (to
-    /// make near misses).
+    /// A form of `secret`: each character encoded in a way `choose` picks
+    /// (called once per character, any value), then, if the first choice says
+    /// so, each character of that encoded again; `keep` characters of the
+    /// secret at most (to make near misses).
     static func encode(_ secret: [UInt8], keep: Int = .max, choose: () -> UInt8) -> [UInt8] {
+        let twice = choose() & 0x40 != 0
+        let once = layer(Array(units(of: secret).prefix(keep)), choose)
+        return twice ? layer(units(of: once), choose) : once
+    }
+
+    private static func layer(_ units: [Unit], _ choose: () -> UInt8) -> [UInt8] {
         var out: [UInt8] = []
-        for unit in SecretForms(secret).units.prefix(keep) {
+        for unit in units {
             let choice = choose()
             let upper = choice & 0x80 != 0
             if let scalar = unit.scalar, choice % 8 == 7 {
@@ -159,5 +217,19 @@ struct SecretForms {
     private static func escape(_ unit: UInt32, _ upper: Bool) -> [UInt8] {
         let digits = Array((upper ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         return [UInt8(ascii: "\\"), UInt8(ascii: "u")] + [12, 8, 4, 0].map { digits[Int(unit >> $0 & 15)] }
+    }
+
+    // MARK: - The shared table
+
+    /// Every secret and form of Tests/vectors/secret_forms.json (what
+    /// Tests/secret_forms.py writes), read relative to the working directory
+    /// (Fuzz/run.sh runs from the repository's root); nil if it cannot be read.
+    static func sharedTable(_ path: String = "Tests/vectors/secret_forms.json") -> [(secret: [UInt8], form: [UInt8])]? {
+        guard let (contents, _) = try? SecureFile.read(path, maxBytes: 4 << 20),
+            let document = try? JSONDocument(contents.bytes),
+            let secrets = document.strings(inEachOf: ["forms"], key: "secret"),
+            let forms = document.strings(inEachOf: ["forms"], key: "form"), secrets.count == forms.count
+        else { return nil }
+        return zip(secrets, forms).map { ($0.array, $1.array) }
     }
 }

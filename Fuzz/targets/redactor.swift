@@ -8,8 +8,28 @@ import HSSTransport
 //
 // Input: a byte (1-3 secrets), the secrets (each ended by a NUL, at most 64
 // bytes), a byte (0-7 insertions), 6 bytes per insertion (which secret, where,
-// how each character is encoded, whether the form is cut short), then the body,
-// into which the insertions put forms of the secrets.
+// how each character is encoded, under one layer or two, whether the form is
+// cut short), then the body, into which the insertions put forms of the secrets.
+
+/// Before fuzzing: SecretForms, the check, agrees with the shared table of
+/// forms (Tests/secret_forms.py, written to Tests/vectors/secret_forms.json):
+/// it finds every form there of every secret there.
+@_cdecl("LLVMFuzzerInitialize")
+public func initialize(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> CInt {
+    guard let table = SecretForms.sharedTable() else {
+        require(false, "cannot read Tests/vectors/secret_forms.json (run from the repository's root)")
+        return 1
+    }
+    require(table.count > 700, "Tests/vectors/secret_forms.json holds only \(table.count) forms")
+    for (secret, form) in table {
+        let text = Array("x ".utf8) + form + Array(" y".utf8)
+        require(SecretForms.find(secret, in: text) == 2, "SecretForms misses \(show(form)), a form of \(show(secret))")
+    }
+    return 0
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRedactor(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -9,6 +9,7 @@ import HSSPipeline
 enum StructVersions {
     static let clientOptions = [
         MemoryLayout<hss_client_options>.offset(of: \hss_client_options.iam_endpoint) ?? 0,
+        MemoryLayout<hss_client_options>.offset(of: \hss_client_options.dry_run) ?? 0,
         MemoryLayout<hss_client_options>.size,
     ]
     static let imageUploadCommandRequest = [MemoryLayout<hss_image_upload_command_request>.size]
@@ -83,5 +84,6 @@ func options(from c: UnsafePointer<hss_client_options>?) throws -> ClientOptions
     result.retryCapMs = o.retry_cap_ms
     result.signingAlgorithm = Int(o.signing_algorithm)
     result.derivedKeyService = try text(o.derived_key_service, "derived_key_service")
+    result.dryRun = o.dry_run != 0
     return result
 }

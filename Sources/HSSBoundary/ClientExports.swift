@@ -81,6 +81,17 @@ public func hss_client_resolve(
     }
 }
 
+@c @implementation
+public func hss_client_set_trace_level(_ client: OpaquePointer!, _ level: Int32) -> hss_status {
+    guard let box = Handle.borrowed(client, as: ClientBox.self) else { return HSS_E_INVALID_ARGUMENT }
+    do {
+        try box.client.setTraceLevel(level)
+        return HSS_OK
+    } catch {
+        return HSS_E_INVALID_ARGUMENT
+    }
+}
+
 /// One part of a setting (its value or its source) as a C string the client keeps.
 private func settingText(
     _ client: OpaquePointer?, _ setting: hss_setting, _ part: ((value: String, source: String)) -> String

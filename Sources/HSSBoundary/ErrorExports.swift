@@ -40,6 +40,11 @@ public func hss_error_attempts(_ err: OpaquePointer!) -> Int32 {
 }
 
 @c @implementation
+public func hss_error_retryable(_ err: OpaquePointer!) -> Int32 {
+    box(err)?.retryable == true ? 1 : 0
+}
+
+@c @implementation
 public func hss_error_free(_ err: OpaquePointer!) {
     Handle.release(err, as: ErrorBox.self)
 }

@@ -4,6 +4,7 @@
 import CHSSAPI
 import HSSBase
 import HSSPipeline
+import HSSTransport
 import Synchronization
 
 /// Opaque pointers to and from retained objects: the one place for the casts.
@@ -52,9 +53,11 @@ final class ErrorBox {
     let serviceMessage: CStringCopy
     let requestID: CStringCopy
     let attempts: Int32
+    let retryable: Bool
 
     init(_ error: HSSError) {
         attempts = Int32(clamping: error.attempts)
+        retryable = RetryPolicy.isRetryable(error)
         status = error.status
         httpStatus = Int32(clamping: error.httpStatus)
         message = CStringCopy(SingleLine.of(error.message))

@@ -24,6 +24,7 @@ package struct ShowImageUploadCommand: Operation {
     /// The API reference's limits.
     package func validate() throws {
         try Validation.checkText(registryAddr, field: "registry_addr", maxCharacters: 256)
+        try registryAddr.map { try RegistryAddress.check($0.string()) }
         try Validation.checkText(namespace, field: "namespace", maxCharacters: 128)
         try Validation.checkText(username, field: "username", maxCharacters: 128)
         try Validation.checkText(password, field: "password", maxCharacters: 128)

@@ -18,6 +18,8 @@ package final class HSSClient {
     private let sessions: Sessions
     /// The endpoint that answered last (failover is sticky).
     private let activeEndpoint = Atomic<Int>(0)
+    /// Whether a call's secret too short to redact was reported (once per client).
+    private let warnedShortSecret = Atomic<Bool>(false)
 
     #if HSS_TESTING
         /// Replaces libcurl for the HSS requests of clients made afterwards:
@@ -44,6 +46,9 @@ package final class HSSClient {
             policy: configuration.retry, budget: RetryBudget(), clock: SigningClock(), trace: configuration.trace)
         http = try IdentityHTTP(transport: curl, userAgent: configuration.userAgent, loop: loop)
         sessions = Sessions(configuration: configuration, http: http)
+        for (name, secret) in configuration.namedSecrets where secret.count < Redactor.shortest {
+            warnShortSecret(name)
+        }
     }
 
     /// A new call's context: the whole-call deadline, and a redactor that
@@ -58,6 +63,22 @@ package final class HSSClient {
     /// Resolves credentials and project id now (hss_client_resolve), within
     /// timeout_ms.
     package func resolve() throws { _ = try sessions.session(context()) }
+
+    /// Says once per client that a secret is too short to be starred out
+    /// (hss.h, Redaction): messages that hold it will be withheld whole.
+    private func warnShortSecret(_ what: String) {
+        guard !warnedShortSecret.exchange(true, ordering: .relaxed) else { return }
+        configuration.trace.emit(
+            HSS_TRACE_WARNING,
+            "\(what) is shorter than \(Redactor.shortest) bytes: any message that holds it will be withheld "
+                + "whole instead of starred (use longer secrets while diagnosing)")
+    }
+
+    /// hss_client_set_trace_level.
+    package func setTraceLevel(_ level: Int32) throws {
+        guard (0...3).contains(level) else { throw HSSError.invalid("level must be 0 to 3 (hss_trace_level)") }
+        configuration.trace.setLevel(level)
+    }
 
     // MARK: Calls
 
@@ -97,12 +118,17 @@ package final class HSSClient {
     /// failed attempts again. `now` fixes the signing time (tests,
     /// benchmarks) and turns the clock-skew correction off.
     package func send(_ request: Request, now: time_t? = nil) throws -> HTTPResponse {
-        var context = context(knowing: request.query.filter(\.isSecret).map(\.value))
+        let secrets = request.query.filter(\.isSecret).map(\.value)
+        if secrets.contains(where: { $0.count < Redactor.shortest }) { warnShortSecret("the registry password") }
+        var context = context(knowing: secrets)
         let session = try sessions.session(context)
         context.redactor = session.redactor
         for parameter in request.query where parameter.isSecret { context.redactor.add(parameter.value) }
         let path = resolvedPath(request, projectID: session.projectID)
         let query = Signer.canonicalQuery(request.query.map { ($0.name, $0.value) })
+        if configuration.dryRun {
+            throw try dryRun(request, path: path, query: query, session: session, now: now, redactor: context.redactor)
+        }
         let what = "\(request.method.rawValue) \(request.pathTemplate)"
         let response = try http.loop.run(what, of: "HSS", context, signsWithClock: now == nil) {
             timeouts, signingTime in
@@ -167,6 +193,21 @@ package final class HSSClient {
         _ request: Request, path: String, query: SecureBuffer, session: Session, endpoint index: Int, now: time_t,
         timeouts: Timeouts?, redactor: Redactor
     ) throws -> HTTPResponse {
+        let (url, lines) = try prepare(request, path: path, query: query, session: session, endpoint: index, now: now)
+        if configuration.trace.wants(HSS_TRACE_DEBUG) {
+            traceRequest(
+                request, path: path, query: query, lines: lines, session: session, index: index, now: now,
+                url: url, redactor: redactor)
+        }
+        return try transport.send(
+            request.method, url: url, headerLines: lines, body: nil, timeouts: timeouts, wantedHeaders: [],
+            redactor: redactor)
+    }
+
+    /// The URL and header lines of the request for one endpoint, signed at `now`.
+    private func prepare(
+        _ request: Request, path: String, query: SecureBuffer, session: Session, endpoint index: Int, now: time_t
+    ) throws -> (url: SecureBuffer, lines: [SecureBuffer]) {
         let endpoint = configuration.endpoints[index]
         var lines = session.fixedHeaderLines[index] + request.headers.map(IdentityHTTP.line)
         if let signer = session.signer {
@@ -181,7 +222,6 @@ package final class HSSClient {
             lines.append(IdentityHTTP.line(dateHeader))
             lines.append(authorization)
         }
-
         let url = SecureBuffer(capacity: endpoint.base.utf8.count + path.utf8.count + query.count + 2)
         url.append(endpoint.base)
         url.append(path)
@@ -190,14 +230,20 @@ package final class HSSClient {
             url.append(query)
         }
         guard url.isValid, query.isValid else { throw HSSError(HSS_E_OUT_OF_MEMORY, "could not build the request") }
-        if configuration.trace.wants(HSS_TRACE_DEBUG) {
-            traceRequest(
-                request, path: path, query: query, lines: lines, session: session, index: index, now: now,
-                url: url, redactor: redactor)
-        }
-        return try transport.send(
-            request.method, url: url, headerLines: lines, body: nil, timeouts: timeouts, wantedHeaders: [],
-            redactor: redactor)
+        return (url, lines)
+    }
+
+    /// A dry run's end (hss.h, dry_run): the request for the endpoint in
+    /// use, built and signed as it would be sent, described and not sent.
+    private func dryRun(
+        _ request: Request, path: String, query: SecureBuffer, session: Session, now: time_t?, redactor: Redactor
+    ) throws -> HSSError {
+        let index = activeEndpoint.load(ordering: .relaxed)
+        let (url, lines) = try prepare(
+            request, path: path, query: query, session: session, endpoint: index, now: now ?? signingTime())
+        var error = HSSError(HSS_E_DRY_RUN, "dry run: the request was built and signed, and not sent")
+        error.serviceMessage = describeRequest(request, lines: lines, session: session, url: url, redactor: redactor)
+        return error
     }
 
     /// The path template with "{project_id}" and the request's own

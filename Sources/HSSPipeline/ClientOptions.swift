@@ -26,6 +26,8 @@ package struct ClientOptions {
     package var noProxy: String?
     package var allowCleartextProxy = false
     package var trace = Trace()
+    /// Build and sign, never send (hss.h, dry_run).
+    package var dryRun = false
     package var maxAttempts = 0
     package var retryBaseMs = 0
     package var retryCapMs = 0
@@ -97,6 +99,7 @@ package struct ClientOptions {
         noProxy = overrides.noProxy ?? noProxy
         allowCleartextProxy = overrides.allowCleartextProxy || allowCleartextProxy
         if overrides.trace.isOn { trace = overrides.trace }
+        dryRun = overrides.dryRun || dryRun
         if overrides.maxAttempts != 0 { maxAttempts = overrides.maxAttempts }
         if overrides.retryBaseMs != 0 { retryBaseMs = overrides.retryBaseMs }
         if overrides.retryCapMs != 0 { retryCapMs = overrides.retryCapMs }

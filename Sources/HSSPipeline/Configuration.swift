@@ -36,17 +36,31 @@ package final class ClientConfiguration {
     package let proxy: ProxySettings
     package let userAgent: String
     package let trace: Trace
+    package let dryRun: Bool
     package let retry: RetryPolicy
     package let signing: SigningAlgorithm
     /// V11-HMAC-SHA256's scope; nil for the other algorithms.
     package let derivation: KeyDerivation?
 
-    /// A redactor that knows the secrets of the options: the given
+    /// The secrets of the options, named for messages: the given
     /// credentials' and the proxy password.
+    package var namedSecrets: [(name: String, secret: SecureBuffer)] {
+        var named: [(String, SecureBuffer)] = []
+        switch credentials?.keys {
+        case .signed(_, let sk, let token):
+            named.append(("the SK", sk))
+            if let token { named.append(("the security token", token)) }
+        case .token(let token): named.append(("the auth token", token))
+        case nil: break
+        }
+        if let password = proxy.password { named.append(("the proxy password", password)) }
+        return named
+    }
+
+    /// A redactor that knows the secrets of the options.
     package var secrets: Redactor {
         var redactor = Redactor()
-        for secret in credentials?.secrets ?? [] { redactor.add(secret) }
-        redactor.add(proxy.password)
+        for (_, secret) in namedSecrets { redactor.add(secret) }
         return redactor
     }
 
@@ -110,6 +124,7 @@ package final class ClientConfiguration {
         for endpoint in endpoints { try proxy.checkCleartext(endpoint, role: "HSS endpoint") }
 
         trace = options.trace
+        dryRun = options.dryRun
         retry = try ClientConfiguration.retryPolicy(options)
         (signing, derivation) = try ClientConfiguration.signing(options, region: region)
         var agent = "libhss/\(HSS_VERSION_STRING)"

@@ -39,15 +39,31 @@ extension HSSClient {
                             : String(line)))
             }
         }
+        for line in headerLines(lines, session: session, redactor: redactor) {
+            trace.emit(HSS_TRACE_DEBUG, "> \(line)")
+        }
+    }
+
+    /// The request as it would be sent, redacted as debug lines are: the
+    /// request line, then one header per line (hss.h, HSS_E_DRY_RUN).
+    func describeRequest(
+        _ request: Request, lines: [SecureBuffer], session: Session, url: SecureBuffer, redactor: Redactor
+    ) -> String {
+        (["\(request.method.rawValue) \(redactor.redact(url.bytes))"]
+            + headerLines(lines, session: session, redactor: redactor)).joined(separator: "\n")
+    }
+
+    /// Header lines redacted, the AK masked in Authorization.
+    private func headerLines(_ lines: [SecureBuffer], session: Session, redactor: Redactor) -> [String] {
         let accessKey = session.credentials.accessKey
-        for line in lines {
+        return lines.map { line in
             var text = redactor.redact(line.bytes)
             if let accessKey, text.hasPrefix("Authorization: ") {
                 let masked = session.credentials.maskedAccessKey
                 text = text.replacingFirst("Access=\(accessKey),", with: "Access=\(masked),")
                     .replacingFirst("Credential=\(accessKey)/", with: "Credential=\(masked)/")
             }
-            trace.emit(HSS_TRACE_DEBUG, "> \(text)")
+            return text
         }
     }
 }

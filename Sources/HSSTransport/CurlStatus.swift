@@ -40,9 +40,9 @@ extension CurlTransport {
 
     package static func error(for failure: Failure, detail: String) -> HSSError {
         let status = CurlTransport.status(for: failure)
-        // libcurl's error buffer already ends with the generic text when it says more.
-        let message = detail.isEmpty ? String(cString: curl_easy_strerror(failure.code)) : detail
-        return HSSError(status, "\(hss_status_text(status)): \(message)")
+        // libcurl's error buffer already ends with the generic text when it says more. The message
+        // does not repeat hss_status_str's text: a caller printing both gets it once.
+        return HSSError(status, detail.isEmpty ? String(cString: curl_easy_strerror(failure.code)) : detail)
     }
 
     /// Every libcurl code, mapped on purpose (Tests/HSSTests/CurlStatusTests

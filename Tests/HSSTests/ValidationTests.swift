@@ -94,7 +94,8 @@ final class ValidationTests: XCTestCase {
     func testShortSecretsWithholdTheMessage() {
         var redactor = Redactor()
         redactor.add(SecureBuffer("ab"))
-        XCTAssertEqual(redactor.redact("cabin"), "(withheld: it may contain a secret)")
+        XCTAssertEqual(redactor.redact("cabin"), Redactor.withheld)
+        XCTAssertTrue(Redactor.withheld.contains("shorter than 4 bytes"))
         XCTAssertEqual(redactor.redact("nothing here"), "nothing here")
     }
 }

@@ -22,7 +22,9 @@
  *            HSS_TEST_TRACE_LEVEL, HSS_TEST_MAX_ATTEMPTS,
  *            HSS_TEST_RETRY_BASE_MS, HSS_TEST_RETRY_CAP_MS,
  *            HSS_TEST_SIGNING_ALGORITHM (a number),
- *            HSS_TEST_DERIVED_KEY_SERVICE)
+ *            HSS_TEST_DERIVED_KEY_SERVICE; version 3: HSS_TEST_DRY_RUN)
+ *            HSS_TEST_SET_TRACE_LEVEL=n: hss_client_set_trace_level once
+ *                                    the client exists
  *   request  HSS_TEST_REGISTRY_ADDR, HSS_TEST_NAMESPACE, HSS_TEST_USERNAME,
  *            HSS_TEST_PASSWORD, HSS_TEST_EPID (unset: a harmless default,
  *            none for HSS_TEST_EPID)
@@ -105,6 +107,7 @@ static void print_error(const char *what, hss_status returned, const hss_error *
         fprintf(stderr, "hss_error.code=%s\n", hss_error_code(err));
         fprintf(stderr, "hss_error.request_id=%s\n", hss_error_request_id(err));
         fprintf(stderr, "hss_error.attempts=%d\n", hss_error_attempts(err));
+        fprintf(stderr, "hss_error.retryable=%d\n", hss_error_retryable(err));
         fprintf(stderr, "hss_error.message=%s\n", hss_error_message(err));
         /* Last: the service's message may span lines. */
         fprintf(stderr, "hss_error.msg=%s\n", hss_error_service_message(err));
@@ -278,6 +281,7 @@ static const struct {
     {HSS_E_BAD_RESPONSE, "HSS_E_BAD_RESPONSE"},
     {HSS_E_INTERNAL, "HSS_E_INTERNAL"},
     {HSS_E_CREDENTIALS, "HSS_E_CREDENTIALS"},
+    {HSS_E_DRY_RUN, "HSS_E_DRY_RUN"},
 };
 #define N_STATUSES (sizeof status_names / sizeof status_names[0])
 
@@ -406,6 +410,7 @@ static void options_from_env(hss_client_options *o)
     o->retry_cap_ms = env_long("HSS_TEST_RETRY_CAP_MS", 0);
     o->signing_algorithm = (int)env_long("HSS_TEST_SIGNING_ALGORITHM", 0);
     o->derived_key_service = getenv("HSS_TEST_DERIVED_KEY_SERVICE");
+    o->dry_run = (int)env_long("HSS_TEST_DRY_RUN", 0);
 }
 
 static hss_status client_from_env(hss_client **out, hss_error **err)
@@ -539,6 +544,9 @@ static void case_call(void)
     }
     CHECK(err == NULL, "client: *err was written on success");
     set_later_variable();
+    if (getenv("HSS_TEST_SET_TRACE_LEVEL") != NULL)
+        CHECK(hss_client_set_trace_level(client, (int)env_long("HSS_TEST_SET_TRACE_LEVEL", 0)) == HSS_OK,
+              "hss_client_set_trace_level");
     if (getenv("HSS_TEST_RESOLVE") != NULL) {
         long started = monotonic_ms();
         st = hss_client_resolve(client, &err);
@@ -930,6 +938,11 @@ static const request_case request_cases[] = {
     {"version_2", "version", 0, NULL, R_VERSION_2},
     {"registry_addr_missing", "registry_addr", REQ(registry_addr), NULL, R_NORMAL},
     {"registry_addr_too_long", "registry_addr", REQ(registry_addr), registry_addr_257, R_NORMAL},
+    {"registry_addr_scheme", "registry_addr", REQ(registry_addr), "https://" MARKER ".example.com/", R_NORMAL},
+    {"registry_addr_path", "registry_addr", REQ(registry_addr), MARKER ".example.com/library", R_NORMAL},
+    {"registry_addr_space", "registry_addr", REQ(registry_addr), " " MARKER ".example.com", R_NORMAL},
+    {"registry_addr_port", "registry_addr", REQ(registry_addr), MARKER ".example.com:99999", R_NORMAL},
+    {"registry_addr_ipv6", "registry_addr", REQ(registry_addr), "2001:db8::" MARKER, R_NORMAL},
     TEXT_CASES("registry_addr", registry_addr),
     {"namespace_missing", "namespace", REQ(namespace_name), NULL, R_NORMAL},
     {"namespace_too_long", "namespace", REQ(namespace_name), namespace_129, R_NORMAL},
@@ -1018,7 +1031,7 @@ static void case_accessors_null(void)
 
 static void case_status_str(void)
 {
-    static const int unknown[] = {11, 12, 100, -1, 0x7fffffff};
+    static const int unknown[] = {12, 13, 100, -1, 0x7fffffff};
     size_t i, j;
     for (i = 0; i < N_STATUSES; i++) {
         const char *s = hss_status_str(status_names[i].status);
@@ -1203,11 +1216,11 @@ static void case_init(void)
     struct v1_request *r1 = must_malloc(sizeof *r1);
 
     check_v1_prefix();
-    /* A tripwire: the current options are version 2's, the request version
+    /* A tripwire: the current options are version 3's, the request version
      * 1's. When a version adds fields, check them below, and add their
      * older-version default case. */
-    CHECK(HSS_CLIENT_OPTIONS_VERSION == 2 &&
-              sizeof o == offsetof(hss_client_options, derived_key_service) + sizeof(char *),
+    CHECK(HSS_CLIENT_OPTIONS_VERSION == 3 && sizeof o <= offsetof(hss_client_options, dry_run) + sizeof(long) &&
+              sizeof o > offsetof(hss_client_options, dry_run),
           "hss_client_options has grown: check its new fields in case_init");
     CHECK(HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION == 1 && sizeof r == sizeof *r1,
           "hss_image_upload_command_request has grown: check its new fields in case_init");
@@ -1216,15 +1229,21 @@ static void case_init(void)
     CHECK(hss_client_options_init(&o, HSS_CLIENT_OPTIONS_VERSION) == HSS_OK, "hss_client_options_init");
     CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init", &o, HSS_CLIENT_OPTIONS_VERSION);
     CHECK_V2_OPTIONS_DEFAULT("hss_client_options_init", &o);
+    CHECK(o.dry_run == 0, "hss_client_options_init: dry_run is not its default");
+    /* Version 2 into a version 3 struct: the version 3 field is not written. */
+    memset(&o, 0xA5, sizeof o);
+    CHECK(hss_client_options_init(&o, 2) == HSS_OK, "hss_client_options_init(&v3, 2)");
+    CHECK_V2_OPTIONS_DEFAULT("hss_client_options_init(&v3, 2)", &o);
+    CHECK(*(const unsigned char *)&o.dry_run == 0xA5, "hss_client_options_init(&v3, 2) wrote beyond version 2");
     memset(o1, 0xA5, sizeof *o1);
     CHECK(hss_client_options_init((hss_client_options *)(void *)o1, 1) == HSS_OK, "hss_client_options_init(v1)");
     CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init(v1)", o1, 1u);
-    /* Version 1 into a version 2 struct: the version 2 fields are not written. */
+    /* Version 1 into a later struct: the later fields are not written. */
     memset(&o, 0xA5, sizeof o);
-    CHECK(hss_client_options_init(&o, 1) == HSS_OK, "hss_client_options_init(&v2, 1)");
-    CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init(&v2, 1)", &o, 1u);
+    CHECK(hss_client_options_init(&o, 1) == HSS_OK, "hss_client_options_init(&v3, 1)");
+    CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init(&v3, 1)", &o, 1u);
     CHECK(*(const unsigned char *)&o.iam_endpoint == 0xA5 && *(const unsigned char *)&o.allow_cleartext_proxy == 0xA5,
-          "hss_client_options_init(&v2, 1) wrote beyond version 1");
+          "hss_client_options_init(&v3, 1) wrote beyond version 1");
 
     memset(&r, 0xA5, sizeof r);
     CHECK(hss_image_upload_command_request_init(&r, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION) == HSS_OK,

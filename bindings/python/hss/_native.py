@@ -209,6 +209,8 @@ class ClientOptions(Structure):
         ("retry_cap_ms", c_long),
         ("signing_algorithm", c_int),
         ("derived_key_service", c_char_p),
+        # Version 3 (libhss 1.2.0); filled only when CLIENT_OPTIONS_VERSION says 3.
+        ("dry_run", c_int),
     ]
 
     def __init__(self) -> None:
