@@ -62,7 +62,7 @@ PAGES, ALIASES = _pages()
 FUNCTION_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "RETURN VALUE", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
 # The version that added each function, when not 1.0.0 (its page's AVAILABILITY says so).
 ADDED_IN = {"hss_client_resolve": "1.1.0", "hss_client_setting": "1.1.0", "hss_client_setting_source": "1.1.0",
-            "hss_error_attempts": "1.1.0"}
+            "hss_error_attempts": "1.1.0", "hss_error_retryable": "1.2.0", "hss_client_set_trace_level": "1.2.0"}
 SYMBOLS = ROOT / "debian" / "libhss1.symbols"
 OVERVIEW_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "CONVENTIONS", "ERRORS", "THREADS", "FORK", "SECRETS",
                      "TLS", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
