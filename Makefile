@@ -144,7 +144,7 @@ check-all: test sanitize fuzz
 demo: $(EXAMPLE) $(CLI) | test-deps
 	@examples/demo.sh $(EXAMPLE)
 
-install: $(LIB_SONAME) $(CLI) install-emulator
+install: $(LIB_SONAME) $(CLI) install-emulator install-man
 	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(PYTHONDIR)/hss
 	install -m 0644 $(LIB_REAL) $(DESTDIR)$(LIBDIR_INSTALL)/
@@ -155,12 +155,21 @@ install: $(LIB_SONAME) $(CLI) install-emulator
 		pkgconfig/hss.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/hss.pc
 	install -m 0644 bindings/python/hss/*.py bindings/python/hss/py.typed $(DESTDIR)$(PYTHONDIR)/hss/
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/
-	install -m 0644 bindings/shell/hss-image-upload-command.1 $(DESTDIR)$(MANDIR)/man1/
-	install -d $(DESTDIR)$(MANDIR)/man3
-	install -m 0644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 bindings/shell/hss-image-upload-command.bash-completion \
 		$(DESTDIR)$(BASHCOMPDIR)/hss-image-upload-command
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+# Every manual page. Their .TH lines say "libhss @VERSION@": the version is filled in here, from
+# hss.h, so that a release touches no page (make install, and so the Debian packages; the wheel
+# ships no manual page). An alias page (".so man3/<page>.3") has no .TH and is copied as is.
+MAN_PAGES := man/man3/*.3 bindings/shell/hss-image-upload-command.1 man/man1/hss-emulator.1
+.PHONY: install-man
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	for page in $(MAN_PAGES); do \
+		dest=$(DESTDIR)$(MANDIR)/man$${page##*.}/$$(basename $$page); \
+		sed 's/@VERSION@/$(VERSION)/g' $$page >$$dest && chmod 0644 $$dest || exit 1; \
+	done
 
 # The HSS emulator (hss-emulator(1)): the command, its manual, the Python packages _hss_testing and
 # hss.testing, and a dist-info whose entry point makes pytest load the hss_emulator fixture.
@@ -170,7 +179,6 @@ install-emulator:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PYTHONDIR)/_hss_testing \
 		$(DESTDIR)$(PYTHONDIR)/hss/testing $(DESTDIR)$(PYTHONDIR)/$(EMULATOR_DIST_INFO)
 	install -m 0755 bindings/python/hss-emulator $(DESTDIR)$(BINDIR)/
-	install -m 0644 man/man1/hss-emulator.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 bindings/python/_hss_testing/*.py $(DESTDIR)$(PYTHONDIR)/_hss_testing/
 	install -m 0644 bindings/python/hss/testing/*.py $(DESTDIR)$(PYTHONDIR)/hss/testing/
 	printf 'Metadata-Version: 2.1\nName: hss-emulator\nVersion: %s\nSummary: %s\n' '$(VERSION)' \

@@ -8,7 +8,8 @@
 // The targets are the layers (docs/architecture.md), each depending only on
 // those below it, so the compiler enforces the direction:
 //   HSSBase        secrets, encodings (percent, strict JSON, INI), errors, files
-//   HSSSigning     the five signing schemes HSSTransport   libcurl, the retry loop, URLs, error bodies
+//   HSSSigning     the five signing schemes
+//   HSSTransport   libcurl, the retry loop, URLs, error bodies
 //   HSSIdentity    credential providers and chain, IAM project discovery
 //   HSSPipeline    configuration, endpoints, the request description, the one send path
 //   HSSOperations  one file per API operation

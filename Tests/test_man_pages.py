@@ -1,7 +1,12 @@
-"""The section-3 manual pages, man/man3 (issue 10): hss(3) and one page per function of
-include/hss.h. Each page renders without a warning, states the header's prototype and the
-statuses of its "Returns:" line, and its EXAMPLE, taken from the page as `man` shows it,
-compiles with -Werror and runs against the emulator.
+"""The section-3 manual pages, man/man3 (issues 10, 21): hss(3), and one page per object or
+operation that documents all its functions (hss_error(3): every hss_error_* function); each
+other function's page is an alias, ".so man3/<page>.3", so that `man <function>` opens it. Each
+page renders without a warning, states the header's prototype and the statuses of its "Returns:"
+line for every function it documents, and its EXAMPLE, taken from the page as `man` shows it,
+calls each of them, compiles with -Werror and runs against the emulator.
+
+The sources carry no version: their .TH line says "libhss @VERSION@", which `make install-man`
+(run by `make install`, and so by the Debian packages) fills in from hss.h.
 
 Needs man-db and groff-base (man, lexgrog, groff); the test installs nothing.
 
@@ -12,11 +17,12 @@ and:
     HSS_AK, HSS_SK, HSS_PROJECT_ID, HSS_ENDPOINT      the same, for the examples that fill
                                                       hss_client_options themselves
     HSS_REGISTRY_PASSWORD                             the registry password
-The examples of hss_client_resolve and hss_client_setting_source also run with the project id
-left to IAM (the emulator's), and without credentials (every source of the chain fails).
+The example of hss_client_resolve also runs with the project id left to IAM (the emulator's), and
+without credentials (every source of the chain fails).
 """
 
 import functools
+import os
 import re
 import shutil
 import subprocess
@@ -37,11 +43,26 @@ HEADER = ROOT / "include" / "hss.h"
 HEADER_TEXT = HEADER.read_text()
 VERSION = re.search(r'#define HSS_VERSION_STRING "(.*)"', HEADER_TEXT).group(1)
 
-PAGES = sorted(p.stem for p in MAN3.glob("*.3"))
+ALIAS = re.compile(r"\.so man3/(\w+)\.3\n")
+
+
+def _pages() -> tuple:
+    """([real pages], {alias: the page it opens})."""
+    real, aliases = [], {}
+    for path in sorted(MAN3.glob("*.3")):
+        m = ALIAS.fullmatch(path.read_text())
+        if m:
+            aliases[path.stem] = m.group(1)
+        else:
+            real.append(path.stem)
+    return real, aliases
+
+
+PAGES, ALIASES = _pages()
 FUNCTION_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "RETURN VALUE", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
 # The version that added each function, when not 1.0.0 (its page's AVAILABILITY says so).
 ADDED_IN = {"hss_client_resolve": "1.1.0", "hss_client_setting": "1.1.0", "hss_client_setting_source": "1.1.0",
-            "hss_error_attempts": "1.1.0"}
+            "hss_error_attempts": "1.1.0", "hss_error_retryable": "1.2.0", "hss_client_set_trace_level": "1.2.0"}
 SYMBOLS = ROOT / "debian" / "libhss1.symbols"
 OVERVIEW_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "CONVENTIONS", "ERRORS", "THREADS", "FORK", "SECRETS",
                      "TLS", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]
@@ -51,10 +72,9 @@ PASSWORD = "Man-Page-Pw-7"
 # What an example that calls the service shows when the SK is wrong (the emulator answers
 # 401 APIGW.0301, quoting the canonical request, whose query holds the password).
 ON_401 = {
-    "hss_error_code": ["APIGW.0301: check"],
-    "hss_error_http_status": ["HTTP 401"],
-    "hss_error_service_message": ["the service said:", "Verify aksk signature fail"],
-    "hss_error_attempts": ["1 attempt(s), the last answered HTTP 401"],  # a 401 is never retried
+    # a 401 is never retried
+    "hss_error": ["1 attempt(s), the last answered HTTP 401 APIGW.0301", "the service said:",
+                  "Verify aksk signature fail"],
 }
 
 
@@ -126,6 +146,21 @@ def example(page: str) -> str:
     return textwrap.dedent(sections(page)["EXAMPLE"]) + "\n"
 
 
+def names(page: str) -> list:
+    """The names of a page's NAME section, from the source (what lexgrog gives mandb)."""
+    source = (MAN3 / (page + ".3")).read_text()
+    line = " ".join(source.split("\n.SH NAME\n", 1)[1].split(" \\- ", 1)[0].split())
+    return line.split(", ")
+
+
+def documented(page: str) -> list:
+    """The functions a page documents: those its NAME lists."""
+    return [n for n in names(page) if n in DECLARATIONS]
+
+
+PAGE_OF = {f: page for page in PAGES for f in documented(page)}
+
+
 def calls_service(page: str) -> bool:
     """Whether the page's EXAMPLE calls the service (read from the source: this decides the
     parameters, before anything is rendered)."""
@@ -133,10 +168,17 @@ def calls_service(page: str) -> bool:
     return "hss_image_upload_command_get(client," in source.split("\n.SH EXAMPLE\n", 1)[1].split("\n.SH ", 1)[0]
 
 
-def test_every_function_has_a_page_and_every_page_a_function():
-    assert "hss" in PAGES
-    assert len(FUNCTIONS) == 24
-    assert sorted(set(PAGES) - {"hss"}) == FUNCTIONS
+def test_every_function_is_documented_on_one_page_and_found_by_its_name():
+    assert "hss" in PAGES and documented("hss") == []
+    assert len(FUNCTIONS) == len(re.findall(r"^HSS_API ", HEADER_TEXT, re.M)), "a declaration without its comment"
+    listed = [f for page in PAGES for f in documented(page)]
+    assert sorted(listed) == FUNCTIONS, "each function in the NAME of exactly one page"
+    for page in PAGES:
+        # A page is named after its first function, or after its object (hss_error).
+        assert names(page)[0] == page, page
+        assert set(names(page)) - set(DECLARATIONS) <= {page}, page
+    # Every other function has an alias that opens its page, and an alias is nothing else.
+    assert ALIASES == {f: page for f, page in PAGE_OF.items() if f != page}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -150,34 +192,58 @@ def test_page_renders_without_warnings(page):
     # a long function name overflows on its own).
     wide = [line for line in rendered(page).splitlines()[1:] if len(line) > 80]
     assert wide == []
-    # The whatis entry, for apropos and `man -k`: "name - description".
+    # The whatis entries, for apropos and `man -k`: "name - description", one per name.
     whatis = subprocess.run([need("lexgrog"), str(path)], env=man_env(), capture_output=True, text=True)
     assert whatis.returncode == 0, whatis.stdout + whatis.stderr
-    assert re.fullmatch(r'%s: "%s - \S.*"\n' % (re.escape(str(path)), re.escape(page)), whatis.stdout)
+    entries = re.findall(r'^%s: "(\w+) - \S.*"$' % re.escape(str(path)), whatis.stdout, re.M)
+    assert entries == names(page) and whatis.stdout.count("\n") == len(entries), whatis.stdout
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_sections(page):
     source = (MAN3 / (page + ".3")).read_text()
-    assert re.search(r'^\.TH %s 3 \S+ "libhss %s" ' % (re.escape(page), re.escape(VERSION)), source, re.M)
+    # The version is filled in at installation (see test_installed_pages_carry_the_version).
+    assert re.search(r'^\.TH %s 3 \S+ "libhss @VERSION@" ' % re.escape(page), source, re.M)
     found = list(sections(page))
     wanted = OVERVIEW_SECTIONS if page == "hss" else FUNCTION_SECTIONS
     assert [s for s in found if s in wanted] == wanted, found
-    assert sections(page)["AVAILABILITY"].strip() == "Added in libhss %s" % ADDED_IN.get(page, "1.0.0")
+    # "Added in libhss 1.0.0", with the exceptions named: "...; hss_error_attempts in 1.1.0."
+    availability = " ".join(sections(page)["AVAILABILITY"].split())
+    first = re.match(r"Added in libhss (\d+\.\d+\.\d+)\b", availability).group(1)
+    later = dict(re.findall(r"\b(hss_\w+) in (\d+\.\d+\.\d+)\b", availability))
+    for name in documented(page) or [page]:
+        assert later.get(name, first) == ADDED_IN.get(name, "1.0.0"), (name, availability)
     code = sections(page)["SYNOPSIS"] + sections(page)["EXAMPLE"]
     assert code.isascii(), "non-ASCII code: a \\- or \\(aq escape is missing"
 
 
-@pytest.mark.parametrize("name", FUNCTIONS)
-def test_synopsis_is_the_header_prototype(name):
-    lines = sections(name)["SYNOPSIS"].strip().splitlines()
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "hss"])
+def test_synopsis_is_the_header_prototypes(page):
+    """The SYNOPSIS holds the header's prototype of every function the page documents, in the
+    header's order, and nothing else."""
+    lines = sections(page)["SYNOPSIS"].strip().splitlines()
     assert lines[0].strip() == "#include <hss.h>"
-    assert squeeze("\n".join(lines[1:])) == squeeze(DECLARATIONS[name][0])
+    shown = [d + ";" for d in squeeze("\n".join(lines[1:])).split(";")[:-1]]
+    assert shown == [squeeze(decl) for f, (decl, _) in DECLARATIONS.items() if f in documented(page)]
+
+
+def return_value(name: str) -> str:
+    """What the RETURN VALUE of a function's page says of it: the whole section on a page of one
+    function, else the paragraph under the function's own tag."""
+    page = PAGE_OF[name]
+    text = sections(page)["RETURN VALUE"]
+    if len(documented(page)) == 1:
+        return text
+    tags = re.compile(r"^ {7}(hss_\w+)$", re.M)
+    parts = tags.split(text)
+    bodies = dict(zip(parts[1::2], parts[2::2]))
+    assert sorted(bodies) == sorted(documented(page)), "one tag per function in %s(3)" % page
+    return bodies[name]
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_return_value_matches_the_header(name):
-    text = " ".join(sections(name)["RETURN VALUE"].split())
+    text = " ".join(return_value(name).split())
     missing = sorted(s for s in header_statuses(name) if s not in text)
     assert missing == [], "RETURN VALUE of %s lacks %s" % (name, missing)
     returns = DECLARATIONS[name][1]
@@ -197,12 +263,66 @@ def test_availability_agrees_with_the_symbols_file():
 
 def test_see_also_links_every_page_both_ways():
     overview = sections("hss")["SEE ALSO"]
-    assert [f for f in FUNCTIONS if "%s(3)" % f not in overview] == []
+    assert [p for p in PAGES if p != "hss" and "%s(3)" % p not in overview] == []
     for page in PAGES:
         if page != "hss":
             assert "hss(3)" in sections(page)["SEE ALSO"], page
+        # SEE ALSO names pages; the text may name any function (its alias opens its page).
+        see_also = set(re.findall(r"\b(hss_\w+)\(3\)", sections(page)["SEE ALSO"]))
+        assert see_also <= set(PAGES), "%s: SEE ALSO names aliases or no page: %s" % (page, see_also - set(PAGES))
         named = set(re.findall(r"\b(hss_\w+)\(3\)", "\n".join(sections(page).values())))
-        assert named <= set(PAGES), "%s names pages that do not exist: %s" % (page, named - set(PAGES))
+        assert named <= set(PAGES) | set(ALIASES), "%s names pages that do not exist: %s" % (
+            page, named - set(PAGES) - set(ALIASES))
+
+
+# ----------------------------------------------------------------------------- installed
+
+@pytest.fixture(scope="module")
+def installed_man(tmp_path_factory) -> Path:
+    """MANDIR of `make install-man DESTDIR=<tmp> PREFIX=/usr`: what make install and the Debian
+    packages install."""
+    dest = tmp_path_factory.mktemp("install-man")
+    r = subprocess.run(["make", "-s", "-C", str(ROOT), "--no-print-directory", "install-man",
+                        "DESTDIR=%s" % dest, "PREFIX=/usr"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return dest / "usr" / "share" / "man"
+
+
+def test_installed_pages_carry_the_version(installed_man):
+    """Every installed page, the commands' section-1 pages included, has the version of hss.h in
+    its .TH line, and no placeholder is left; the aliases are installed as they are."""
+    sources = sorted(MAN3.glob("*.3")) + [ROOT / "bindings" / "shell" / "hss-image-upload-command.1",
+                                          ROOT / "man" / "man1" / "hss-emulator.1"]
+    installed = sorted(installed_man.glob("man?/*"))
+    assert sorted(p.name for p in installed) == sorted(p.name for p in sources)
+    for path in installed:
+        text = path.read_text()
+        assert "@VERSION@" not in text, path.name
+        if path.stem in ALIASES:
+            assert text == (MAN3 / path.name).read_text()
+            continue
+        th = re.findall(r'^\.TH \S+ [13] \S+ "([^"]*)"', text, re.M)
+        assert th == ["libhss %s" % VERSION], (path.name, th)
+        assert os.stat(path).st_mode & 0o777 == 0o644
+    # As a reader sees it: the version in the footer.
+    r = subprocess.run([need("man"), "-l", str(installed_man / "man3" / "hss.3")], env=man_env(),
+                       capture_output=True, text=True, timeout=30)
+    assert r.stdout.rstrip().splitlines()[-1].startswith("libhss %s " % VERSION), r.stdout[-200:]
+
+
+@pytest.mark.parametrize("alias", sorted(ALIASES))
+def test_man_opens_the_page_of_each_function(alias, installed_man):
+    """`man hss_error_code` finds hss_error(3) through the alias, and shows it."""
+    page = ALIASES[alias]
+    where = subprocess.run([need("man"), "-M", str(installed_man), "-w", alias], env=man_env(),
+                           capture_output=True, text=True, timeout=30)
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.strip() == str(installed_man / "man3" / (page + ".3"))
+    shown = subprocess.run([need("man"), "--warnings", "-M", str(installed_man), alias], env=man_env(),
+                           capture_output=True, text=True, timeout=30)
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    name = " ".join(shown.stdout.split("\nNAME\n", 1)[1].split("\nSYNOPSIS\n", 1)[0].split())
+    assert alias in name.split(" - ", 1)[0].split(", "), name
 
 
 # ----------------------------------------------------------------------------- the examples
@@ -230,6 +350,12 @@ def run_example(build_c, lib_dir, http_emulator, loopback_env, tmp_path_factory)
     return run
 
 
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "hss"])
+def test_example_calls_every_function_of_its_page(page):
+    code = example(page)
+    assert [f for f in documented(page) if not re.search(r"\b%s\(" % f, code)] == []
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_example_compiles_and_runs(page, run_example, http_emulator):
     before = len(http_emulator.records)
@@ -250,18 +376,10 @@ def test_example_reports_a_failure(page, run_example, http_emulator):
     assert r.stdout == "" and r.stderr.strip() != ""
     assert PASSWORD not in r.stderr and "not-the-sk" not in r.stderr
     shown = ON_401.get(page, [])
-    if page in ("hss_error_request_id", "hss_image_upload_command_get"):
-        shown = ["request id: " + http_emulator.records[-1]["request_id"]]
+    if page in ("hss_error", "hss_image_upload_command_get"):
+        shown = shown + ["request id: " + http_emulator.records[-1]["request_id"]]
     for text in shown:
         assert text in r.stderr, r.stderr
-
-
-def test_error_free_example_starts_again_from_null(run_example):
-    # No endpoint in the environment: the first attempt fails, the error is freed and the
-    # variable reset, and the second attempt (with a region) succeeds.
-    r = run_example("hss_error_free", HUAWEICLOUD_SDK_ENDPOINT=None)
-    assert r.returncode == 0, r.stderr
-    assert r.stderr.count("\n") == 1 and r.stderr.endswith("; trying cn-north-4\n")
 
 
 # ----------------------------------------------------------------------------- the settings pages
@@ -282,7 +400,7 @@ def test_setting_example_shows_each_setting_and_its_source(run_example, http_emu
     assert EMULATOR_SK not in r.stdout
 
 
-def test_resolve_examples_say_where_the_project_came_from(run_example):
+def test_resolve_example_says_where_the_project_came_from(run_example):
     r = run_example("hss_client_resolve")
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert r.stdout.splitlines() == [
@@ -290,27 +408,17 @@ def test_resolve_examples_say_where_the_project_came_from(run_example):
         "project id %s from environment" % PROJECT,
         "ready, project %s" % PROJECT,
     ]
-    r = run_example("hss_client_setting_source")
-    assert r.returncode == 0 and r.stderr == "", r.stderr
-    assert r.stdout == "project %s (from environment)\n" % PROJECT
 
 
-@pytest.mark.parametrize("page", ["hss_client_resolve", "hss_client_setting_source"])
-def test_resolve_examples_find_the_project_in_iam(page, run_example, http_emulator):
+def test_resolve_example_finds_the_project_in_iam(run_example, http_emulator):
     # No project id: the region's is looked up in IAM (the emulator), once, before any HSS call.
     before = len(http_emulator.records)
-    r = run_example(page, HUAWEICLOUD_SDK_PROJECT_ID=None, HUAWEICLOUD_SDK_REGION="cn-north-4",
+    r = run_example("hss_client_resolve", HUAWEICLOUD_SDK_PROJECT_ID=None, HUAWEICLOUD_SDK_REGION="cn-north-4",
                     HUAWEICLOUD_SDK_IAM_ENDPOINT=http_emulator.endpoint)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert [(c["path"], c["status"]) for c in http_emulator.records[before:]] == [("/v3/projects", 200)]
     project = default_project_id("cn-north-4")
-    if page == "hss_client_resolve":
-        assert r.stdout.splitlines()[1:] == ["project id %s from iam" % project, "ready, project %s" % project]
-    else:
-        assert r.stdout.splitlines() == [
-            "project %s (from iam)" % project,
-            "to skip the IAM lookup: export HUAWEICLOUD_SDK_PROJECT_ID=%s" % project,
-        ]
+    assert r.stdout.splitlines()[1:] == ["project id %s from iam" % project, "ready, project %s" % project]
 
 
 def test_resolve_example_reports_missing_credentials(run_example, http_emulator):

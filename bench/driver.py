@@ -989,8 +989,7 @@ def report(args, r):
     w("## How to reproduce")
     w("")
     w("```sh")
-    w("make bench        # as root on Debian 12: installs nginx-light etc. if missing; "
-      "~3 min on 2 cores after the first run")
+    w("make bench        # as root on Debian 12: installs nginx-light etc. if missing")
     w("```")
     w("")
     w("See `bench/README.md` for what each figure measures. Total run time of this run: %.0f s." %

@@ -314,7 +314,8 @@ typedef enum hss_signing_algorithm {
  *
  * Authentication: exactly one of
  *   - `ak` + `sk` (+ optional `security_token` for temporary credentials):
- *     each request is signed with SDK-HMAC-SHA256;
+ *     each request is signed with `signing_algorithm` (SDK-HMAC-SHA256
+ *     unless set: see hss_signing_algorithm above);
  *   - `auth_token`: an IAM token sent as X-Auth-Token;
  *   - nothing: the official SDKs' default credential chain, tried in this
  *     order on first use (or by hss_client_resolve): OIDC federation

@@ -330,71 +330,31 @@ def _clear_secrets(opts: _native.ClientOptions) -> None:
 class Client:
     """A connection to HSS: configuration, credentials and a pool of connections.
 
-    Every option is a keyword, mirroring the C ``hss_client_options``; all are optional, and
+    Every option is a keyword named after a field of the C ``hss_client_options``, all
+    optional. What each one means, and where a value comes from when it is not given, is
+    written once, in ``hss.h`` and the manual pages: ``man hss_client_new`` (every option) and
+    ``man 3 hss`` (ENDPOINTS, CREDENTIALS, PROJECT ID, PROXIES, SIGNING, RETRIES, DIAGNOSTICS).
     ``hss.Client(region="cn-north-4")`` alone is a complete configuration when the default
-    credential chain finds credentials (see below):
+    credential chain finds credentials. What differs from C:
 
-    * ``region`` (e.g. ``"cn-north-4"``) and/or ``endpoint`` (``"https://host[:port]"``, or a
-      comma-separated list to fail over between; wins over ``region``). Without ``endpoint``,
-      the region's endpoint comes from ``HUAWEICLOUD_SDK_REGION_HSS_<REGION>``, then the regions
-      file (``HUAWEICLOUD_SDK_REGIONS_FILE`` or ``~/.huaweicloud/regions.yaml``), then the
-      built-in table;
-    * ``project_id``: optional. Without it, the credential source's project id is used (e.g.
-      ``HUAWEICLOUD_SDK_PROJECT_ID``, a profile's ``project_id``), else it is looked up in IAM
-      from ``region`` (``GET /v3/projects?name=<region>``) on first use;
-    * ``iam_endpoint``: where that lookup goes (default: the profile's ``iam_endpoint``, then
-      ``HUAWEICLOUD_SDK_IAM_ENDPOINT``, then the region's IAM, then the global one);
-    * credentials, at most one of: ``ak`` + ``sk`` (+ ``security_token`` for temporary
-      credentials), or ``auth_token`` (an IAM token). With none, the official SDKs' default
-      chain is used on first use: OIDC through STS (``HUAWEICLOUD_OIDC_*``), the environment
-      (``HUAWEICLOUD_SDK_AK``/``SK``...), the profile file (``HUAWEICLOUD_SDK_CREDENTIALS_FILE``
-      or ``~/.huaweicloud/credentials``), the ECS metadata service, CCE pod identity.
-      Temporary credentials are renewed before they expire;
-    * ``signing_algorithm``: how AK/SK requests are signed, a scheme name (or
-      :class:`hss.SigningAlgorithm`): ``"SDK-HMAC-SHA256"`` (the default, as the official HSS
-      clients), ``"SDK-HMAC-SM3"``, ``"SDK-ECDSA-P256-SHA256"`` and ``"SDK-SM2-SM3"`` (China's
-      commercial cryptography), or ``"V11-HMAC-SHA256"``, a key derived per day, region and
-      service, for accounts that require derived keys: it needs ``region`` (an ``endpoint``
-      alone is not enough unless its host names one), and ``derived_key_service`` is the
-      service in the key's scope (default ``"hss"``; only with V11). IAM's project lookup is
-      signed the same way (with SDK-HMAC-SHA256 under V11). An unknown name raises
-      :class:`hss.InvalidArgumentError`. SDK-SM2-SM3 follows GB/T 32918, which for about one key
-      in 128 gives other signatures than the official Python SDK (see ``hss.h``);
-    * ``ca_file``: a PEM CA bundle (default: ``SSL_CERT_FILE``/``SSL_CERT_DIR``, else the
-      system store);
-    * ``proxy`` (``"http://host:port"``, ``https://``, ``socks5://`` or ``socks5h://``; no
-      credentials in the URL; ``""`` for no proxy at all, even from the environment),
-      ``proxy_username``, ``proxy_password`` and ``no_proxy`` (curl's syntax as far as libhss
-      reads it, see ``hss(3)``, PROXIES: ``"a.com,.b.com"``). Without ``proxy``,
-      ``https_proxy``/``HTTPS_PROXY``/``http_proxy``/``ALL_PROXY``/``NO_PROXY`` apply, as with
-      curl. ``allow_cleartext_proxy=True`` lets an ``http://`` HSS, IAM or STS endpoint go
-      through a proxy, which then reads the request's secrets in clear; refused otherwise;
-    * ``connect_timeout`` and ``timeout`` (whole call): in **seconds**, int or float (the library
-      works in whole milliseconds; fractions are rounded up); ``None`` keeps the library's
-      defaults of 10 s and 30 s; at most 3600 s;
-    * ``max_attempts`` (1 to 10, default 3; 1: no retries), ``retry_base`` and ``retry_cap``
-      (seconds, like ``timeout``: defaults 0.2 s and 20 s, at most 60 s and 600 s): a call that
-      failed for a reason worth trying again (a broken connection, a timed-out attempt, 429,
-      500, 502, 503, 504) is tried again after a random wait of up to ``retry_base``, a bound
-      that doubles with each retry up to ``retry_cap`` (or what the service's ``Retry-After``
-      asks, up to ``retry_cap``), within ``timeout``, which bounds the whole call, waits
-      included. A retry budget per client stops retries during an outage. An error's
-      ``attempts`` says how many were made;
-    * ``user_agent_suffix``: appended to ``libhss/<version>`` in User-Agent;
-    * the library's diagnostics go to the :mod:`logging` logger ``"hss"``: ``WARNING``
-      (something works but should be fixed, such as a credentials file others can read),
-      ``INFO`` (where the configuration came from, an endpoint failover, each retry and
-      clock-skew correction) and, when that logger is enabled for ``DEBUG`` as the client is
-      created, ``DEBUG``: each request's canonical request and string to sign, headers,
-      status, request id and timing, every secret shown as ``***`` (what an ``APIGW.0301``
-      signature mismatch needs). No line ever holds a secret. ``HSS_DEBUG=1`` in the
-      environment prints every line to stderr instead;
+    * times are **seconds**, int or float (fractions are rounded up to whole milliseconds):
+      ``connect_timeout`` and ``timeout`` (the C ``*_timeout_ms``; ``timeout`` bounds the whole
+      call), ``retry_base`` and ``retry_cap`` (``retry_*_ms``); ``None`` keeps the library's
+      default;
+    * ``signing_algorithm`` is a scheme name or :class:`hss.SigningAlgorithm`
+      (``"SDK-HMAC-SM3"``), not a number; ``derived_key_service`` goes with
+      ``"V11-HMAC-SHA256"`` only;
+    * ``allow_cleartext_proxy`` is a ``bool``, ``max_attempts`` an ``int``;
+    * the library's diagnostics go to the :mod:`logging` logger ``"hss"``: ``WARNING``,
+      ``INFO`` and, when that logger is enabled for ``DEBUG`` as the client is created,
+      ``DEBUG`` (each request as signed and sent, secrets starred: what an ``APIGW.0301``
+      signature mismatch needs). ``HSS_DEBUG=1`` in the environment prints every line to stderr
+      instead;
     * ``trace``: a callable ``trace(level, line)`` that receives those lines instead of the
-      logger (``level`` a :mod:`logging` level, ``line`` one line of text); ``trace_level``,
-      a :mod:`logging` level, the most detailed lines wanted (default: ``INFO`` with
-      ``trace``, else the logger's). It may be called on any thread that uses the client,
-      and must not use the client itself; an exception it raises goes to
-      :func:`sys.unraisablehook`.
+      logger (``level`` a :mod:`logging` level); ``trace_level``, a :mod:`logging` level, the
+      most detailed lines wanted (default: ``INFO`` with ``trace``, else the logger's). It may
+      be called on any thread that uses the client, and must not use the client itself; an
+      exception it raises goes to :func:`sys.unraisablehook`.
 
     Creating a client never touches the network: the credential chain and the project-id
     lookup run on the first call, or in :meth:`resolve`. :meth:`settings` tells what the client
@@ -487,15 +447,9 @@ class Client:
         signing_algorithm: Optional[str] = None,
         derived_key_service: Optional[str] = None,
     ) -> "Client":
-        """A client configured from the environment, like ``hss_client_new_from_env``.
-
-        Reads ``HUAWEICLOUD_SDK_AK`` / ``HUAWEICLOUD_SDK_SK`` (else ``CLOUD_SDK_AK`` /
-        ``CLOUD_SDK_SK``), ``HUAWEICLOUD_SDK_SECURITY_TOKEN``, ``HUAWEICLOUD_SDK_PROJECT_ID``,
-        ``HUAWEICLOUD_SDK_REGION``, ``HUAWEICLOUD_SDK_ENDPOINT`` and ``HUAWEICLOUD_SDK_AUTH_TOKEN``
-        (used only when no AK/SK is set), and libhss's own ``HUAWEICLOUD_SDK_SIGNING_ALGORITHM``
-        (a scheme name, as ``signing_algorithm`` takes). Any keyword given here (the same as
-        :class:`Client`'s) wins over the environment; credentials given here replace the
-        environment's as a whole.
+        """A client configured from the environment: ``hss_client_new_from_env`` (``hss.h``,
+        ``man hss_client_new_from_env``: the variables it reads, and how a keyword given here,
+        the same as :class:`Client`'s, wins over them).
         """
         self = cls.__new__(cls)
         try:
@@ -656,10 +610,9 @@ class Client:
     ) -> ImageUploadCommand:
         """ShowImageUploadCommand: the commands that push HSS's scanner images into a registry.
 
-        ``registry_addr`` is ``"host"`` or ``"host:port"`` (1-256 characters); ``namespace``
-        (the registry project), ``username`` and ``password`` 1-128 characters each;
-        ``enterprise_project_id`` (e.g. ``"all_granted_eps"``) is optional. Values are sent
-        exactly as given (any Unicode; no control characters).
+        The keywords are the fields of the C ``hss_image_upload_command_request``
+        (``namespace`` is ``namespace_name``), with their limits: see ``hss.h`` and
+        ``man hss_image_upload_command_get``. ``enterprise_project_id`` is optional.
 
         The password goes straight to the C library, which copies it into memory it wipes
         after the call; this method keeps no reference to it. Python cannot wipe the ``str``

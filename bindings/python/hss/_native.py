@@ -115,7 +115,10 @@ def _real_path(lib: ctypes.CDLL, fallback: str) -> str:
 
 
 def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
-    """argtypes/restype for every function the binding calls (or for those named in `only`)."""
+    """argtypes/restype for every function of hss.h (or for those named in `only`).
+
+    Kept by hand; Tests/test_binding_ctypes.py holds each one, the Structures' field types and
+    the enum values below to include/hss.h, and fails when hss.h declares a function not here."""
     # (name, restype, argtypes). Accessors returning `const char *` owned by an object use
     # c_char_p: ctypes copies the string into Python bytes at once, before the owner is freed.
     vp = c_void_p
@@ -131,11 +134,13 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_error_service_message", c_char_p, [vp]),
         ("hss_error_request_id", c_char_p, [vp]),
         ("hss_error_attempts", c_int, [vp]),
+        ("hss_error_retryable", c_int, [vp]),
         ("hss_error_free", None, [vp]),
         ("hss_client_options_init", c_int, [POINTER(ClientOptions), c_uint]),
         ("hss_client_new", c_int, [POINTER(ClientOptions), pvp, pvp]),
         ("hss_client_new_from_env", c_int, [POINTER(ClientOptions), pvp, pvp]),
         ("hss_client_free", None, [vp]),
+        ("hss_client_set_trace_level", c_int, [vp, c_int]),
         ("hss_client_resolve", c_int, [vp, pvp]),
         ("hss_client_setting", c_char_p, [vp, c_int]),
         ("hss_client_setting_source", c_char_p, [vp, c_int]),
