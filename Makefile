@@ -18,12 +18,15 @@ VENV_STAMP := $(VENV)/.installed
 VENV_WHEELS := $(VENV)/wheels/.downloaded
 
 # Link flags that make the SwiftPM product a self-contained libhss.so.1:
-# static Swift runtime, our SONAME, only hss_* exported, full RELRO, no RUNPATH.
+# static Swift runtime, our SONAME, only hss_* exported, full RELRO, no RUNPATH; DWARF 4 debug
+# information in the unstripped build (.build/release/libhss.so), which Debian 12's valgrind (make
+# bench's profile) cannot read as DWARF 5.
 SWIFT_LIB_FLAGS := -c release --product hss --disable-local-rpath \
 	-Xswiftc -static-stdlib \
 	-Xlinker -soname=libhss.so.$(SOVERSION) \
 	-Xlinker --version-script=$(CURDIR)/Sources/HSSBoundary/libhss.map \
-	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now \
+	-Xswiftc -dwarf-version=4 -Xcc -gdwarf-4
 
 # What building the library needs (besides Swift), and what only the tests,
 # the demo and the packaging need: `make lib` installs only the first list.

@@ -271,7 +271,7 @@ def test_bind_now_and_relro(lib):
 
 def test_symlinks(lib_dir):
     assert (lib_dir / "libhss.so").resolve() == (lib_dir / "libhss.so.1").resolve()
-    assert (lib_dir / "libhss.so.1").resolve().name == "libhss.so.1.1.0"
+    assert (lib_dir / "libhss.so.1").resolve().name == "libhss.so.1.2.0"
 
 
 def test_runs_without_swift(hss_c, http_emulator):

@@ -185,9 +185,9 @@ def test_success_token_auth(hss_c, http_emulator):
 
 def test_success_user_agent(hss_c, http_emulator):
     r, echo = call_ok(hss_c, http_emulator, {"HSS_TEST_USER_AGENT_SUFFIX": "my-tool/2.1 (ci)"})
-    assert echo["user_agent"] == "libhss/1.1.0 my-tool/2.1 (ci)"
+    assert echo["user_agent"] == "libhss/1.2.0 my-tool/2.1 (ci)"
     r, echo = call_ok(hss_c, http_emulator, {})
-    assert echo["user_agent"] == "libhss/1.1.0"
+    assert echo["user_agent"] == "libhss/1.2.0"
 
 
 def test_success_headers_sent(hss_c, http_emulator):
@@ -247,7 +247,7 @@ def test_status_str_texts(hss_c):
 
 def test_version(hss_c):
     r = hss_c.run("version").check()
-    assert r.results["version"] == b"1.1.0 0x010100"
+    assert r.results["version"] == b"1.2.0 0x010200"
 
 
 def test_err_null(hss_c, http_emulator):

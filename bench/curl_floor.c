@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     struct curl_slist *headers = NULL;
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, host_header);
-    headers = curl_slist_append(headers, "User-Agent: libhss/1.1.0");
+    headers = curl_slist_append(headers, "User-Agent: libhss/1.2.0");
     headers = curl_slist_append(headers, "X-Project-Id: " BENCH_PROJECT_ID);
     headers = curl_slist_append(headers, "Accept:");
     headers = curl_slist_append(headers, "X-Sdk-Date: 20240101T000000Z");

@@ -49,7 +49,7 @@ API_PATH = "/v5/%s/image/registries/image-upload-command" % PROJECT_ID
 API_QUERY = "namespace=library&password=Harbor12345%21&registry_addr=myharbor.example.com%3A443&username=admin"
 FLOOR_HEADERS = [
     "Content-Type: application/json",
-    "User-Agent: libhss/1.1.0",
+    "User-Agent: libhss/1.2.0",
     "X-Project-Id: " + PROJECT_ID,
     "Accept:",
     "X-Sdk-Date: 20240101T000000Z",

@@ -92,7 +92,7 @@ def sdk_signer(algorithm):
     query = list(PARAMS.items())
     # The headers the SDK client passes to its signer for this API (it adds Host and
     # X-Sdk-Date itself); User-Agent as libhss's, so that all signers sign the same bytes.
-    headers = {"Content-Type": "application/json", "User-Agent": "libhss/1.1.0", "X-Project-Id": PROJECT_ID}
+    headers = {"Content-Type": "application/json", "User-Agent": "libhss/1.2.0", "X-Project-Id": PROJECT_ID}
 
     def sign(date=None):
         h = dict(headers, **({"X-Sdk-Date": date} if date else {}))

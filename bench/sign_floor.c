@@ -30,7 +30,7 @@
 static const char canonical[] = "GET\n" BENCH_PATH "/\n" BENCH_QUERY "\n"
                                 "content-type:application/json\n"
                                 "host:" HOST "\n"
-                                "user-agent:libhss/1.1.0\n"
+                                "user-agent:libhss/1.2.0\n"
                                 "x-project-id:" BENCH_PROJECT_ID "\n"
                                 "x-sdk-date:" DATE "\n"
                                 "\n" SIGNED_HEADERS "\n"

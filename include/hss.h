@@ -107,9 +107,9 @@ extern "C" {
 /* ---------------------------------------------------------------------- */
 
 #define HSS_VERSION_MAJOR 1
-#define HSS_VERSION_MINOR 1
+#define HSS_VERSION_MINOR 2
 #define HSS_VERSION_PATCH 0
-#define HSS_VERSION_STRING "1.1.0"
+#define HSS_VERSION_STRING "1.2.0"
 /* 0xMMmmpp, like LIBCURL_VERSION_NUM. */
 #define HSS_VERSION_NUM ((HSS_VERSION_MAJOR << 16) | (HSS_VERSION_MINOR << 8) | HSS_VERSION_PATCH)
 #define HSS_AT_LEAST_VERSION(major, minor, patch) \

@@ -364,9 +364,9 @@ def test_calls_release_the_gil(make_emulator):
 
 def test_version():
     from hss_testsupport import header_define
-    assert hss.__version__ == header_define("HSS_VERSION_STRING").strip('"') == "1.1.0"
+    assert hss.__version__ == header_define("HSS_VERSION_STRING").strip('"') == "1.2.0"
     assert hss.library_version() == hss.__version__
-    assert hss.library_path().endswith("libhss.so.1.1.0") or hss.library_path().endswith("libhss.so.1")
+    assert hss.library_path().endswith("libhss.so.1.2.0") or hss.library_path().endswith("libhss.so.1")
 
 
 def test_public_api():

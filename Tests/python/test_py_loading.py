@@ -113,7 +113,7 @@ def test_version_mismatch(pkg, tmp_path, version, shown):
     msg = import_error(run_python(IMPORT_AND_SHOW, clean_env(PYTHONPATH=str(pkg), HSS_LIBRARY=fake)))
     assert fake in msg
     assert "libhss %s (0x%06X)" % (shown, version) in msg
-    assert "needs libhss 1.x, at least 1.1.0" in msg
+    assert "needs libhss 1.x, at least 1.2.0" in msg
 
 
 def test_newer_minor_is_accepted_but_must_have_every_function(pkg, tmp_path):
@@ -127,7 +127,7 @@ def test_newer_minor_is_accepted_but_must_have_every_function(pkg, tmp_path):
 def test_override_is_used(pkg):
     r = run_python(IMPORT_AND_SHOW, clean_env(PYTHONPATH=str(pkg), HSS_LIBRARY=LIBRARY))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == [LIBRARY, "1.1.0"]
+    assert r.stdout.split() == [LIBRARY, "1.2.0"]
 
 
 def test_library_next_to_the_package(pkg):
@@ -135,7 +135,7 @@ def test_library_next_to_the_package(pkg):
     os.symlink(os.path.realpath(LIBRARY), adjacent)
     r = run_python(IMPORT_AND_SHOW, clean_env(PYTHONPATH=str(pkg)))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == [str(adjacent), "1.1.0"]
+    assert r.stdout.split() == [str(adjacent), "1.2.0"]
 
 
 def test_override_wins_over_the_package_copy(pkg, tmp_path):
@@ -156,7 +156,7 @@ def test_system_library_by_soname(pkg):
     # The dynamic loader's search path (here LD_LIBRARY_PATH) finds libhss.so.1 by its soname.
     r = run_python(IMPORT_AND_SHOW, clean_env(PYTHONPATH=str(pkg), LD_LIBRARY_PATH=LIB_DIR))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == [os.path.join(LIB_DIR, "libhss.so.1"), "1.1.0"]
+    assert r.stdout.split() == [os.path.join(LIB_DIR, "libhss.so.1"), "1.2.0"]
 
 
 def test_empty_override_counts_as_unset(pkg):

@@ -100,12 +100,12 @@ def test_fresh_venv_pip_install_and_call(tmp_path, http_emulator):
     assert pip.returncode == 0, "pip install failed:\n" + pip.stdout + pip.stderr
 
     show = subprocess.run([py, "-m", "pip", "show", "libhss"], capture_output=True, text=True, cwd=str(tmp_path))
-    assert "Version: 1.1.0" in show.stdout
+    assert "Version: 1.2.0" in show.stdout
 
     env = clean_env(HSS_LIBRARY=LIBRARY, REGISTRY_PASSWORD=GOOD["password"])
     run = subprocess.run([py, "-c", SCRIPT, http_emulator.endpoint, AK, SK], env=env, capture_output=True, text=True,
                          timeout=60, cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
     first, second = run.stdout.splitlines()
-    assert first == "1.1.0 " + LIBRARY
+    assert first == "1.2.0 " + LIBRARY
     assert second == expected_image_command(**GOOD)

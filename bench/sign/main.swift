@@ -40,7 +40,7 @@ enum SignBench {
     static let fixedHeaders = CanonicalHeaders([
         Header("Content-Type", "application/json"),
         Header("Host", host),
-        Header("User-Agent", "libhss/1.1.0"),
+        Header("User-Agent", "libhss/1.2.0"),
         Header("X-Project-Id", projectID),
     ])
     static let signer = makeSigner(.hmacSHA256)

@@ -22,7 +22,7 @@ from ._native import library_path, library_version
 from .errors import *  # noqa: F401,F403 (the exception classes and Status; listed in errors.__all__)
 
 #: The version of this binding (= HSS_VERSION_STRING of the C header it was written for).
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 
 __all__ = ["__version__", "library_path", "library_version", "Client", "ImageUploadCommand", "Setting",
            "SigningAlgorithm", *errors.__all__]

@@ -32,11 +32,11 @@ ENV_VAR = "HSS_LIBRARY"
 SONAME = "libhss.so.1"
 #: The C API version this binding was written against (HSS_VERSION_NUM of include/hss.h).
 REQUIRED_MAJOR = 1
-MIN_VERSION = 0x010100  # hss_client_resolve and the settings are 1.1.0
+MIN_VERSION = 0x010200  # options version 3 (dry_run), hss_error_retryable, hss_client_set_trace_level
 
 #: The struct versions the ctypes Structures below describe (HSS_CLIENT_OPTIONS_VERSION and
 #: HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION of that header). The library fills and checks them.
-CLIENT_OPTIONS_VERSION = 2
+CLIENT_OPTIONS_VERSION = 3
 REQUEST_VERSION = 1
 
 #: ``enum hss_setting``: the name Client.settings() gives each setting, by value.
@@ -179,7 +179,7 @@ def _init_struct(init: Callable[..., int], struct: Structure, version: int) -> N
 
 
 class ClientOptions(Structure):
-    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 2), filled by hss_client_options_init.
+    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 3), filled by hss_client_options_init.
 
     Tests/test_abi.py checks this layout against the C compiler's."""
 
@@ -211,7 +211,7 @@ class ClientOptions(Structure):
         ("retry_cap_ms", c_long),
         ("signing_algorithm", c_int),
         ("derived_key_service", c_char_p),
-        # Version 3 (libhss 1.2.0); filled only when CLIENT_OPTIONS_VERSION says 3.
+        # Version 3 (libhss 1.2.0)
         ("dry_run", c_int),
     ]
 
@@ -294,7 +294,7 @@ def library_path() -> str:
 
 
 def library_version() -> str:
-    """The loaded library's version string (``hss_version_string()``), e.g. ``"1.1.0"``."""
+    """The loaded library's version string (``hss_version_string()``), e.g. ``"1.2.0"``."""
     raw = lib.hss_version_string()
     return raw.decode("utf-8", "replace") if raw else _fmt_version(_version_num)
 
