@@ -350,9 +350,10 @@ typedef enum hss_signing_algorithm {
  * password, IAM's and STS's signatures, security tokens and id tokens). So
  * an http:// HSS, IAM or STS endpoint that would go through a proxy is
  * refused (HSS_E_INVALID_ARGUMENT, the message naming it, nothing sent)
- * unless allow_cleartext_proxy is set: the HSS endpoints by hss_client_new,
- * IAM and STS before their first request, and every request again as it is
- * sent (the environment may have changed). To decide about an http://
+ * unless allow_cleartext_proxy is set: the HSS endpoints by hss_client_new
+ * (whose route is then held: an http:// endpoint found direct is sent with
+ * no proxy at all, whatever the environment says later), IAM and STS
+ * before each of their requests. To decide about an http://
  * request exactly as libcurl does, libhss reads only this part of no_proxy
  * (https requests follow all of libcurl's syntax): the whole list exactly
  * "*" (every host); entries separated by commas, blanks around them

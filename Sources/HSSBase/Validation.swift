@@ -8,23 +8,31 @@ package enum Validation {
     /// (U+0000-U+001F, U+007F), which no legitimate value holds and which
     /// could split a header or URL.
     package static func checkText(_ value: SecureBuffer?, field: String, maxCharacters: Int) throws {
+        try checkText(value.map(Bytes.init), field: field, maxCharacters: maxCharacters)
+    }
+
+    package static func checkText(_ value: Bytes?, field: String, maxCharacters: Int) throws {
         guard let value else { throw HSSError.invalid("\(field) is required") }
         guard !value.isEmpty else { throw HSSError.invalid("\(field) must not be empty") }
+        let bytes = value.buffer
         var characters = 0
-        var iterator = value.bytes.makeIterator()
-        var decoder = UTF8()
-        decoding: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar):
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            if lead < 0x80 {  // ASCII, the common case
+                if lead < 0x20 || lead == 0x7F {
                     throw HSSError.invalid("\(field) must not contain control characters (such as CR, LF or TAB)")
                 }
-                characters += 1
-            case .emptyInput:
-                break decoding
-            case .error:
-                throw HSSError.invalid("\(field) is not valid UTF-8")
+                i += 1
+            } else {
+                var iterator = bytes[i...].makeIterator()
+                var decoder = UTF8()
+                guard case .scalarValue(let scalar) = decoder.decode(&iterator) else {
+                    throw HSSError.invalid("\(field) is not valid UTF-8")
+                }
+                i += UTF8.width(scalar)
             }
+            characters += 1
         }
         guard characters <= maxCharacters else {
             throw HSSError.invalid("\(field) is longer than \(maxCharacters) characters")

@@ -57,30 +57,39 @@ package enum ProjectDiscovery {
         let path = "/v3/projects"
         let query = Signer.canonicalQuery([("name", SecureBuffer(region))])
         let redactor = context.redactor
-        // Prepared once (an EC key takes a while to derive), used for every attempt.
-        var signer: Signer?
-        if case .signed(let accessKey, let secretKey, _) = credentials.keys {
-            signer = try Signer(accessKey: accessKey, secretKey: secretKey, algorithm: algorithm)
+        // Signer and template prepared once (an EC key takes a while to derive), used for every attempt.
+        var headers = [Header("Host", iam.host), Header("User-Agent", http.userAgent)]
+        var signing: (signer: Signer, template: SigningTemplate)?
+        switch credentials.keys {
+        case .signed(let accessKey, let secretKey, let token):
+            if let token { headers.append(Header(name: "X-Security-Token", value: token)) }
+            let signer = try Signer(accessKey: accessKey, secretKey: secretKey, algorithm: algorithm)
+            signing = (
+                signer,
+                signer.template(
+                    method: "GET", canonicalURI: Signer.canonicalURI(path: path), headers: CanonicalHeaders(headers))
+            )
+        case .token(let token):
+            headers.append(Header(name: "X-Auth-Token", value: token))
         }
         /// The request's header lines, signed at `now` (again for each attempt).
         func lines(_ now: time_t) -> [SecureBuffer] {
-            var headers = [Header("Host", iam.host), Header("User-Agent", http.userAgent)]
-            var lines: [SecureBuffer]
-            switch credentials.keys {
-            case .signed(_, _, let token):
-                let date = Signer.sdkDate(now)
-                headers.append(Header("X-Sdk-Date", date))
-                if let token { headers.append(Header(name: "X-Security-Token", value: token)) }
+            var lines = headers.map(IdentityHTTP.line) + [SecureBuffer("Accept:")]
+            if let signing {
+                let dateLine = SecureBuffer(capacity: 28)
+                dateLine.append("X-Sdk-Date: ")
+                dateLine.append(maxCount: 16) {
+                    Signer.writeSDKDate(now, to: $0)
+                    return 16
+                }
                 let authorization = SecureBuffer(capacity: 192)
                 authorization.append("Authorization: ")
-                signer?.appendAuthorization(
-                    to: authorization, method: "GET", canonicalURI: Signer.canonicalURI(path: path), query: query,
-                    headers: CanonicalHeaders(headers), date: date)
-                lines = headers.map(IdentityHTTP.line) + [authorization]
-            case .token(let token):
-                lines = (headers + [Header(name: "X-Auth-Token", value: token)]).map(IdentityHTTP.line)
+                signing.signer.appendAuthorization(
+                    to: authorization, template: signing.template, query: query.bytes,
+                    date: UnsafeBufferPointer(rebasing: dateLine.bytes[12...]))
+                lines += [dateLine, authorization]
             }
-            return lines + [SecureBuffer("Accept:")]
+            return lines
         }
         let url = SecureBuffer(iam.base + path + "?")
         url.append(query)

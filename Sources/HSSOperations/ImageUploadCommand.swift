@@ -2,17 +2,17 @@ import HSSBase
 import HSSPipeline
 
 /// ShowImageUploadCommand: GET /v5/{project_id}/image/registries/image-upload-command.
-/// Inputs are bytes that can be wiped.
+/// Inputs are read where the caller holds them (the C boundary's strings,
+/// for the call) or from SecureBuffers.
 package struct ShowImageUploadCommand: Operation {
-    package var registryAddr: SecureBuffer?
-    package var namespace: SecureBuffer?
-    package var username: SecureBuffer?
-    package var password: SecureBuffer?
-    package var enterpriseProjectID: SecureBuffer?
+    package var registryAddr: Bytes?
+    package var namespace: Bytes?
+    package var username: Bytes?
+    package var password: Bytes?
+    package var enterpriseProjectID: Bytes?
 
     package init(
-        registryAddr: SecureBuffer?, namespace: SecureBuffer?, username: SecureBuffer?,
-        password: SecureBuffer?, enterpriseProjectID: SecureBuffer? = nil
+        registryAddr: Bytes?, namespace: Bytes?, username: Bytes?, password: Bytes?, enterpriseProjectID: Bytes? = nil
     ) {
         self.registryAddr = registryAddr
         self.namespace = namespace
@@ -21,10 +21,20 @@ package struct ShowImageUploadCommand: Operation {
         self.enterpriseProjectID = enterpriseProjectID
     }
 
+    package init(
+        registryAddr: SecureBuffer?, namespace: SecureBuffer?, username: SecureBuffer?,
+        password: SecureBuffer?, enterpriseProjectID: SecureBuffer? = nil
+    ) {
+        self.init(
+            registryAddr: registryAddr.map(Bytes.init), namespace: namespace.map(Bytes.init),
+            username: username.map(Bytes.init), password: password.map(Bytes.init),
+            enterpriseProjectID: enterpriseProjectID.map(Bytes.init))
+    }
+
     /// The API reference's limits.
     package func validate() throws {
         try Validation.checkText(registryAddr, field: "registry_addr", maxCharacters: 256)
-        try registryAddr.map { try RegistryAddress.check($0.string()) }
+        try registryAddr.map { try RegistryAddress.check($0.buffer) }
         try Validation.checkText(namespace, field: "namespace", maxCharacters: 128)
         try Validation.checkText(username, field: "username", maxCharacters: 128)
         try Validation.checkText(password, field: "password", maxCharacters: 128)
@@ -34,15 +44,15 @@ package struct ShowImageUploadCommand: Operation {
     }
 
     package func request() -> Request {
-        let parameters: [(String, SecureBuffer?, Bool)] = [
-            ("registry_addr", registryAddr, false), ("namespace", namespace, false), ("username", username, false),
-            ("password", password, true), ("enterprise_project_id", enterpriseProjectID, false),
-        ]
+        var query: [QueryParameter] = []
+        query.reserveCapacity(5)
+        if let registryAddr { query.append(QueryParameter("registry_addr", registryAddr)) }
+        if let namespace { query.append(QueryParameter("namespace", namespace)) }
+        if let username { query.append(QueryParameter("username", username)) }
+        if let password { query.append(QueryParameter("password", password, isSecret: true)) }
+        if let enterpriseProjectID { query.append(QueryParameter("enterprise_project_id", enterpriseProjectID)) }
         return Request(
-            method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command",
-            query: parameters.compactMap { name, value, secret in
-                value.map { QueryParameter(name, $0, isSecret: secret) }
-            })
+            method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command", query: query)
     }
 
     package func decode(_ answer: JSONDocument) throws -> ImageUploadCommand {

@@ -18,6 +18,7 @@ package final class HSSClient {
     private let sessions: Sessions
     /// The endpoint that answered last (failover is sticky).
     private let activeEndpoint = Atomic<Int>(0)
+    var activeEndpointIndex: Int { activeEndpoint.load(ordering: .relaxed) }
     /// Whether a call's secret too short to redact was reported (once per client).
     private let warnedShortSecret = Atomic<Bool>(false)
 
@@ -86,11 +87,10 @@ package final class HSSClient {
     /// and its answer must be a strict JSON object.
     package func perform<O: Operation>(_ operation: O, now: time_t? = nil) throws -> O.Output {
         try operation.validate()
-        let response = try send(operation.request(), now: now)
-        do {
+        return try send(operation.request(), now: now) { body in
             let answer: JSONDocument
-            do {
-                answer = try JSONDocument(response.body.bytes)
+            do throws(JSONError) {
+                answer = try JSONDocument(body.bytes)
             } catch .duplicateKey {
                 throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer names a field twice")
             } catch {
@@ -100,11 +100,6 @@ package final class HSSClient {
                 throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer is not a JSON object")
             }
             return try operation.decode(answer)
-        } catch var error as HSSError {
-            error.httpStatus = response.status
-            error.requestID = response.requestID
-            error.attempts = response.attempts
-            throw error
         }
     }
 
@@ -112,33 +107,57 @@ package final class HSSClient {
     /// gateway's clock said (clock skew).
     package func signingTime() -> time_t { http.clock.now() }
 
-    /// Sends a request and returns its 2xx answer; any other answer is
-    /// thrown as the HSSError that describes it. The whole call, session
-    /// included, runs within timeout_ms; the retry loop (RequestLoop) tries
-    /// failed attempts again. `now` fixes the signing time (tests,
-    /// benchmarks) and turns the clock-skew correction off.
-    package func send(_ request: Request, now: time_t? = nil) throws -> HTTPResponse {
-        let secrets = request.query.filter(\.isSecret).map(\.value)
-        if secrets.contains(where: { $0.count < Redactor.shortest }) { warnShortSecret("the registry password") }
-        var context = context(knowing: secrets)
+    /// Sends a request and returns its 2xx answer's body as `decode` reads
+    /// it, while the connection still holds it (so a success copies nothing
+    /// but what `decode` keeps); any other answer is thrown as the HSSError
+    /// that describes it. The whole call, session included, runs within
+    /// timeout_ms; the retry loop (RequestLoop) tries failed attempts again.
+    /// `now` fixes the signing time (tests, benchmarks) and turns the
+    /// clock-skew correction off.
+    package func send<T>(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> T) throws -> T {
+        var callSecret: Bytes?
+        for parameter in request.query where parameter.isSecret {
+            if parameter.value.count < Redactor.shortest { warnShortSecret("the registry password") }
+            callSecret = parameter.value  // one per operation today; more would join the redactor
+        }
+        var context = CallContext(
+            timeoutMs: configuration.timeoutMs, connectTimeoutMs: configuration.connectTimeoutMs,
+            redactor: sessions.now?.redactor ?? configuration.secrets, callSecret: callSecret)
         let session = try sessions.session(context)
-        context.redactor = session.redactor
-        for parameter in request.query where parameter.isSecret { context.redactor.add(parameter.value) }
-        let path = resolvedPath(request, projectID: session.projectID)
-        let query = Signer.canonicalQuery(request.query.map { ($0.name, $0.value) })
+        context = context.holding(session.redactor)
+        let prepared =
+            request.headers.isEmpty
+            ? session.prepared(
+                request, path: { resolvedPath(request, projectID: session.projectID) }, configuration: configuration)
+            : PreparedEndpoint.make(
+                method: request.method, path: resolvedPath(request, projectID: session.projectID),
+                extraHeaders: request.headers, session: session, configuration: configuration)
+        let extraLines = request.headers.map(IdentityHTTP.line)
         if configuration.dryRun {
-            throw try dryRun(request, path: path, query: query, session: session, now: now, redactor: context.redactor)
+            throw dryRun(
+                request, prepared: prepared[activeEndpoint.load(ordering: .relaxed)], session: session,
+                now: now ?? signingTime(), extraLines: extraLines, context: context)
         }
-        let what = "\(request.method.rawValue) \(request.pathTemplate)"
-        let response = try http.loop.run(what, of: "HSS", context, signsWithClock: now == nil) {
-            timeouts, signingTime in
+        var decoded: T?
+        let response = try http.loop.run(
+            "\(request.method.rawValue) \(request.pathTemplate)", of: "HSS", context, signsWithClock: now == nil
+        ) { timeouts, signingTime in
             try sendToAnEndpoint(
-                request, path: path, query: query, session: session, now: now ?? signingTime, timeouts: timeouts,
-                redactor: context.redactor)
+                request, prepared: prepared, session: session, now: now ?? signingTime, timeouts: timeouts,
+                extraLines: extraLines, context: context
+            ) { connection, response in
+                guard (200..<300).contains(response.status) else { return }
+                do {
+                    decoded = try decode(response.body)
+                } catch var error as HSSError {
+                    error.httpStatus = response.status
+                    error.requestID = connection.requestID(redactor: context.redactor)
+                    throw error
+                }
+            }
         }
+        if let decoded { return decoded }
         switch response.status {
-        case 200..<300:
-            return response
         case 400..<600:
             let error = ServiceErrorBody.describe(response, redactor: context.redactor)
             if configuration.trace.wants(HSS_TRACE_DEBUG), !error.serviceMessage.isEmpty {
@@ -159,8 +178,9 @@ package final class HSSClient {
     /// One attempt: the endpoint in use, then (when it cannot be reached:
     /// name, connection, TLS) the next ones; the one that answers is kept.
     private func sendToAnEndpoint(
-        _ request: Request, path: String, query: SecureBuffer, session: Session, now: time_t, timeouts: Timeouts?,
-        redactor: Redactor
+        _ request: Request, prepared: [PreparedEndpoint], session: Session, now: time_t, timeouts: Timeouts?,
+        extraLines: [SecureBuffer], context: CallContext,
+        consume: (HTTPConnection, HTTPResponse) throws -> Void
     ) throws -> HTTPResponse {
         let count = configuration.endpoints.count
         let first = activeEndpoint.load(ordering: .relaxed)
@@ -168,9 +188,22 @@ package final class HSSClient {
         for step in 0..<count {
             let index = (first + step) % count
             do {
-                let response = try send(
-                    request, path: path, query: query, session: session, endpoint: index, now: now,
-                    timeouts: timeouts, redactor: redactor)
+                let response = try transport.withConnection { connection in
+                    let written = prepared[index].write(
+                        request, session: session, now: now, extraLines: extraLines, into: connection)
+                    if configuration.trace.wants(HSS_TRACE_DEBUG) {
+                        traceRequest(
+                            request, written: written, connection: connection, prepared: prepared[index],
+                            session: session, extraLines: extraLines, redactor: context.redactor)
+                    }
+                    let response = try connection.perform(
+                        request.method, url: connection.arena.cString! + written.url.lowerBound, body: nil,
+                        timeouts: timeouts, forceDirect: prepared[index].forceDirect, wantedHeaders: [],
+                        wantsRequestID: configuration.trace.wants(HSS_TRACE_DEBUG), keepBody: false,
+                        redactor: { context.redactor })
+                    try consume(connection, response)
+                    return response
+                }
                 if index != first { activeEndpoint.store(index, ordering: .relaxed) }
                 return response
             } catch var error as HSSError where error.connectFailed && count > 1 {
@@ -188,61 +221,20 @@ package final class HSSClient {
         throw HSSError(HSS_E_INTERNAL, "no endpoint to send to")
     }
 
-    /// The request for one endpoint, signed at `now`, and sent.
-    private func send(
-        _ request: Request, path: String, query: SecureBuffer, session: Session, endpoint index: Int, now: time_t,
-        timeouts: Timeouts?, redactor: Redactor
-    ) throws -> HTTPResponse {
-        let (url, lines) = try prepare(request, path: path, query: query, session: session, endpoint: index, now: now)
-        if configuration.trace.wants(HSS_TRACE_DEBUG) {
-            traceRequest(
-                request, path: path, query: query, lines: lines, session: session, index: index, now: now,
-                url: url, redactor: redactor)
-        }
-        return try transport.send(
-            request.method, url: url, headerLines: lines, body: nil, timeouts: timeouts, wantedHeaders: [],
-            redactor: redactor)
-    }
-
-    /// The URL and header lines of the request for one endpoint, signed at `now`.
-    private func prepare(
-        _ request: Request, path: String, query: SecureBuffer, session: Session, endpoint index: Int, now: time_t
-    ) throws -> (url: SecureBuffer, lines: [SecureBuffer]) {
-        let endpoint = configuration.endpoints[index]
-        var lines = session.fixedHeaderLines[index] + request.headers.map(IdentityHTTP.line)
-        if let signer = session.signer {
-            let date = Signer.sdkDate(now)
-            let dateHeader = Header("X-Sdk-Date", date)
-            let authorization = SecureBuffer(capacity: 192)
-            authorization.append("Authorization: ")
-            signer.appendAuthorization(
-                to: authorization, method: request.method.rawValue, canonicalURI: Signer.canonicalURI(path: path),
-                query: query, headers: session.fixedHeaders[index].merging(request.headers + [dateHeader]),
-                date: date)
-            lines.append(IdentityHTTP.line(dateHeader))
-            lines.append(authorization)
-        }
-        let url = SecureBuffer(capacity: endpoint.base.utf8.count + path.utf8.count + query.count + 2)
-        url.append(endpoint.base)
-        url.append(path)
-        if !query.isEmpty {
-            url.append(UInt8(ascii: "?"))
-            url.append(query)
-        }
-        guard url.isValid, query.isValid else { throw HSSError(HSS_E_OUT_OF_MEMORY, "could not build the request") }
-        return (url, lines)
-    }
-
     /// A dry run's end (hss.h, dry_run): the request for the endpoint in
     /// use, built and signed as it would be sent, described and not sent.
     private func dryRun(
-        _ request: Request, path: String, query: SecureBuffer, session: Session, now: time_t?, redactor: Redactor
-    ) throws -> HSSError {
-        let index = activeEndpoint.load(ordering: .relaxed)
-        let (url, lines) = try prepare(
-            request, path: path, query: query, session: session, endpoint: index, now: now ?? signingTime())
+        _ request: Request, prepared: PreparedEndpoint, session: Session, now: time_t, extraLines: [SecureBuffer],
+        context: CallContext
+    ) -> HSSError {
         var error = HSSError(HSS_E_DRY_RUN, "dry run: the request was built and signed, and not sent")
-        error.serviceMessage = describeRequest(request, lines: lines, session: session, url: url, redactor: redactor)
+        error.serviceMessage =
+            (try? transport.withConnection { connection in
+                let written = prepared.write(
+                    request, session: session, now: now, extraLines: extraLines, into: connection)
+                return describeRequest(
+                    request, written: written, connection: connection, session: session, redactor: context.redactor)
+            }) ?? ""
         return error
     }
 

@@ -30,17 +30,21 @@ package struct Request {
     }
 }
 
-/// A query parameter. A secret one is also redacted from every text the
-/// service sends back.
+/// A query parameter, its value read where the caller holds it. A secret
+/// one is also redacted from every text the service sends back.
 package struct QueryParameter {
     package let name: String
-    package let value: SecureBuffer
+    package let value: Bytes
     package let isSecret: Bool
 
-    package init(_ name: String, _ value: SecureBuffer, isSecret: Bool = false) {
+    package init(_ name: String, _ value: Bytes, isSecret: Bool = false) {
         self.name = name
         self.value = value
         self.isSecret = isSecret
+    }
+
+    package init(_ name: String, _ value: SecureBuffer, isSecret: Bool = false) {
+        self.init(name, Bytes(value), isSecret: isSecret)
     }
 }
 

@@ -1,5 +1,6 @@
 import CHSSAPI
 import HSSBase
+import HSSIdentity
 import HSSSigning
 import HSSTransport
 
@@ -10,25 +11,28 @@ extension HSSClient {
     /// the string to sign's hash of the canonical request is withheld when
     /// that request holds a secret (the registry password, a security
     /// token), since anyone holding the trace could test guesses of the
-    /// secret against it offline. The signature, keyed by the SK, stays.
+    /// secret offline. The signature, keyed by the SK, stays.
     func traceRequest(
-        _ request: Request, path: String, query: SecureBuffer, lines: [SecureBuffer], session: Session, index: Int,
-        now: time_t, url: SecureBuffer, redactor: Redactor
+        _ request: Request, written: PreparedEndpoint.Written, connection: HTTPConnection,
+        prepared: PreparedEndpoint, session: Session, extraLines: [SecureBuffer], redactor: Redactor
     ) {
         let trace = configuration.trace
-        trace.emit(HSS_TRACE_DEBUG, "> \(request.method.rawValue) \(redactor.redact(url.bytes))")
-        if let signer = session.signer {
-            let date = Signer.sdkDate(now)
-            let canonical = signer.canonicalRequest(
-                method: request.method.rawValue, canonicalURI: Signer.canonicalURI(path: path), query: query,
-                headers: session.fixedHeaders[index].merging(request.headers + [Header("X-Sdk-Date", date)]))
-            let shown = redactor.redact(canonical.request.bytes)
+        let arena = connection.arena.bytes
+        trace.emit(
+            HSS_TRACE_DEBUG,
+            "> \(request.method.rawValue) \(redactor.redact(UnsafeBufferPointer(rebasing: arena[written.url])))")
+        if let signer = session.signer, let template = prepared.template, let dateRange = written.date {
+            let canonical = SecureBuffer(capacity: 1024)
+            let date = UnsafeBufferPointer(rebasing: arena[dateRange])
+            template.appendCanonicalRequest(
+                to: canonical, query: UnsafeBufferPointer(rebasing: arena[written.query]), date: date)
+            let shown = redactor.redact(canonical.bytes)
             for line in shown.split(separator: "\n", omittingEmptySubsequences: false) {
                 trace.emit(HSS_TRACE_DEBUG, "canonical request: \(line)")
             }
-            let holdsSecret = !shown.utf8.elementsEqual(canonical.request.bytes)
-            let toSign = signer.stringToSign(date: date, canonicalRequest: canonical.request).string()
-            let toSignLines = toSign.split(separator: "\n")
+            let holdsSecret = !shown.utf8.elementsEqual(canonical.bytes)
+            let toSign = signer.stringToSign(date: String(decoding: date, as: UTF8.self), canonicalRequest: canonical)
+            let toSignLines = toSign.string().split(separator: "\n")
             for (number, line) in toSignLines.enumerated() {
                 let isHash = number == toSignLines.count - 1
                 trace.emit(
@@ -39,7 +43,10 @@ extension HSSClient {
                             : String(line)))
             }
         }
-        for line in headerLines(lines, session: session, redactor: redactor) {
+        for line in headerLines(
+            written, connection: connection, index: prepared.index, session: session,
+            extraLines: extraLines, redactor: redactor)
+        {
             trace.emit(HSS_TRACE_DEBUG, "> \(line)")
         }
     }
@@ -47,24 +54,37 @@ extension HSSClient {
     /// The request as it would be sent, redacted as debug lines are: the
     /// request line, then one header per line (hss.h, HSS_E_DRY_RUN).
     func describeRequest(
-        _ request: Request, lines: [SecureBuffer], session: Session, url: SecureBuffer, redactor: Redactor
+        _ request: Request, written: PreparedEndpoint.Written, connection: HTTPConnection, session: Session,
+        redactor: Redactor
     ) -> String {
-        (["\(request.method.rawValue) \(redactor.redact(url.bytes))"]
-            + headerLines(lines, session: session, redactor: redactor)).joined(separator: "\n")
+        let url = UnsafeBufferPointer(rebasing: connection.arena.bytes[written.url])
+        let index = activeEndpointIndex
+        return
+            (["\(request.method.rawValue) \(redactor.redact(url))"]
+            + headerLines(
+                written, connection: connection, index: index, session: session,
+                extraLines: request.headers.map(IdentityHTTP.line), redactor: redactor))
+            .joined(separator: "\n")
     }
 
-    /// Header lines redacted, the AK masked in Authorization.
-    private func headerLines(_ lines: [SecureBuffer], session: Session, redactor: Redactor) -> [String] {
-        let accessKey = session.credentials.accessKey
-        return lines.map { line in
-            var text = redactor.redact(line.bytes)
-            if let accessKey, text.hasPrefix("Authorization: ") {
+    /// A request's header lines redacted, the AK masked in Authorization.
+    private func headerLines(
+        _ written: PreparedEndpoint.Written, connection: HTTPConnection, index: Int, session: Session,
+        extraLines: [SecureBuffer], redactor: Redactor
+    ) -> [String] {
+        var texts = (session.fixedHeaderLines[index] + extraLines).map { redactor.redact($0.bytes) }
+        if let (date, authorization) = written.signedLines {
+            let arena = connection.arena.bytes
+            texts.append(redactor.redact(UnsafeBufferPointer(rebasing: arena[date])))
+            var line = redactor.redact(UnsafeBufferPointer(rebasing: arena[authorization]))
+            if let accessKey = session.credentials.accessKey {
                 let masked = session.credentials.maskedAccessKey
-                text = text.replacingFirst("Access=\(accessKey),", with: "Access=\(masked),")
+                line = line.replacingFirst("Access=\(accessKey),", with: "Access=\(masked),")
                     .replacingFirst("Credential=\(accessKey)/", with: "Credential=\(masked)/")
             }
-            return text
+            texts.append(line)
         }
+        return texts
     }
 }
 

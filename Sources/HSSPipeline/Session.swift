@@ -55,6 +55,22 @@ final class Session {
         self.redactor = redactor
     }
 
+    /// What every call to an API path sends to each endpoint, prepared on
+    /// first use (PreparedEndpoint).
+    private let prepared = Mutex<[PreparedEndpoint.Key: [PreparedEndpoint]]>([:])
+
+    /// The prepared requests of `request`'s method and path, one per endpoint.
+    func prepared(
+        _ request: Request, path: () -> String, configuration: ClientConfiguration
+    ) -> [PreparedEndpoint] {
+        let key = PreparedEndpoint.Key(method: request.method, pathTemplate: request.pathTemplate)
+        if let known = prepared.withLock({ $0[key] }) { return known }
+        let made = PreparedEndpoint.make(
+            method: request.method, path: path(), extraHeaders: [], session: self, configuration: configuration)
+        prepared.withLock { $0[key] = made }
+        return made
+    }
+
     func isUsable(at now: Int) -> Bool { credentials.expiresAt.map { now < $0 } ?? true }
     func needsRenewal(at now: Int) -> Bool {
         credentials.expiresAt.map { now >= $0 - Sessions.renewalMargin } ?? false
@@ -175,7 +191,7 @@ final class Sessions {
             guard let iam else { throw HSSError(HSS_E_INTERNAL, "no IAM endpoint to look the project up") }
             // The new keys are secrets the client now holds: IAM's answer must not show them either.
             var lookup = context
-            for secret in credentials.secrets { lookup.redactor.add(secret) }
+            for secret in credentials.secrets { lookup = lookup.knowing(secret) }
             project = (
                 try ProjectDiscovery.projectID(
                     region: region, iam: iam.url, credentials: credentials, http: http, context: lookup,

@@ -52,11 +52,13 @@ package enum SigningAlgorithm: String, CaseIterable, Sendable {
 
     /// Appends the lower-case hex hash H (SHA-256 or SM3) of `bytes`.
     package func appendHashHex(of bytes: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
-        if usesSM3 {
-            Digest.appendSM3Hex(of: bytes, to: out)
-        } else {
-            Digest.appendSHA256Hex(of: bytes, to: out)
-        }
+        out.append(maxCount: 64) { writeHashHex(of: bytes, to: UnsafeMutableBufferPointer(start: $0, count: 64)) }
+    }
+
+    /// Writes the lower-case hex hash H of `bytes` (64 bytes); returns 64, or 0 on failure.
+    package func writeHashHex(of bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard out.count >= 64, let base = out.baseAddress else { return 0 }
+        return usesSM3 ? Digest.writeSM3Hex(of: bytes, to: base) : Digest.writeSHA256Hex(of: bytes, to: base)
     }
 }
 
@@ -103,12 +105,11 @@ enum SigningKey {
 }
 
 extension Digest {
-    /// SM3 through OpenSSL, written as lower-case hex.
-    package static func appendSM3Hex(of bytes: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
+    /// Writes the hex SM3 of `bytes` (64 bytes); returns 64, or 0 on failure.
+    package static func writeSM3Hex(of bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
-            if chss_sm3(bytes.baseAddress, bytes.count, digest.baseAddress) == 1 {
-                appendHex(UnsafeBufferPointer(digest), to: out)
-            }
+            chss_sm3(bytes.baseAddress, bytes.count, digest.baseAddress) == 1
+                ? writeHex(UnsafeBufferPointer(digest), to: out) : 0
         }
     }
 }
@@ -133,13 +134,8 @@ package final class V11Key {
         guard today.withUTF8({ key(forDay: UnsafeBufferPointer(rebasing: $0.prefix(8))) }) != nil else { return nil }
     }
 
-    /// "YYYYMMDD/region/service" for an X-Sdk-Date.
-    func appendInfo(date: String, to out: SecureBuffer) {
-        var date = date
-        date.withUTF8 { appendInfo(day: UnsafeBufferPointer(rebasing: $0.prefix(8)), to: out) }
-    }
-
-    private func appendInfo(day: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
+    /// "YYYYMMDD/region/service" for a day (X-Sdk-Date's first 8 bytes).
+    func appendInfo(day: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
         out.append(day)
         out.append(UInt8(ascii: "/"))
         out.append(derivation.region)
@@ -207,13 +203,17 @@ package final class ECKey {
 
     deinit { chss_ec_key_free(key) }
 
-    /// Appends the hex DER signature of `message` (nothing on failure).
-    package func appendSignatureHex(of message: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
+    /// Writes the hex DER signature of `message` (at most 144 bytes);
+    /// returns its length, 0 on failure.
+    package func writeSignatureHex(of message: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableBufferPointer<UInt8>)
+        -> Int
+    {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { signature in
             var length = 0
-            if chss_ec_sign(key, message.baseAddress, message.count, signature.baseAddress, &length) == 1 {
-                Digest.appendHex(UnsafeBufferPointer(rebasing: signature.prefix(length)), to: out)
-            }
+            guard chss_ec_sign(key, message.baseAddress, message.count, signature.baseAddress, &length) == 1,
+                out.count >= 2 * length, let base = out.baseAddress
+            else { return 0 }
+            return Digest.writeHex(UnsafeBufferPointer(rebasing: signature.prefix(length)), to: base)
         }
     }
 

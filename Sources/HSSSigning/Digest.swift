@@ -13,16 +13,29 @@ package enum Digest {
     }
 
     package static func appendHex(_ bytes: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
-        out.append(maxCount: bytes.count * 2) { end in
-            for (i, b) in bytes.enumerated() {
-                end[2 * i] = hexDigits[Int(b >> 4)]
-                end[2 * i + 1] = hexDigits[Int(b & 0x0F)]
-            }
-            return bytes.count * 2
-        }
+        out.append(maxCount: bytes.count * 2) { writeHex(bytes, to: $0) }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Writes the lower-case hex of `bytes` (twice as many bytes); returns its length.
+    @discardableResult
+    package static func writeHex(_ bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let digits: StaticString = "0123456789abcdef"
+        let hex = digits.utf8Start
+        for (i, b) in bytes.enumerated() {
+            out[2 * i] = hex[Int(b >> 4)]
+            out[2 * i + 1] = hex[Int(b & 0x0F)]
+        }
+        return bytes.count * 2
+    }
+
+    /// Writes the hex SHA-256 of `bytes` (64 bytes); returns 64, or 0 on failure.
+    package static func writeSHA256Hex(of bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int
+    {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
+            chss_sha256(bytes.baseAddress, bytes.count, digest.baseAddress) == 1
+                ? writeHex(UnsafeBufferPointer(digest), to: out) : 0
+        }
+    }
 }
 
 /// An HMAC keyed once, with SHA-256 or SM3: the SK's inner and outer states
@@ -52,13 +65,19 @@ package final class HMACKey {
     }
 
     package func appendHex(of message: UnsafeBufferPointer<UInt8>, to out: SecureBuffer) {
+        out.append(maxCount: 64) { writeHex(of: message, to: UnsafeMutableBufferPointer(start: $0, count: 64)) }
+    }
+
+    /// Writes the hex MAC of `message` (64 bytes) to `out`; returns 64, or 0 on failure.
+    package func writeHex(of message: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { mac in
             let ok =
                 hash == .sha256
                 ? chss_hmac_sha256(keyed, message.baseAddress, message.count, mac.baseAddress)
                 : chss_hmac_sm3(keyed, message.baseAddress, message.count, mac.baseAddress)
-            if ok == 1 { Digest.appendHex(UnsafeBufferPointer(mac), to: out) }
-            OPENSSL_cleanse(mac.baseAddress, 32)
+            defer { OPENSSL_cleanse(mac.baseAddress, 32) }
+            guard ok == 1, out.count >= 64, let base = out.baseAddress else { return 0 }
+            return Digest.writeHex(UnsafeBufferPointer(mac), to: base)
         }
     }
 }

@@ -13,13 +13,38 @@ package struct CallContext {
     /// no per-request timeouts.
     package let timeoutMs: Int
     package let connectTimeoutMs: Int
-    package var redactor: Redactor
+    /// The secrets the client holds.
+    private var known: Redactor
+    /// The call's own secret (the registry password), read where the caller
+    /// holds it: copied into a redactor only when a text must be redacted,
+    /// so that a successful call copies nothing.
+    private let callSecret: Bytes?
 
-    package init(timeoutMs: Int, connectTimeoutMs: Int, redactor: Redactor, startedAtMs: Int = monotonicMs()) {
+    package init(
+        timeoutMs: Int, connectTimeoutMs: Int, redactor: Redactor, callSecret: Bytes? = nil,
+        startedAtMs: Int = monotonicMs()
+    ) {
         self.deadlineMs = startedAtMs + timeoutMs
         self.timeoutMs = timeoutMs
         self.connectTimeoutMs = connectTimeoutMs
-        self.redactor = redactor
+        self.known = redactor
+        self.callSecret = callSecret
+    }
+
+    /// A redactor that knows every secret the client holds and the call's own.
+    package var redactor: Redactor {
+        guard let callSecret else { return known }
+        var redactor = known
+        redactor.add(callSecret.secureCopy())
+        return redactor
+    }
+
+    /// This context with `redactor` for the secrets the client holds (a
+    /// session's, once it is known).
+    package func holding(_ redactor: Redactor) -> CallContext {
+        var copy = self
+        copy.known = redactor
+        return copy
     }
 
     package var remainingMs: Int { deadlineMs - monotonicMs() }
@@ -34,7 +59,7 @@ package struct CallContext {
     /// This context, whose redactor also knows `secrets`.
     package func knowing(_ secrets: SecureBuffer?...) -> CallContext {
         var copy = self
-        for secret in secrets { copy.redactor.add(secret) }
+        for secret in secrets { copy.known.add(secret) }
         return copy
     }
 

@@ -7,9 +7,10 @@ import Synchronization
 /// initialised exactly once, thread-safely (swift_once).
 private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
-/// HTTP over libcurl. Keeps a pool of easy handles so that each call reuses
-/// a live connection, and so that concurrent calls never share a handle
-/// (libcurl's rule: one handle, one thread at a time).
+/// HTTP over libcurl. Keeps a pool of connections (CurlConnection: an easy
+/// handle with its buffers) so that each call reuses a live connection and
+/// allocates almost nothing, and so that concurrent calls never share a
+/// handle (libcurl's rule: one handle, one thread at a time).
 package final class CurlTransport: HTTPTransport {
     /// Answers of this API are a few KiB; anything far larger is refused
     /// rather than buffered (or truncated).
@@ -43,37 +44,37 @@ package final class CurlTransport: HTTPTransport {
         }
     }
 
-    private let idle = Mutex(HandlePool())
-
-    /// Idle handles, each holding a kept-alive connection, and the process
-    /// that made them. After fork() the child finds another pid and leaves
-    /// the parent's handles alone: reusing one would put two processes on
-    /// one connection (and one TLS session), so that each could read the
-    /// other's answers; cleaning one up would send a TLS close_notify on
-    /// the parent's connection. They are abandoned, not freed, in the child.
-    private struct HandlePool {
+    /// Idle connections, and the process that made them. After fork() the
+    /// child finds another pid and leaves the parent's connections alone:
+    /// reusing one would put two processes on one connection (and one TLS
+    /// session), so that each could read the other's answers; cleaning one
+    /// up would send a TLS close_notify on the parent's connection. They are
+    /// abandoned, not freed, in the child.
+    private struct Pool {
         var pid = getpid()
-        var handles: [UnsafeMutableRawPointer] = []
+        var idle: [CurlConnection] = []
 
-        mutating func take() -> UnsafeMutableRawPointer? {
+        mutating func take() -> CurlConnection? {
             forgetIfForked()
-            return handles.popLast()
+            return idle.popLast()
         }
 
-        mutating func put(_ handle: UnsafeMutableRawPointer) {
+        mutating func put(_ connection: CurlConnection) {
             forgetIfForked()
-            handles.append(handle)
+            idle.append(connection)
         }
 
         private mutating func forgetIfForked() {
             let current = getpid()
             if pid != current {
-                handles.removeAll()
+                for connection in idle { connection.abandon() }
+                idle.removeAll()
                 pid = current
             }
         }
     }
 
+    private let pool = Mutex(Pool())
     package let settings: Settings
 
     package init(_ settings: Settings) throws {
@@ -84,251 +85,53 @@ package final class CurlTransport: HTTPTransport {
     }
 
     deinit {
-        idle.withLock { pool in
+        pool.withLock { pool in
             guard pool.pid == getpid() else { return }
-            for handle in pool.handles { curl_easy_cleanup(handle) }
-            pool.handles.removeAll()
+            for connection in pool.idle { connection.close() }
+            pool.idle.removeAll()
         }
+    }
+
+    /// Runs `body` with a connection of its own (an idle one, else a new
+    /// one), whose arena it builds its request in; the arena is wiped and the
+    /// connection kept for the next call, unless its transfer broke.
+    package func withConnection<T>(_ body: (HTTPConnection) throws -> T) throws -> T {
+        guard let connection = pool.withLock({ $0.take() }) ?? CurlConnection(settings: settings) else {
+            throw HSSError(HSS_E_OUT_OF_MEMORY, "could not create a libcurl handle")
+        }
+        defer {
+            connection.finish()
+            if connection.broken { connection.close() } else { pool.withLock { $0.put(connection) } }
+        }
+        connection.clearHeaders()
+        return try body(connection)
     }
 
     /// Sends `method` to `url` with exactly `headerLines` ("Name: value")
     /// and `body` (POST and PUT), returning the status, the body,
     /// X-Request-Id and the `wantedHeaders` (and for an error answer its
-    /// Retry-After and Date). Secrets in the URL, headers and
-    /// body stay in the caller's SecureBuffers; `redactor` cleans every text
-    /// taken from the wire. `timeouts` replace the transport's for this
-    /// request only. An http:// URL goes as ProxySettings.sendsDirectly
-    /// says: refused when a proxy would read it in clear, else directly
-    /// when libhss found it exempt.
+    /// Retry-After and Date). Secrets in the URL, headers and body stay in
+    /// the caller's SecureBuffers; `redactor` cleans every text taken from
+    /// the wire. `timeouts` replace the transport's for this request only.
+    /// An http:// URL goes as ProxySettings.sendsDirectly says: refused when
+    /// a proxy would read it in clear, else directly when libhss found it
+    /// exempt. (The identity calls' way; HSS's builds in the arena.)
     package func send(
         _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer],
         body: SecureBuffer? = nil, timeouts: Timeouts? = nil, wantedHeaders: [String] = [],
         redactor: Redactor
     ) throws -> HTTPResponse {
         let forceDirect = try settings.proxy.sendsDirectly(url.bytes)
-        guard let handle = idle.withLock({ $0.take() }) ?? makeHandle() else {
-            throw HSSError(HSS_E_OUT_OF_MEMORY, "could not create a libcurl handle")
+        guard url.isValid, let urlText = url.cString, headerLines.allSatisfy({ $0.isValid }) else {
+            throw HSSError(HSS_E_OUT_OF_MEMORY, "could not build the request")
         }
-        var keep = true
-        defer {
-            if keep { idle.withLock { $0.put(handle) } } else { curl_easy_cleanup(handle) }
-        }
-
-        // libcurl accepts any linked list of curl_slist nodes; building it
-        // here (instead of curl_slist_append, which copies) keeps secret
-        // header values in our wiped buffers only.
-        let nodes = UnsafeMutablePointer<curl_slist>.allocate(capacity: max(headerLines.count, 1))
-        defer { nodes.deallocate() }
-        for (index, line) in headerLines.enumerated() {
-            guard let text = line.cString, line.isValid else {
-                throw HSSError(HSS_E_OUT_OF_MEMORY, "could not build the request headers")
-            }
-            let next = index + 1 < headerLines.count ? nodes + index + 1 : nil
-            (nodes + index).initialize(to: curl_slist(data: UnsafeMutablePointer(mutating: text), next: next))
-        }
-        guard let urlText = url.cString, url.isValid else {
-            throw HSSError(HSS_E_OUT_OF_MEMORY, "could not build the request URL")
-        }
-
-        let sink = ResponseSink(limit: CurlTransport.maxBodyBytes)
-        var errorText = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let code: CURLcode = withExtendedLifetime((headerLines, url, sink)) {
-            errorText.withUnsafeMutableBufferPointer { errorBuffer in
-                let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-                var rc: CURLcode
-                switch method {
-                case .get:
-                    rc = chss_curl_set_long(handle, CURLOPT_HTTPGET, 1)
-                case .post, .put:
-                    // The body is used in place (no copy), from our wiped buffer.
-                    rc = chss_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, body?.count ?? 0)
-                    if rc == CURLE_OK {
-                        rc = chss_curl_set_ptr(
-                            handle, CURLOPT_POSTFIELDS, body?.cString.map(UnsafeRawPointer.init) ?? emptyString)
-                    }
-                }
-                if rc == CURLE_OK {
-                    rc = chss_curl_set_ptr(handle, CURLOPT_CUSTOMREQUEST, method == .put ? putMethod : nil)
-                }
-                if rc == CURLE_OK, let timeouts {
-                    rc = chss_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, timeouts.connectMs)
-                    if rc == CURLE_OK { rc = chss_curl_set_long(handle, CURLOPT_TIMEOUT_MS, timeouts.totalMs) }
-                }
-                if rc == CURLE_OK { rc = chss_curl_set_ptr(handle, CURLOPT_URL, urlText) }
-                if rc == CURLE_OK, forceDirect { rc = chss_curl_set_ptr(handle, CURLOPT_PROXY, emptyString) }
-                if rc == CURLE_OK {
-                    rc = chss_curl_set_ptr(handle, CURLOPT_HTTPHEADER, headerLines.isEmpty ? nil : nodes)
-                }
-                if rc == CURLE_OK { rc = chss_curl_set_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer.baseAddress) }
-                if rc == CURLE_OK { rc = chss_curl_set_write(handle, ResponseSink.write, sinkPointer) }
-                if rc == CURLE_OK { rc = curl_easy_perform(handle) }
-                // Nothing may point into this call's memory once it returns.
-                _ = chss_curl_set_ptr(handle, CURLOPT_HTTPHEADER, nil)
-                _ = chss_curl_set_ptr(handle, CURLOPT_ERRORBUFFER, nil)
-                _ = chss_curl_set_write(handle, ResponseSink.write, nil)
-                if method != .get { _ = chss_curl_set_ptr(handle, CURLOPT_POSTFIELDS, nil) }
-                if forceDirect { restoreProxy(handle) }
-                if timeouts != nil {
-                    _ = chss_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMs)
-                    _ = chss_curl_set_long(handle, CURLOPT_TIMEOUT_MS, settings.timeoutMs)
-                }
-                return rc
+        return try withConnection { connection in
+            for line in headerLines { if let text = line.cString { connection.appendHeader(text) } }
+            return try withExtendedLifetime((url, headerLines)) {
+                try connection.perform(
+                    method, url: urlText, body: body, timeouts: timeouts, forceDirect: forceDirect,
+                    wantedHeaders: wantedHeaders, wantsRequestID: true, keepBody: true, redactor: { redactor })
             }
         }
-
-        var status = 0
-        _ = chss_curl_get_response_code(handle, &status)
-        guard code == CURLE_OK else {
-            keep = false  // whatever broke, the next call starts on a fresh connection
-            let detail = redactor.redact(String(cString: errorText))
-            var error: HSSError
-            if sink.overflowed {
-                error = HSSError(
-                    HSS_E_BAD_RESPONSE, "the service's answer is larger than \(CurlTransport.maxBodyBytes) bytes")
-            } else if !sink.body.isValid {
-                error = HSSError(HSS_E_OUT_OF_MEMORY, "could not store the service's answer")
-            } else {
-                var osErrno = 0
-                var requestSize = 0
-                _ = chss_curl_get_long(handle, CURLINFO_OS_ERRNO, &osErrno)
-                _ = chss_curl_get_long(handle, CURLINFO_REQUEST_SIZE, &requestSize)
-                var proxyStatus = 0
-                _ = chss_curl_get_long(handle, CURLINFO_HTTP_CONNECTCODE, &proxyStatus)
-                let failure = Failure(
-                    code: code, osErrno: osErrno, requestSent: requestSize > 0,
-                    bodyStarted: sink.body.count > 0, proxyStatus: proxyStatus)
-                error = CurlTransport.error(for: failure, detail: detail)
-                error.connectFailed = failure.neverSent
-            }
-            error.httpStatus = status
-            error.requestID = status == 0 ? "" : requestID(handle, redactor: redactor)
-            throw error
-        }
-        var response = HTTPResponse(status: status, body: sink.body, requestID: requestID(handle, redactor: redactor))
-        if !wantedHeaders.isEmpty { response.headers = wantedHeaders.map { header(handle, $0) } }
-        if status >= 400 {  // only an error answer pays for these
-            response.retryAfterMs = header(handle, "Retry-After").flatMap {
-                HTTPDate.retryAfterMs($0.string(), now: Int(time(nil)))
-            }
-            response.serverDate = header(handle, "Date").flatMap { HTTPDate.parse($0.string()) }
-        }
-        return response
-    }
-
-    /// The handle's own proxy again, after a request sent directly.
-    private func restoreProxy(_ handle: UnsafeMutableRawPointer) {
-        if let proxy = settings.proxy.url {
-            _ = proxy.withCString { chss_curl_set_ptr(handle, CURLOPT_PROXY, $0) }
-        } else {
-            _ = chss_curl_set_ptr(handle, CURLOPT_PROXY, nil)  // libcurl's variables again
-        }
-    }
-
-    /// The last value of a response header, copied into wiped memory.
-    private func header(_ handle: UnsafeMutableRawPointer, _ name: String) -> SecureBuffer? {
-        var found: UnsafeMutablePointer<curl_header>?
-        guard curl_easy_header(handle, name, 0, UInt32(CURLH_HEADER), -1, &found) == CURLHE_OK,
-            let value = found?.pointee.value
-        else { return nil }
-        return SecureBuffer(cString: value)
-    }
-
-    private func requestID(_ handle: UnsafeMutableRawPointer, redactor: Redactor) -> String {
-        var header: UnsafeMutablePointer<curl_header>?
-        guard curl_easy_header(handle, "X-Request-Id", 0, UInt32(CURLH_HEADER), -1, &header) == CURLHE_OK,
-            let value = header?.pointee.value
-        else { return "" }
-        return value.withMemoryRebound(to: UInt8.self, capacity: strlen(value)) {
-            RequestID.sanitize(UnsafeBufferPointer(start: $0, count: strlen(value)), redactor: redactor)
-        }
-    }
-
-    /// A new handle with the per-client options: secure defaults first.
-    private func makeHandle() -> UnsafeMutableRawPointer? {
-        guard let handle = curl_easy_init() else { return nil }
-        var ok = true
-        func set(_ option: CURLoption, _ value: Int) {
-            ok = ok && chss_curl_set_long(handle, option, value) == CURLE_OK
-        }
-        func set(_ option: CURLoption, _ value: String) {
-            ok = ok && value.withCString { chss_curl_set_ptr(handle, option, $0) } == CURLE_OK
-        }
-        set(CURLOPT_NOSIGNAL, 1)
-        set(CURLOPT_PROTOCOLS_STR, "http,https")
-        set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
-        set(CURLOPT_FOLLOWLOCATION, 0)
-        set(CURLOPT_SSL_VERIFYPEER, 1)
-        set(CURLOPT_SSL_VERIFYHOST, 2)
-        set(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMs)
-        set(CURLOPT_TIMEOUT_MS, settings.timeoutMs)
-        set(CURLOPT_TCP_KEEPALIVE, 1)
-        // SSLKEYLOGFILE is ignored. A libcurl without OpenSSL answers
-        // CURLE_NOT_BUILT_IN or CURLE_UNKNOWN_OPTION: it has no keylog of ours to clear.
-        let keylog = chss_curl_ignore_keylog(handle)
-        ok = ok && (keylog == CURLE_OK || keylog == CURLE_NOT_BUILT_IN || keylog == CURLE_UNKNOWN_OPTION)
-        // For the server, and for an https proxy when one may be used (libcurl
-        // copies a blob for every request: only where it can serve).
-        let proxy = settings.proxy
-        let trustOptions =
-            proxy.mayBeUsed
-            ? [
-                (CURLOPT_CAINFO_BLOB, CURLOPT_CAINFO, CURLOPT_CAPATH),
-                (CURLOPT_PROXY_CAINFO_BLOB, CURLOPT_PROXY_CAINFO, CURLOPT_PROXY_CAPATH),
-            ]
-            : [(CURLOPT_CAINFO_BLOB, CURLOPT_CAINFO, CURLOPT_CAPATH)]
-        for (blob, file, directory) in trustOptions {
-            if let bundle = settings.caBundle {
-                // Read once at client creation.
-                ok =
-                    ok
-                    && bundle.withUnsafeBytes { chss_curl_set_blob(handle, blob, $0.baseAddress, $0.count) } == CURLE_OK
-            } else if let caFile = settings.caFile {
-                set(file, caFile)
-            }
-            if settings.caBundle != nil || settings.caPath != nil {
-                // nil clears libcurl's default directory: then only the bundle's CAs count.
-                ok = ok && chss_curl_set_ptr(handle, directory, settings.caPath) == CURLE_OK
-            }
-        }
-        if let url = proxy.url { set(CURLOPT_PROXY, url) }
-        if let username = proxy.username { set(CURLOPT_PROXYUSERNAME, username) }
-        if let password = proxy.password {
-            // libcurl keeps its own copy (documented residue in hss.h).
-            ok = ok && chss_curl_set_ptr(handle, CURLOPT_PROXYPASSWORD, password.cString) == CURLE_OK
-        }
-        if let noProxy = proxy.noProxy { set(CURLOPT_NOPROXY, noProxy) }
-        guard ok else {
-            curl_easy_cleanup(handle)
-            return nil
-        }
-        return handle
-    }
-}
-
-/// "": an empty body, and CURLOPT_PROXY's "no proxy at all".
-private let emptyString = UnsafeRawPointer(StaticString("").utf8Start)
-private let putMethod = UnsafeRawPointer(StaticString("PUT").utf8Start)
-
-/// Collects the body in a wiped buffer and stops the transfer at the cap.
-private final class ResponseSink {
-    let body = SecureBuffer(capacity: 4096)
-    let limit: Int
-    var overflowed = false
-
-    init(limit: Int) { self.limit = limit }
-
-    static let write: chss_curl_write_fn = { data, size, count, userdata in
-        guard let userdata else { return 0 }
-        let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
-        let length = size * count
-        guard sink.body.count + length <= sink.limit else {
-            sink.overflowed = true
-            return 0
-        }
-        guard length > 0, let data else { return length }
-        data.withMemoryRebound(to: UInt8.self, capacity: length) {
-            sink.body.append(UnsafeBufferPointer(start: $0, count: length))
-        }
-        return sink.body.isValid ? length : 0
     }
 }

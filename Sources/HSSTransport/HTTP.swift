@@ -50,11 +50,33 @@ package struct Timeouts {
     }
 }
 
-/// What sends a request. CurlTransport in the library; an in-process stub
+/// What sends a request: CurlTransport in the library; an in-process stub
 /// in the fuzz target of the C entry point (HSSClient.transportForTesting).
 package protocol HTTPTransport: AnyObject {
-    func send(
-        _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer],
-        body: SecureBuffer?, timeouts: Timeouts?, wantedHeaders: [String], redactor: Redactor
+    /// Runs `body` with a connection of its own for one request.
+    func withConnection<T>(_ body: (HTTPConnection) throws -> T) throws -> T
+}
+
+/// One connection, for one request at a time: the caller writes the request
+/// into `arena` (wiped after the call), lists its header lines, performs.
+package protocol HTTPConnection: AnyObject {
+    var arena: SecureBuffer { get }
+    /// Adds a header line ("Name: value", NUL-terminated) that stays where
+    /// it is until perform returns.
+    func appendHeader(_ line: UnsafePointer<CChar>)
+    /// Sends `method` to `url` (NUL-terminated, alive until it returns) with
+    /// the listed headers and `body` (POST and PUT): the status, the body,
+    /// the `wantedHeaders`, X-Request-Id (always for an error answer; for a
+    /// success when `wantsRequestID`), and for an error answer its
+    /// Retry-After and Date. `redactor` (made only when a text from the wire
+    /// must be shown) cleans every such text. `forceDirect`: no proxy at all
+    /// for this request (an http:// URL libhss found exempt). A success's
+    /// body is the connection's own, reused buffer unless `keepBody`: then
+    /// it must be read before the connection goes back (withConnection).
+    func perform(
+        _ method: HTTPMethod, url: UnsafePointer<CChar>, body: SecureBuffer?, timeouts: Timeouts?,
+        forceDirect: Bool, wantedHeaders: [String], wantsRequestID: Bool, keepBody: Bool, redactor: () -> Redactor
     ) throws -> HTTPResponse
+    /// The last answer's X-Request-Id, sanitized (for an error that needs it).
+    func requestID(redactor: Redactor) -> String
 }

@@ -71,6 +71,12 @@ extension ProxySettings {
         return answer.exempt ? .direct : .proxied(via: via, why: answer.why)
     }
 
+    /// Whether requests to `endpoint` go through a proxy, as route() decides.
+    package func routesThroughProxy(_ endpoint: EndpointURL) -> Bool {
+        if case .proxied = route(scheme: endpoint.scheme, authority: Substring(endpoint.host)) { return true }
+        return false
+    }
+
     /// Refuses an http:// `endpoint` that would go through a proxy (the
     /// proxy would read the request, secrets included, in clear) unless
     /// allowCleartext. `role` names it in the message ("IAM endpoint").

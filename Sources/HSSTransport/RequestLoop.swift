@@ -31,7 +31,7 @@ package struct RequestLoop {
     /// metadata service off the cloud); `signsWithClock` false: the request
     /// is not signed with the clock (no skew correction).
     package func run(
-        _ what: String, of service: String, _ context: CallContext, limit: Timeouts? = nil,
+        _ what: @autoclosure () -> String, of service: String, _ context: CallContext, limit: Timeouts? = nil,
         retryConnectFailures: Bool = true,
         signsWithClock: Bool = true, _ attempt: (_ timeouts: Timeouts?, _ signingTime: time_t) throws -> HTTPResponse
     ) throws -> HTTPResponse {
@@ -40,7 +40,7 @@ package struct RequestLoop {
         var skewCorrected = false
         while true {
             guard context.remainingMs > 0 else {
-                var error = context.expired(before: sent == 0 ? what : "attempt \(counted + 1) of \(what)")
+                var error = context.expired(before: sent == 0 ? what() : "attempt \(counted + 1) of \(what())")
                 error.attempts = sent
                 throw error
             }
@@ -73,7 +73,7 @@ package struct RequestLoop {
                     }
                     trace.emit(
                         HSS_TRACE_INFO,
-                        "\(what): the gateway refused the signature as expired (APIGW.0303): \(skew); "
+                        "\(what()): the gateway refused the signature as expired (APIGW.0303): \(skew); "
                             + "signing again with its time")
                     counted -= 1
                     continue
@@ -102,17 +102,17 @@ package struct RequestLoop {
             guard counted < policy.maxAttempts else { return try giveUp(sent > 1 ? "after \(sent) attempts" : nil) }
             let delay = policy.delayMs(afterFailure: counted, retryAfterMs: failure.retryAfterMs)
             guard monotonicMs() + delay < context.deadlineMs else {
-                trace.emit(HSS_TRACE_INFO, "\(what): attempt \(counted) failed (\(failure.message)); no time left")
+                trace.emit(HSS_TRACE_INFO, "\(what()): attempt \(counted) failed (\(failure.message)); no time left")
                 return try giveUp(
                     "no time left within the call's timeout to retry\(sent > 1 ? "; \(sent) attempts" : "")")
             }
             guard budget.withdraw(after: failure) else {
-                trace.emit(HSS_TRACE_INFO, "\(what): attempt \(counted) failed (\(failure.message)); budget spent")
+                trace.emit(HSS_TRACE_INFO, "\(what()): attempt \(counted) failed (\(failure.message)); budget spent")
                 return try giveUp("the client's retry budget is spent\(sent > 1 ? "; \(sent) attempts" : "")")
             }
             trace.emit(
                 HSS_TRACE_INFO,
-                "\(what): attempt \(counted) of \(policy.maxAttempts) failed (\(failure.message)); "
+                "\(what()): attempt \(counted) of \(policy.maxAttempts) failed (\(failure.message)); "
                     + "retrying in \(delay) ms")
             sleepMs(delay)
         }

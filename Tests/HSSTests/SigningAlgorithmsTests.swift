@@ -97,7 +97,7 @@ final class SigningAlgorithmsTests: XCTestCase {
 
     static func sm3(_ bytes: [UInt8]) -> [UInt8] {
         let out = SecureBuffer(capacity: 64)
-        bytes.withUnsafeBufferPointer { Digest.appendSM3Hex(of: $0, to: out) }
+        bytes.withUnsafeBufferPointer { SigningAlgorithm.hmacSM3.appendHashHex(of: $0, to: out) }
         return Self.bytes(hex: out.string())
     }
 

@@ -41,7 +41,7 @@ final class ValidationTests: XCTestCase {
             message { try Validation.checkText(SecureBuffer(""), field: "username", maxCharacters: 128) },
             "username must not be empty")
         XCTAssertEqual(
-            message { try Validation.checkText(nil, field: "username", maxCharacters: 128) },
+            message { try Validation.checkText(nil as Bytes?, field: "username", maxCharacters: 128) },
             "username is required")
     }
 

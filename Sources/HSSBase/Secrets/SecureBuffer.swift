@@ -84,6 +84,21 @@ package final class SecureBuffer {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// Makes room for `extra` more bytes now, so that appending them moves
+    /// nothing: views into the buffer stay valid while they are appended.
+    @discardableResult
+    package func reserveCapacity(forAppending extra: Int) -> Bool { reserve(extra) }
+
+    /// Wipes the bytes from `length` on and keeps the first `length`: a
+    /// call's buffer gives back its scratch (and, with 0, is ready for the
+    /// next call) without freeing its memory.
+    package func truncate(to length: Int) {
+        guard let storage, length < count else { return }
+        OPENSSL_cleanse(storage + length, count - length + 1)
+        count = max(length, 0)
+        storage[count] = 0
+    }
+
     /// The contents as a NUL-terminated C string (the buffer always keeps a
     /// NUL after its bytes), valid until the buffer changes or is released.
     /// Reading it never mutates, so a finished buffer may be shared by threads.

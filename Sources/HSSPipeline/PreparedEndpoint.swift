@@ -1,0 +1,123 @@
+import CHSSAPI
+import HSSBase
+import HSSSigning
+import HSSTransport
+
+/// What every call of a session sends to one endpoint for one API path,
+/// prepared once: the URL up to its query and the signing template (the
+/// canonical request's fixed parts). A call then writes only its query, its
+/// X-Sdk-Date and its Authorization, into its connection's arena
+/// (PreparedEndpoint.write): nothing else is built per call.
+final class PreparedEndpoint {
+    struct Key: Hashable {
+        let method: HTTPMethod
+        let pathTemplate: String
+    }
+
+    /// "https://host/v5/<project>/...?" (the "?" dropped when a call has no query).
+    let urlHead: SecureBuffer
+    let template: SigningTemplate?
+    let index: Int
+    /// The endpoint is http:// and no_proxy exempts it: sent with no proxy
+    /// at all, so that libcurl cannot decide otherwise (hss.h, Proxy).
+    let forceDirect: Bool
+
+    private init(urlHead: SecureBuffer, template: SigningTemplate?, index: Int, forceDirect: Bool) {
+        self.urlHead = urlHead
+        self.template = template
+        self.index = index
+        self.forceDirect = forceDirect
+    }
+
+    /// One per endpoint of the configuration, for `path` (resolved) and the
+    /// request's own headers (`extraHeaders`, signed like the fixed ones).
+    static func make(
+        method: HTTPMethod, path: String, extraHeaders: [Header], session: Session,
+        configuration: ClientConfiguration
+    ) -> [PreparedEndpoint] {
+        let uri = Signer.canonicalURI(path: path)
+        return configuration.endpoints.enumerated().map { index, endpoint in
+            let urlHead = SecureBuffer(capacity: endpoint.base.utf8.count + path.utf8.count + 1)
+            urlHead.append(endpoint.base)
+            urlHead.append(path)
+            urlHead.append(UInt8(ascii: "?"))
+            let headers =
+                extraHeaders.isEmpty ? session.fixedHeaders[index] : session.fixedHeaders[index].merging(extraHeaders)
+            let template = session.signer?.template(method: method.rawValue, canonicalURI: uri, headers: headers)
+            return PreparedEndpoint(
+                urlHead: urlHead, template: template, index: index,
+                forceDirect: !endpoint.isHTTPS && !configuration.proxy.routesThroughProxy(endpoint))
+        }
+    }
+
+    /// Where a call's request lies in its connection's arena.
+    struct Written {
+        let url: Range<Int>
+        let query: Range<Int>
+        /// X-Sdk-Date's value, and the X-Sdk-Date and Authorization lines
+        /// (without their NUL); nil for a token's request, which is not signed.
+        let date: Range<Int>?
+        let signedLines: (date: Range<Int>, authorization: Range<Int>)?
+    }
+
+    /// Writes `request` (signed at `now` with the session's keys) into
+    /// `connection`'s arena and lists its header lines: the session's fixed
+    /// ones, the request's own, X-Sdk-Date and Authorization. Room is
+    /// reserved first, so that nothing moves while views into the arena are
+    /// read: the query is signed where it was written.
+    func write(
+        _ request: Request, session: Session, now: time_t, extraLines: [SecureBuffer], into connection: HTTPConnection
+    ) -> Written {
+        let arena = connection.arena
+        // The encoded query is at most 3 bytes per byte; it is written once and copied into the
+        // canonical request (scratch), so reserve for both before any view into the arena is taken.
+        var queryBytes = 0
+        for parameter in request.query { queryBytes += 3 * (parameter.name.utf8.count + parameter.value.count) + 2 }
+        arena.reserveCapacity(
+            forAppending: urlHead.count + queryBytes + 64 + (template?.scratchBytes(queryCount: queryBytes) ?? 0))
+        let start = arena.count
+        arena.append(urlHead)
+        let queryStart = arena.count
+        withUnsafeTemporaryAllocation(of: Signer.QueryView.self, capacity: request.query.count) { views in
+            for (i, parameter) in request.query.enumerated() {
+                (views.baseAddress! + i).initialize(to: .init(name: parameter.name, value: parameter.value.buffer))
+            }
+            var all = views
+            Signer.appendCanonicalQuery(&all, to: arena)
+            views.baseAddress!.deinitialize(count: request.query.count)
+        }
+        let queryEnd = arena.count
+        if queryEnd == queryStart { arena.truncate(to: queryStart - 1) }  // no query: no "?"
+        let urlEnd = arena.count
+        arena.append(0)
+        var dateRange: Range<Int>?
+        var signedLines: (date: Range<Int>, authorization: Range<Int>)?
+        if let template, let signer = session.signer {
+            let dateLine = arena.count
+            arena.append("X-Sdk-Date: " as StaticString)
+            let dateStart = arena.count
+            arena.append(maxCount: 16) {
+                Signer.writeSDKDate(now, to: $0)
+                return 16
+            }
+            dateRange = dateStart..<arena.count
+            let dateLineEnd = arena.count
+            arena.append(0)
+            let authorization = arena.count
+            arena.append("Authorization: " as StaticString)
+            signer.appendAuthorization(
+                to: arena, template: template, query: UnsafeBufferPointer(rebasing: arena.bytes[queryStart..<queryEnd]),
+                date: UnsafeBufferPointer(rebasing: arena.bytes[dateStart..<dateStart + 16]))
+            signedLines = (dateLine..<dateLineEnd, authorization..<arena.count)
+            arena.append(0)
+        }
+        // The arena is final: its lines can be pointed at.
+        for line in session.fixedHeaderLines[index] { if let text = line.cString { connection.appendHeader(text) } }
+        for line in extraLines { if let text = line.cString { connection.appendHeader(text) } }
+        if let signedLines, let base = arena.cString {
+            connection.appendHeader(base + signedLines.date.lowerBound)
+            connection.appendHeader(base + signedLines.authorization.lowerBound)
+        }
+        return Written(url: start..<urlEnd, query: queryStart..<queryEnd, date: dateRange, signedLines: signedLines)
+    }
+}

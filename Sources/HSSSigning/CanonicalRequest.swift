@@ -1,0 +1,262 @@
+import CHSSAPI
+import HSSBase
+
+/// One header to send and sign. The value is a SecureBuffer because
+/// X-Security-Token and X-Auth-Token are secrets.
+package struct Header {
+    package let name: String
+    package let value: SecureBuffer
+
+    package init(name: String, value: SecureBuffer) {
+        self.name = name
+        self.value = value
+    }
+
+    package init(_ name: String, _ value: String) {
+        self.init(name: name, value: SecureBuffer(value))
+    }
+}
+
+/// Headers as they are signed: all but those whose name contains "_",
+/// names lower-cased, values trimmed, sorted by name.
+package struct CanonicalHeaders {
+    package struct Line {
+        package let name: String
+        package let value: SecureBuffer
+    }
+
+    package private(set) var sorted: [Line]
+
+    package init(_ headers: [Header]) {
+        sorted = headers.compactMap { header -> Line? in
+            let name = header.name.lowercased()
+            guard !name.utf8.contains(UInt8(ascii: "_")) else { return nil }
+            let value = SecureBuffer(capacity: header.value.count)
+            value.append(CanonicalHeaders.trimmed(header.value.bytes))
+            return Line(name: name, value: value)
+        }.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    }
+
+    /// Removes the x-sdk-date line, returning its value (nil: none).
+    package mutating func removeDate() -> SecureBuffer? {
+        guard let at = sorted.firstIndex(where: { $0.name == "x-sdk-date" }) else { return nil }
+        return sorted.remove(at: at).value
+    }
+
+    /// These headers with `extra` merged in, in name order.
+    package func merging(_ extra: [Header]) -> CanonicalHeaders {
+        var merged = self
+        for line in CanonicalHeaders(extra).sorted {
+            let at = merged.sorted.firstIndex { line.name.utf8.lexicographicallyPrecedes($0.name.utf8) }
+            merged.sorted.insert(line, at: at ?? merged.sorted.count)
+        }
+        return merged
+    }
+
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        // Python's str.strip() on the ASCII whitespace a header value may hold.
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        var start = 0
+        var end = bytes.count
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[start..<end])
+    }
+}
+
+/// The canonical request of one method, canonical URI and header set, as
+/// text prepared once: only the query and X-Sdk-Date change from call to
+/// call, so a client prepares one per endpoint and API path and renders it
+/// into a call's buffer without building any String:
+///
+///     METHOD \n URI \n QUERY \n <lines before x-sdk-date> x-sdk-date:DATE \n
+///     <lines after it> \n <signed header names> \n <body hash>
+///
+/// (signers.md §2). Secret header values (X-Security-Token) are held in
+/// wiped memory.
+package final class SigningTemplate {
+    private let head = SecureBuffer(capacity: 128)
+    private let before = SecureBuffer(capacity: 256)
+    private let after = SecureBuffer(capacity: 64)
+    private let tail = SecureBuffer(capacity: 160)
+    /// "content-type;host;...": the Authorization's SignedHeaders.
+    package let signedHeaders: String
+    /// Whether the request signs an X-Sdk-Date (every libhss request does).
+    private let signsDate: Bool
+
+    /// `headers` are the request's headers without X-Sdk-Date; it is
+    /// signed (at its sorted place) when `signsDate`.
+    package init(
+        method: String, canonicalURI: String, headers: CanonicalHeaders, signsDate: Bool = true, bodyHash: String
+    ) {
+        head.append(method)
+        head.append(UInt8(ascii: "\n"))
+        head.append(canonicalURI)
+        head.append(UInt8(ascii: "\n"))
+        var names: [String] = []
+        for line in headers.sorted {
+            let target = !signsDate || line.name.utf8.lexicographicallyPrecedes("x-sdk-date".utf8) ? before : after
+            target.append(line.name)
+            target.append(UInt8(ascii: ":"))
+            target.append(line.value)
+            target.append(UInt8(ascii: "\n"))
+            names.append(line.name)
+        }
+        if signsDate {
+            let at = names.firstIndex { "x-sdk-date".utf8.lexicographicallyPrecedes($0.utf8) } ?? names.count
+            names.insert("x-sdk-date", at: at)
+        }
+        self.signsDate = signsDate
+        signedHeaders = names.joined(separator: ";")
+        tail.append(UInt8(ascii: "\n"))
+        tail.append(signedHeaders)
+        tail.append(UInt8(ascii: "\n"))
+        tail.append(bodyHash)
+    }
+
+    /// How many bytes Signer.appendAuthorization may write into a call's
+    /// buffer for a query of `queryCount` bytes (the canonical request and
+    /// the string to sign are scratch there), so a caller can reserve them
+    /// and keep views into the buffer valid.
+    package func scratchBytes(queryCount: Int) -> Int {
+        head.count + queryCount + before.count + after.count + tail.count + signedHeaders.utf8.count + 640
+    }
+
+    /// Appends the canonical request for `query` and `date` (X-Sdk-Date's
+    /// 16 bytes) to `out`.
+    package func appendCanonicalRequest(
+        to out: SecureBuffer, query: UnsafeBufferPointer<UInt8>, date: UnsafeBufferPointer<UInt8>
+    ) {
+        out.append(head)
+        out.append(query)
+        out.append(UInt8(ascii: "\n"))
+        out.append(before)
+        if signsDate {
+            out.append("x-sdk-date:" as StaticString)
+            out.append(date)
+            out.append(UInt8(ascii: "\n"))
+        }
+        out.append(after)
+        out.append(tail)
+    }
+}
+
+extension Signer {
+    /// The canonical URI: decode the path, encode each segment, and end it
+    /// with "/" (the request line itself keeps no trailing slash).
+    package static func canonicalURI(path: String) -> String {
+        // A path of unreserved bytes and "/" (every path libhss builds) is
+        // its own canonical form.
+        var path = path
+        let plain = path.withUTF8 { $0.allSatisfy { PercentEncoding.isUnreserved($0) || $0 == UInt8(ascii: "/") } }
+        if plain {
+            return path.utf8.last == UInt8(ascii: "/") ? path : path + "/"
+        }
+        let decoded = PercentEncoding.decode(Array(path.utf8))
+        let out = SecureBuffer(capacity: decoded.count * 3 + 1)
+        for (index, segment) in decoded.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .enumerated()
+        {
+            if index > 0 { out.append(UInt8(ascii: "/")) }
+            Array(segment).withUnsafeBufferPointer { PercentEncoding.append($0, to: out) }
+        }
+        if out.bytes.last != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
+        return out.string()
+    }
+
+    /// `name=value` pairs, encoded, sorted by name then value (raw bytes,
+    /// i.e. code point order), joined by "&". This exact string is also the
+    /// query that is sent. Names are never secret; values may be.
+    package static func canonicalQuery(_ parameters: [(name: String, value: SecureBuffer)]) -> SecureBuffer {
+        let out = SecureBuffer(capacity: 256)
+        var views = parameters.map { QueryView(name: $0.name, value: $0.value.bytes) }
+        withExtendedLifetime(parameters) { appendCanonicalQuery(&views, to: out) }
+        return out
+    }
+
+    /// One parameter of a query, its value borrowed (a caller's C string or
+    /// a SecureBuffer's bytes, alive for the call).
+    package struct QueryView {
+        package let name: String
+        package let value: UnsafeBufferPointer<UInt8>
+
+        package init(name: String, value: UnsafeBufferPointer<UInt8>) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Appends the canonical query of `parameters` (sorted in place) to `out`.
+    package static func appendCanonicalQuery(
+        _ parameters: inout some MutableCollection<QueryView> & RandomAccessCollection, to out: SecureBuffer
+    ) {
+        // Insertion sort: a handful of parameters, no allocation.
+        var i = parameters.index(after: parameters.startIndex)
+        while i < parameters.endIndex {
+            var j = i
+            while j > parameters.startIndex {
+                let previous = parameters.index(before: j)
+                guard precedes(parameters[j], parameters[previous]) else { break }
+                parameters.swapAt(j, previous)
+                j = previous
+            }
+            i = parameters.index(after: i)
+        }
+        var first = true
+        for parameter in parameters {
+            if !first { out.append(UInt8(ascii: "&")) }
+            first = false
+            PercentEncoding.append(parameter.name, to: out)
+            out.append(UInt8(ascii: "="))
+            PercentEncoding.append(parameter.value, to: out)
+        }
+    }
+
+    private static func precedes(_ lhs: QueryView, _ rhs: QueryView) -> Bool {
+        lhs.name != rhs.name
+            ? lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8) : lhs.value.lexicographicallyPrecedes(rhs.value)
+    }
+
+    /// `YYYYMMDDTHHMMSSZ` in UTC.
+    package static func sdkDate(_ time: time_t) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
+            writeSDKDate(time, to: text.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(text), as: UTF8.self)
+        }
+    }
+
+    /// The times X-Sdk-Date can show: years 1970 to 9999.
+    private static let sdkDateRange = 0...253_402_300_799
+
+    /// Writes `YYYYMMDDTHHMMSSZ` (16 bytes) in UTC. Total: a time outside
+    /// years 1970-9999 (a hostile Date header, a corrupt clock) is clamped
+    /// into them, so the fixed-width digits never see a negative or
+    /// five-digit year.
+    package static func writeSDKDate(_ time: time_t, to text: UnsafeMutablePointer<UInt8>) {
+        var t = min(max(time, sdkDateRange.lowerBound), sdkDateRange.upperBound)
+        var parts = tm()
+        if gmtime_r(&t, &parts) == nil {  // cannot happen in range; the epoch then
+            parts = tm()
+            parts.tm_mday = 1
+            parts.tm_year = 70
+        }
+        var at = 0
+        func put(_ value: Int32, digits: Int) {
+            var value = Int(value)
+            for i in stride(from: at + digits - 1, through: at, by: -1) {
+                text[i] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+            at += digits
+        }
+        put(parts.tm_year + 1900, digits: 4)
+        put(parts.tm_mon + 1, digits: 2)
+        put(parts.tm_mday, digits: 2)
+        text[at] = UInt8(ascii: "T")
+        at += 1
+        put(parts.tm_hour, digits: 2)
+        put(parts.tm_min, digits: 2)
+        put(parts.tm_sec, digits: 2)
+        text[at] = UInt8(ascii: "Z")
+    }
+}
