@@ -46,7 +46,8 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         require(credentials.expiresAt != nil && credentials.accessKey != nil, "temporary credentials without expiry")
     }
     if accepted {
-        let error = ServiceErrorBody.describe(status: 400, body: body, requestID: "", redactor: Redactor())
+        let error = ServiceErrorBody.describe(
+            HTTPResponse(status: 400, body: body, requestID: ""), redactor: Redactor())
         require(!error.message.unicodeScalars.contains { $0.value < 0x20 }, "the error summary is not one line")
         require(error.code.count <= ServiceErrorBody.maxCodeCharacters, "the error code is too long")
         require(error.requestID.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "the request id is not a token")

@@ -75,7 +75,8 @@ public func fuzzRedactor(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // spaces, which can make a secret holding a space out of a body that did
     // not hold it: such secrets are checked by the redactor alone.
     let status = 400 + Int(plan.first?.status ?? 0) % 200
-    let error = ServiceErrorBody.describe(status: status, body: body.secure, requestID: "", redactor: redactor)
+    let error = ServiceErrorBody.describe(
+        HTTPResponse(status: status, body: body.secure, requestID: ""), redactor: redactor)
     let requestID = body.withUnsafeBufferPointer { RequestID.sanitize($0, redactor: redactor) }
     for text in [error.code, error.serviceMessage, error.requestID, requestID] where text != Redactor.withheld {
         let bytes = Array(text.utf8).replacingReplacementCharacters(with: 0)
