@@ -2,7 +2,8 @@
 """Writes the seed corpora of the fuzz targets (Fuzz/corpus/<target>/seed-*): the bundled emulator's
 answers (started in-process on 127.0.0.1, asked over loopback only) in every shape, the canary secrets
 of Tests/secret_forms.py in each of their forms, and hand-written inputs for the readers of files,
-options and dates. Files named regression-* (inputs that once found a defect) are left alone.
+options and dates. Files named regression-* (inputs that once found a defect) are left alone, and so are
+the seeds of targets this script does not write (entry's are written by hand).
 
     .venv/bin/python Fuzz/make_seeds.py      (then commit Fuzz/corpus)
 
@@ -104,9 +105,18 @@ def emulator_answers():
     return out
 
 
+CLEARED = set()
+
+
 def write(target, name, data):
+    """Writes a seed; the first write to a target removes its old seeds (not other targets', whose
+    seeds may be written by hand, nor any regression-* input)."""
     folder = CORPUS / target
     folder.mkdir(parents=True, exist_ok=True)
+    if target not in CLEARED:
+        CLEARED.add(target)
+        for old in folder.glob("seed-*"):
+            old.unlink()
     (folder / ("seed-" + name)).write_bytes(data.encode() if isinstance(data, str) else data)
 
 
@@ -119,6 +129,14 @@ def redactor_input(secrets, body, insertions=()):
     return out + body
 
 
+DAY = 86_400  # SigningClock.maxCorrection
+
+
+def dates_input(text, choice=0, raw=0):
+    """The dates target's layout: a byte for the retry policy, 8 bytes (a raw time), the text."""
+    return bytes([choice]) + struct.pack("<Q", raw % (1 << 64)) + text.encode()
+
+
 def options_input(flags, url, fields, numbers=(0, 0, 0, 0, 0)):
     """The options target's layout; fields: index (see the target) -> text."""
     mask = sum(1 << i for i in fields)
@@ -127,9 +145,6 @@ def options_input(flags, url, fields, numbers=(0, 0, 0, 0, 0)):
 
 
 def main():
-    for folder in CORPUS.glob("*"):
-        for old in folder.glob("seed-*"):
-            old.unlink()
     answers = emulator_answers()
 
     # json: every answer body; the redactor: the error bodies with forms of the canary secrets.
@@ -137,13 +152,13 @@ def main():
         if body:
             write("json", name, body)
         if "Retry-After" in headers:
-            write("dates", name + "-retry-after", b"\0" + headers["Retry-After"].encode())
-    write("dates", "date-header", b"\0" + answers["hss-ok"][1]["Date"].encode())
+            write("dates", name + "-retry-after", dates_input(headers["Retry-After"]))
+    write("dates", "date-header", dates_input(answers["hss-ok"][1]["Date"], raw=DAY + 4))
     for name in ("credentials-credential-micro", "credentials-credentials-camel-milli", "credentials-top-snake-none"):
         text = answers[name][2].decode()
         expiry = json.loads(text)
         expiry = expiry.get("credential", expiry.get("credentials", expiry))
-        write("dates", "expiry-" + name, b"\0" + (expiry.get("expires_at") or expiry["expiration"]).encode())
+        write("dates", "expiry-" + name, dates_input(expiry.get("expires_at") or expiry["expiration"]))
     write("json", "escaped-keys", r'{"\u0065rror_code":"A\/B","error_msg":"\ud83d\udd11 \u00e4\n","request_id":"r"}')
     write("json", "duplicate-key", '{"error_code":"a","error\\u005fcode":"b"}')
     write("json", "projects-mixed", '{"projects":[{"id":"a"},{"name":"x"},1,{"id":2},{"id":"b","id2":[]}]}')
@@ -211,11 +226,24 @@ def main():
     write("signing", "short-sk", b"\2" + struct.pack("<I", 0) + b"A\0\x00")
     write("signing", "binary-sk", b"\3" + struct.pack("<I", 4102444800) + b"AK\0\xff\xfe\x01\0r\0s\0/a%2Fb\0\0")
 
-    # dates: a byte for the retry policy, then the text.
+    # dates: a byte for the retry policy, a raw time (also the clocks' offsets), then the text.
     for name, text in {"imf": "Sun, 06 Nov 1994 08:49:37 GMT", "imf-feb-31": "Mon, 31 Feb 2025 23:59:60 GMT",
                        "seconds": "120", "expiry-offset": "2026-01-02T03:04:05.123456789+08:00",
                        "expiry-space": "2026-01-02 03:04:05z", "expiry-negative": "1969-12-31T23:59:59-23:59"}.items():
-        write("dates", name, b"\x07" + text.encode())
+        write("dates", name, dates_input(text, choice=7))
+    # The clock: a Date at the edges of the calendar, corrected from just within or just beyond a day,
+    # then read when fresh, stale (over 15 minutes) or after the wall clock was stepped (over 2 s).
+    stale, stepped, full = (900_001 << 42), (600 << 52), (1 << 63)
+    for name, text in {"hostile-year": "Mon, 01 Jan -999 00:00:00 GMT",
+                       "year-minus-one": "Mon, 01 Jan -001 00:00:00 GMT",
+                       "year-zero": "Sat, 01 Jan 0000 00:00:00 GMT", "year-9999": "Fri, 31 Dec 9999 23:59:60 GMT",
+                       "epoch": "Thu, 01 Jan 1970 00:00:00 GMT", "imf-now": "Sun, 29 Nov 2026 15:45:59 GMT"}.items():
+        for clock, raw in {"within": DAY + 4 + DAY, "beyond": 0, "stale": DAY + 4 + stale,
+                           "stepped": DAY + 4 - 60 + stepped, "far": full | 0xFFFF0000}.items():
+            write("dates", "%s-%s" % (name, clock), dates_input(text, raw=raw))
+    for name, raw in {"time-min": 1 << 63, "time-max": (1 << 63) - 1, "time-minus-one": (1 << 64) - 1,
+                      "time-year-10000": 253_402_300_800}.items():
+        write("dates", name, dates_input("", raw=raw))
 
 
 if __name__ == "__main__":
