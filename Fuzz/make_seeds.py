@@ -336,7 +336,7 @@ def main():
                            "stepped": DAY + 4 - 60 + stepped, "far": full | 0xFFFF0000}.items():
             write("dates", "%s-%s" % (name, clock), dates_input(text, raw=raw))
     for name, raw in {"time-min": 1 << 63, "time-max": (1 << 63) - 1, "time-minus-one": (1 << 64) - 1,
-                      "time-year-10000": 253_402_300_800}.items():
+                      "time-year-10000": 253_402_300_800, "time-year-minus-999": -93_692_592_000}.items():
         write("dates", name, dates_input("", raw=raw))
 
 
