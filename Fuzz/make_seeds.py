@@ -2,15 +2,18 @@
 """Writes the seed corpora of the fuzz targets (Fuzz/corpus/<target>/seed-*): the bundled emulator's
 answers (started in-process on 127.0.0.1, asked over loopback only) in every shape, the canary secrets
 of Tests/secret_forms.py in each of their forms, and hand-written inputs for the readers of files,
-options and dates. Files named regression-* (inputs that once found a defect) are left alone.
+options and dates. Files named regression-* (inputs that once found a defect) are left alone, and so are
+the seeds of targets this script does not write (entry's are written by hand).
 
     .venv/bin/python Fuzz/make_seeds.py      (then commit Fuzz/corpus)
 
 The input layouts are those the targets' comments describe (Fuzz/targets/*.swift).
 """
 
+import http
 import http.client
 import json
+import re
 import struct
 import sys
 import time
@@ -103,9 +106,18 @@ def emulator_answers():
     return out
 
 
+CLEARED = set()
+
+
 def write(target, name, data):
+    """Writes a seed; the first write to a target removes its old seeds (not other targets', whose
+    seeds may be written by hand, nor any regression-* input)."""
     folder = CORPUS / target
     folder.mkdir(parents=True, exist_ok=True)
+    if target not in CLEARED:
+        CLEARED.add(target)
+        for old in folder.glob("seed-*"):
+            old.unlink()
     (folder / ("seed-" + name)).write_bytes(data.encode() if isinstance(data, str) else data)
 
 
@@ -116,6 +128,104 @@ def redactor_input(secrets, body, insertions=()):
     for secret, at, seed in insertions:
         out += bytes([secret]) + struct.pack("<H", at) + bytes([seed, 0, 0])
     return out + body
+
+
+DAY = 86_400  # SigningClock.maxCorrection
+
+# The answer target's paths (its first input byte) and secrets (as Fuzz/targets/answer.swift has them).
+HSS, IAM, METADATA, POD, STS, FEDERATION = range(6)
+ANSWER_SECRETS = ['AnsPw7z4K\u00e4/~"+&=\\\U0001f511#Zr8Lp', 'AnsSk8r2N\u00e9/~"+&=\\#Xc3Vb',
+                  'AnsSt5m9D/~"+&=\\#Gf6Hj', 'AnsOidc3v6B/~"+&=\\#Lk2Mn', 'AnsPod6t1Y/~"+&=\\#Ux4Wp',
+                  'AnsIdT2g8K/~"+&=\\#Ep5Rt']
+HOSTILE_DATES = ["Mon, 01 Jan -999 00:00:00 GMT", "Mon, 01 Jan -001 00:00:00 GMT", "Sat, 01 Jan 0000 00:00:00 GMT",
+                 "Fri, 31 Dec 9999 23:59:59 GMT", "Thu, 01 Jan 1970 00:00:00 GMT", "Mon, 01 Jan 2024 00:00:60 GMT",
+                 "Mon, 01 Jan 2024 00:00:00 UTC", "Monday, 01-Jan-24 00:00:00 GMT",
+                 "Mon, 01 Jan 2024 \u00e400:00 GMT"]
+
+
+def http_answer(status, headers=(), body=b""):
+    """An HTTP/1.1 answer as it goes on the wire: the status line, the headers (name, value), a
+    Content-Length unless the headers frame the body themselves, the body."""
+    body = body.encode() if isinstance(body, str) else body
+    reason = http.HTTPStatus(status).phrase if status in http.HTTPStatus._value2member_map_ else "Whatever"
+    headers = list(headers)
+    framed = any(name.lower() in ("content-length", "transfer-encoding") for name, _ in headers)
+    if not framed:
+        headers.append(("Content-Length", str(len(body))))
+    head = "HTTP/1.1 %d %s\r\n" % (status, reason) + "".join("%s: %s\r\n" % h for h in headers) + "\r\n"
+    return head.encode("utf-8", "surrogateescape") + body
+
+
+def answer_seed(name, path, answer, flags=0):
+    """The answer target's layout: the path, the flags, the answer."""
+    write("answer", name, bytes([path, flags]) + answer)
+
+
+def emulated(answer, keep=("Date", "X-Request-Id", "Retry-After", "X-Subject-Token", "X-IAM-Trace-Id")):
+    """An emulator answer on the wire; expiry dates moved to 2099 so that the seeds stay valid."""
+    status, headers, body = answer
+    body = re.sub(rb'"20\d\d-(\d\d-\d\dT)', rb'"2099-\1', body)
+    kept = [(k, v) for k, v in headers.items() if k in keep]
+    return http_answer(status, kept + [("Content-Type", "application/json")], body)
+
+
+def answer_seeds(answers):
+    """Each path's realistic answers, then hostile ones."""
+    paths = {"hss": HSS, "fau": HSS, "not": HSS, "iam": IAM, "met": METADATA, "cre": METADATA, "pod": POD,
+             "sts": STS}
+    for name, answer in answers.items():
+        if not name.startswith(("iam-id-token", "iam-securitytoken")):
+            answer_seed(name, paths[name[:3]], emulated(answer), flags=1)
+    # The metadata service: one answer for the session token and the key, so without a space.
+    compact = json.dumps(json.loads(answers["credentials-credential-micro"][2]), separators=(",", ":"))
+    answer_seed("metadata-compact", METADATA, emulated((200, {}, compact.encode())))
+    answer_seed("metadata-agency", METADATA, http_answer(401, [], identity.AGENCY_ERROR))
+    answer_seed("sts-inline", STS, emulated(answers["sts"]), flags=2)
+    token = answers["iam-id-token"][1]["X-Subject-Token"]
+    answer_seed("federation", FEDERATION, emulated((201, {"X-Subject-Token": token}, answers["iam-securitytoken"][2])))
+    answer_seed("federation-no-token", FEDERATION, emulated(answers["iam-id-token"]))
+    answer_seed("federation-bad-duration", FEDERATION, emulated(answers["iam-securitytoken-bad-duration"]))
+
+    # Issue 20.1: an expired signature with any Date, for the HSS call and IAM's lookup.
+    skew = answers["hss-clock-skew"][2]
+    dates = HOSTILE_DATES + [formatdate(usegmt=True), formatdate(time.time() + 2 * DAY, usegmt=True)]
+    for index, date in enumerate(dates):
+        for path in (HSS, IAM):
+            answer_seed("skew-%d-%d" % (path, index), path, http_answer(401, [("Date", date)], skew))
+    retry_after = ["0", "1", "-1", "999999999", "1e3", " 5", "Fri, 31 Dec 9999 23:59:59 GMT",
+                   "Mon, 01 Jan -999 00:00:00 GMT", formatdate(usegmt=True)]
+    for index, value in enumerate(retry_after):
+        answer_seed("retry-after-%d" % index, HSS,
+                    http_answer(503, [("Retry-After", value)], answers["hss-emu-status-500"][2]))
+    # Framing and encoding: chunked (whole and broken), a long header, a short body, HTTP/1.0 read to the
+    # close, 100 Continue, a redirect, HTTP/0.9, broken gzip, control bytes in a header and the body.
+    ok = answers["hss-ok"][2]
+    chunked = [("Transfer-Encoding", "chunked")]
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(ok[i:i + 100]), ok[i:i + 100]) for i in range(0, len(ok), 100))
+    answer_seed("chunked", HSS, http_answer(200, chunked, chunks + b"0\r\n\r\n"))
+    answer_seed("chunked-broken", HSS, http_answer(200, chunked, b"zz\r\n{}"))
+    answer_seed("huge-header", HSS, http_answer(200, [("X-Pad", "a" * 3000)], ok[:600]))
+    answer_seed("short-body", HSS, http_answer(200, [("Content-Length", "5000")], ok[:100]))
+    answer_seed("until-close", HSS, b"HTTP/1.0 200 OK\r\n\r\n" + ok)
+    answer_seed("continue", HSS, b"HTTP/1.1 100 Continue\r\n\r\n" + http_answer(200, [], ok))
+    answer_seed("redirect", HSS, http_answer(301, [("Location", "http://127.0.0.1:1/")]))
+    answer_seed("http09", HSS, b'{"image_command":"x"}\n')
+    answer_seed("gzip-broken", HSS, http_answer(200, [("Content-Encoding", "gzip")], b"\x1f\x8b\x08"))
+    answer_seed("header-control", IAM, http_answer(404, [("X-IAM-Trace-Id", "a\x1bb\x7fc")], b"\x00\x85"))
+    # The secrets a path's client holds, echoed in X-Request-Id (or X-IAM-Trace-Id) and the body, in
+    # several forms each.
+    for path, index in [(HSS, 0), (HSS, 1), (HSS, 2), (IAM, 1), (IAM, 2), (POD, 4), (STS, 3), (FEDERATION, 5)]:
+        for encoding in ("raw", "rfc3986-lower-hex", "json", "json-every-char-upper-hex", "whatwg-java"):
+            form = secret_forms.ENCODINGS[encoding](ANSWER_SECRETS[index])
+            body = '{"error_code":"HSS.%d","error_msg":"echo %s","request_id":"%s"}' % (index, form, form)
+            header = form if encoding != "json" else secret_forms.ENCODINGS["rfc3986"](ANSWER_SECRETS[index])
+            echo = http_answer(400, [("X-Request-Id", header), ("X-IAM-Trace-Id", header)], body)
+            answer_seed("echo-%d-%d-%s" % (path, index, encoding), path, echo, flags=1 | len(encoding) & 2)
+
+
+def dates_input(text, choice=0, raw=0):
+    """The dates target's layout: a byte for the retry policy, 8 bytes (a raw time), the text."""
+    return bytes([choice]) + struct.pack("<Q", raw % (1 << 64)) + text.encode()
 
 
 def options_input(flags, url, fields, numbers=(0, 0, 0, 0, 0)):
@@ -135,23 +245,22 @@ def two_layer_seeds():
 
 
 def main():
-    for folder in CORPUS.glob("*"):
-        for old in folder.glob("seed-*"):
-            old.unlink()
     answers = emulator_answers()
+
+    answer_seeds(answers)
 
     # json: every answer body; the redactor: the error bodies with forms of the canary secrets.
     for name, (_, headers, body) in answers.items():
         if body:
             write("json", name, body)
         if "Retry-After" in headers:
-            write("dates", name + "-retry-after", b"\0" + headers["Retry-After"].encode())
-    write("dates", "date-header", b"\0" + answers["hss-ok"][1]["Date"].encode())
+            write("dates", name + "-retry-after", dates_input(headers["Retry-After"]))
+    write("dates", "date-header", dates_input(answers["hss-ok"][1]["Date"], raw=DAY + 4))
     for name in ("credentials-credential-micro", "credentials-credentials-camel-milli", "credentials-top-snake-none"):
         text = answers[name][2].decode()
         expiry = json.loads(text)
         expiry = expiry.get("credential", expiry.get("credentials", expiry))
-        write("dates", "expiry-" + name, b"\0" + (expiry.get("expires_at") or expiry["expiration"]).encode())
+        write("dates", "expiry-" + name, dates_input(expiry.get("expires_at") or expiry["expiration"]))
     write("json", "escaped-keys", r'{"\u0065rror_code":"A\/B","error_msg":"\ud83d\udd11 \u00e4\n","request_id":"r"}')
     write("json", "duplicate-key", '{"error_code":"a","error\\u005fcode":"b"}')
     write("json", "projects-mixed", '{"projects":[{"id":"a"},{"name":"x"},1,{"id":2},{"id":"b","id2":[]}]}')
@@ -220,11 +329,24 @@ def main():
     write("signing", "short-sk", b"\2" + struct.pack("<I", 0) + b"A\0\x00")
     write("signing", "binary-sk", b"\3" + struct.pack("<I", 4102444800) + b"AK\0\xff\xfe\x01\0r\0s\0/a%2Fb\0\0")
 
-    # dates: a byte for the retry policy, then the text.
+    # dates: a byte for the retry policy, a raw time (also the clocks' offsets), then the text.
     for name, text in {"imf": "Sun, 06 Nov 1994 08:49:37 GMT", "imf-feb-31": "Mon, 31 Feb 2025 23:59:60 GMT",
                        "seconds": "120", "expiry-offset": "2026-01-02T03:04:05.123456789+08:00",
                        "expiry-space": "2026-01-02 03:04:05z", "expiry-negative": "1969-12-31T23:59:59-23:59"}.items():
-        write("dates", name, b"\x07" + text.encode())
+        write("dates", name, dates_input(text, choice=7))
+    # The clock: a Date at the edges of the calendar, corrected from just within or just beyond a day,
+    # then read when fresh, stale (over 15 minutes) or after the wall clock was stepped (over 2 s).
+    stale, stepped, full = (900_001 << 42), (600 << 52), (1 << 63)
+    for name, text in {"hostile-year": "Mon, 01 Jan -999 00:00:00 GMT",
+                       "year-minus-one": "Mon, 01 Jan -001 00:00:00 GMT",
+                       "year-zero": "Sat, 01 Jan 0000 00:00:00 GMT", "year-9999": "Fri, 31 Dec 9999 23:59:60 GMT",
+                       "epoch": "Thu, 01 Jan 1970 00:00:00 GMT", "imf-now": "Sun, 29 Nov 2026 15:45:59 GMT"}.items():
+        for clock, raw in {"within": DAY + 4 + DAY, "beyond": 0, "stale": DAY + 4 + stale,
+                           "stepped": DAY + 4 - 60 + stepped, "far": full | 0xFFFF0000}.items():
+            write("dates", "%s-%s" % (name, clock), dates_input(text, raw=raw))
+    for name, raw in {"time-min": 1 << 63, "time-max": (1 << 63) - 1, "time-minus-one": (1 << 64) - 1,
+                      "time-year-10000": 253_402_300_800, "time-year-minus-999": -93_692_592_000}.items():
+        write("dates", name, dates_input("", raw=raw))
 
 
 if __name__ == "__main__":

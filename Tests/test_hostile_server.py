@@ -58,6 +58,9 @@ CASES = {
     # Bad header lines (CURLE_WEIRD_SERVER_REPLY).
     "nul_in_header": (answer(b"HTTP/1.1 200 OK", [b"X-A: a\0b"]), "HSS_E_BAD_RESPONSE"),
     "header_without_colon": (answer(b"HTTP/1.1 200 OK", [b"no colon here"]), "HSS_E_BAD_RESPONSE"),
+    # A CR before a header's colon: libcurl's header store refuses the line with
+    # CURLE_BAD_FUNCTION_ARGUMENT (found by the answer fuzz target; it was HSS_E_INTERNAL).
+    "cr_inside_header_name": (answer(b"HTTP/1.1 200 OK", [b"X-A\rB: c"]), "HSS_E_BAD_RESPONSE"),
     "content_length_negative": (answer(b"HTTP/1.1 200 OK", length=-5), "HSS_E_BAD_RESPONSE"),
     # Bad chunked encoding (CURLE_RECV_ERROR, errno 0), bad transfer encodings (CURLE_BAD_CONTENT_ENCODING).
     "chunked_bad_size": (chunked(b"zz\r\n" + SUCCESS + b"\r\n0\r\n\r\n"), "HSS_E_BAD_RESPONSE"),

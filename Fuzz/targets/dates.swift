@@ -1,24 +1,39 @@
 import HSSIdentity
+import HSSSigning
 import HSSTransport
 
-// The time parsers: HTTP dates (Date, Retry-After: HTTPDate), Retry-After's
-// delay (with RetryPolicy) and the expiry of temporary credentials
-// (TemporaryCredentials.parseTime). Each is checked against a grammar and a
-// calendar written here: what the grammar accepts is accepted with the right
-// time; an accepted expiry matches the grammar; a delay is within the cap.
+// The time parsers and the formatting of the time requests are signed with.
+// HTTP dates (Date, Retry-After: HTTPDate), Retry-After's delay (with
+// RetryPolicy), the expiry of temporary credentials
+// (TemporaryCredentials.parseTime), the clock-skew correction (SigningClock,
+// with injected clocks) and X-Sdk-Date (Signer.sdkDate). Each is checked
+// against a grammar and a calendar written here:
+//   - HTTPDate.parse accepts exactly the IMF-fixdate grammar, with the right time;
+//   - an accepted expiry matches the documented grammar, with the right time;
+//   - a delay is within the cap;
+//   - a parsed Date, corrected into a clock whose wall time is near it (or
+//     not), then now() after the clocks moved on: a correction beyond
+//     SigningClock.maxCorrection is never applied, an applied one only while
+//     it is fresh and the wall clock was not stepped;
+//   - sdkDate of that time and of any 64-bit value never traps and is the
+//     16 characters YYYYMMDDTHHMMSSZ of the time clamped to years 1970-9999.
 //
-// Input: a byte for the retry policy, then the text.
+// Input: a byte for the retry policy, 8 bytes (little-endian: a raw time,
+// also the clocks' offsets), then the text.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDates(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     let choice = input.byte()
+    let raw = (0..<8).reduce(0) { value, index in value | Int(input.byte()) << (8 * index) }
     let bytes = input.rest()
     let text = String(decoding: bytes, as: UTF8.self)
 
     let expected = imfFixdate(bytes)
     let parsed = HTTPDate.parse(text)
-    if let expected { require(parsed == expected, "HTTP date \(text): \(String(describing: parsed)), not \(expected)") }
+    require(
+        parsed == expected,
+        "HTTP date \(show(bytes)): \(String(describing: parsed)), not \(String(describing: expected))")
     if let parsed, (-30_610_224_000...253_402_300_799).contains(parsed) {  // years 1000-9999
         require(HTTPDate.parse(format(parsed)) == parsed, "HTTP date \(text) does not read back from \(format(parsed))")
     }
@@ -33,7 +48,66 @@ public func fuzzDates(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let expiry = bytes.withUnsafeBufferPointer { TemporaryCredentials.parseTime($0) }
     let wanted = rfc3339(bytes)
     require(expiry == wanted, "expiry \(show(bytes)): \(String(describing: expiry)), not \(String(describing: wanted))")
+
+    checkSDKDate(raw)
+    if let parsed { checkCorrection(serverDate: parsed, raw) }
     return 0
+}
+
+/// The clocks a SigningClock reads, moved by hand.
+private final class Clocks {
+    var wallMs = 0
+    var monotonicMs = 0
+}
+
+/// A gateway's Date, corrected into a clock `raw` places near it (within a
+/// few seconds of the limit either way, or anywhere within 68 years), then
+/// now() after the clocks moved on by up to 17 minutes (crossing the
+/// lifetime), the wall clock perhaps stepped by up to 4 s (crossing the
+/// tolerance of 2 s). The time signed with is formatted.
+private func checkCorrection(serverDate: Int, _ raw: Int) {
+    let near = raw & 0xFFFF_FFFF
+    let skew =
+        raw >> 63 == 0
+        ? near % (2 * SigningClock.maxCorrection + 8) - SigningClock.maxCorrection - 4
+        : Int(Int32(truncatingIfNeeded: near))
+    let clocks = Clocks()
+    clocks.wallMs = (serverDate - skew) * 1000 + (raw >> 32 & 0x3FF) % 1000
+    clocks.monotonicMs = 123_456
+    let clock = SigningClock(wallMs: { clocks.wallMs }, monotonicMs: { clocks.monotonicMs })
+    let wallSeconds = clocks.wallMs / 1000
+    let (offset, applied) = clock.correct(serverDate: serverDate)
+    require(offset == serverDate - wallSeconds, "a correction of \(offset) s for \(serverDate - wallSeconds) s")
+    require(applied == (abs(offset) <= SigningClock.maxCorrection), "a correction of \(offset) s applied: \(applied)")
+
+    let elapsed = (raw >> 42) & 0xFFFFF  // ms, up to 17 min
+    let step = ((raw >> 62) & 1 == 0 ? 1 : -1) * ((raw >> 52) & 0x3FF) * 4  // ms, up to 4 s either way
+    clocks.monotonicMs += elapsed
+    clocks.wallMs += elapsed + step
+    let fresh = elapsed <= SigningClock.lifetimeMs && abs(step) <= 2000
+    let expected = clocks.wallMs / 1000 + (applied && fresh ? offset : 0)
+    let signingTime = clock.now()
+    require(
+        signingTime == expected,
+        "signing at \(signingTime), not \(expected) (offset \(offset), \(elapsed) ms later, stepped \(step) ms)")
+    checkSDKDate(signingTime)
+}
+
+/// X-Sdk-Date of any time: 16 characters, the time clamped to years
+/// 1970-9999, in the calendar written here.
+private func checkSDKDate(_ time: Int) {
+    let date = Array(Signer.sdkDate(time).utf8)
+    let clamped = min(max(time, 0), 253_402_300_799)
+    let c = civil(clamped)
+    let wanted = Array(
+        (digits(c.year, 4) + digits(c.month, 2) + digits(c.day, 2) + "T" + digits(c.hour, 2) + digits(c.minute, 2)
+            + digits(c.second, 2) + "Z").utf8)
+    require(date == wanted, "X-Sdk-Date of \(time): \(show(date)), not \(show(wanted))")
+}
+
+private func digits(_ n: Int, _ width: Int) -> String {
+    let text = String(n)
+    return String(repeating: "0", count: max(width - text.utf8.count, 0)) + text
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil;
@@ -44,6 +118,24 @@ private func days(_ year: Int, _ month: Int, _ day: Int) -> Int {
     let yoe = y - era * 400
     let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
     return era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// The calendar fields of a time (civil_from_days); weekday 0 is Sunday.
+private func civil(_ time: Int) -> (
+    year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int
+) {
+    let day = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
+    let seconds = time - day * 86_400
+    let z = day + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    return (y, m, d, seconds / 3600, seconds / 60 % 60, seconds % 60, ((day % 7) + 11) % 7)
 }
 
 private func number(_ b: ArraySlice<UInt8>) -> Int? {
@@ -69,22 +161,9 @@ private func imfFixdate(_ b: [UInt8]) -> Int? {
 }
 
 private func format(_ time: Int) -> String {
-    let day = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
-    let seconds = time - day * 86_400
-    // civil_from_days
-    let z = day + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    let weekday = weekdays[((day % 7) + 11) % 7]
-    return
-        "\(weekday), \(two(d)) \(months[m - 1]) \(y) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60)) GMT"
+    let c = civil(time)
+    return "\(weekdays[c.weekday]), \(digits(c.day, 2)) \(months[c.month - 1]) \(c.year) "
+        + "\(digits(c.hour, 2)):\(digits(c.minute, 2)):\(digits(c.second, 2)) GMT"
 }
 
 /// The expiry grammar parseTime documents: YYYY-MM-DD, "T" (or "t" or a space),

@@ -15,12 +15,21 @@ private let password: [UInt8] = Array("Fuzz-Entry-Pw-&=+%/~ é".utf8)
 private let secretKey: [UInt8] = Array("Fuzz-Entry-SK-0123456789".utf8)
 
 /// What the fuzzer picked for the next answers: one per attempt.
-private final class StubTransport: HTTPTransport {
+private final class StubTransport: HTTPTransport, HTTPConnection {
     var answers: [(status: Int, retryAfter: [UInt8], date: [UInt8], body: [UInt8])] = []
+    let arena = SecureBuffer(capacity: 4096)
+    private var lastRequestID: [UInt8] = []
 
-    func send(
-        _ method: HTTPMethod, url: SecureBuffer, headerLines: [SecureBuffer], body: SecureBuffer?,
-        timeouts: Timeouts?, wantedHeaders: [String], redactor: Redactor
+    func withConnection<T>(_ body: (HTTPConnection) throws -> T) throws -> T {
+        defer { arena.truncate(to: 0) }
+        return try body(self)
+    }
+
+    func appendHeader(_ line: UnsafePointer<CChar>) {}
+
+    func perform(
+        _ method: HTTPMethod, url: UnsafePointer<CChar>, body: SecureBuffer?, timeouts: Timeouts?,
+        forceDirect: Bool, wantedHeaders: [String], wantsRequestID: Bool, keepBody: Bool, redactor: () -> Redactor
     ) throws -> HTTPResponse {
         guard !answers.isEmpty else { throw HSSError(HSS_E_NETWORK, "no more answers") }
         let answer = answers.removeFirst()
@@ -31,15 +40,22 @@ private final class StubTransport: HTTPTransport {
         }
         let bodyBuffer = SecureBuffer()
         answer.body.withUnsafeBufferPointer { bodyBuffer.append($0) }
-        let requestID = answer.retryAfter.withUnsafeBufferPointer { RequestID.sanitize($0, redactor: redactor) }
+        lastRequestID = answer.retryAfter
+        let isSuccess = (200..<300).contains(answer.status)
         var response = HTTPResponse(
-            status: answer.status, body: bodyBuffer, requestID: requestID, headers: wantedHeaders.map { _ in nil })
-        if answer.status >= 400 {  // as CurlTransport reads them
+            status: answer.status, body: bodyBuffer,
+            requestID: !isSuccess || wantsRequestID ? requestID(redactor: redactor()) : "",
+            headers: wantedHeaders.map { _ in nil })
+        if answer.status >= 400 {  // as CurlConnection reads them
             response.retryAfterMs = HTTPDate.retryAfterMs(
                 String(decoding: answer.retryAfter, as: UTF8.self), now: Int(time(nil)))
             response.serverDate = HTTPDate.parse(String(decoding: answer.date, as: UTF8.self))
         }
         return response
+    }
+
+    func requestID(redactor: Redactor) -> String {
+        lastRequestID.withUnsafeBufferPointer { RequestID.sanitize($0, redactor: redactor) }
     }
 }
 

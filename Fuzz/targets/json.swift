@@ -81,7 +81,8 @@ private func read(_ document: JSONDocument, size: Int) {
             require(isValidUTF8(value.bytes), "a decoded string is not UTF-8")
         }
     }
-    let operation = ShowImageUploadCommand(registryAddr: nil, namespace: nil, username: nil, password: nil)
+    let operation = ShowImageUploadCommand(
+        registryAddr: nil as Bytes?, namespace: nil, username: nil, password: nil, enterpriseProjectID: nil)
     if let answer = try? operation.decode(document) {
         for field in [answer.imageCommand, answer.imagesDownloadURL, answer.swrImagePullCommand] {
             require(isValidUTF8(field.bytes), "an answer field is not UTF-8")

@@ -82,12 +82,17 @@ extension CurlTransport {
             // its 100 KB limit this way (newer ones: CURLE_TOO_LARGE): while
             // the answer's head is being read, blame the peer.
             return failure.requestSent && !failure.bodyStarted ? HSS_E_BAD_RESPONSE : HSS_E_OUT_OF_MEMORY
+        case CURLE_BAD_FUNCTION_ARGUMENT:
+            // Our options are set before the transfer; once the request is out,
+            // libcurl 7.88's header store refuses a header line this way (a CR
+            // before its colon): the peer's.
+            return failure.requestSent ? HSS_E_BAD_RESPONSE : HSS_E_INTERNAL
         case CURLE_WRITE_ERROR:
             // Our sink refuses only an answer over the cap (reported before
             // this) or a failed allocation.
             return HSS_E_OUT_OF_MEMORY
-        case CURLE_FAILED_INIT, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN, CURLE_BAD_FUNCTION_ARGUMENT,
-            CURLE_UNKNOWN_OPTION, CURLE_SETOPT_OPTION_SYNTAX, CURLE_FUNCTION_NOT_FOUND, CURLE_RECURSIVE_API_CALL,
+        case CURLE_FAILED_INIT, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN, CURLE_UNKNOWN_OPTION,
+            CURLE_SETOPT_OPTION_SYNTAX, CURLE_FUNCTION_NOT_FOUND, CURLE_RECURSIVE_API_CALL,
             CURLE_ABORTED_BY_CALLBACK, CURLE_READ_ERROR, CURLE_UPLOAD_FAILED, CURLE_HTTP_POST_ERROR,
             CURLE_HTTP_RETURNED_ERROR, CURLE_AUTH_ERROR, CURLE_LOGIN_DENIED, CURLE_REMOTE_ACCESS_DENIED,
             CURLE_FTP_ACCEPT_FAILED, CURLE_FTP_WEIRD_PASS_REPLY, CURLE_FTP_WEIRD_PASV_REPLY,

@@ -92,6 +92,14 @@ final class CurlStatusTests: XCTestCase {
         XCTAssertEqual(CurlTransport.status(for: body), HSS_E_OUT_OF_MEMORY)
     }
 
+    func testAHeaderLineLibcurlsStoreRefusesIsTheServersFault() {
+        // libcurl 7.88 refuses a header line with a CR before its colon ("X-A\rB: c") this way.
+        let answer = CurlTransport.Failure(code: CURLE_BAD_FUNCTION_ARGUMENT, requestSent: true)
+        XCTAssertEqual(CurlTransport.status(for: answer), HSS_E_BAD_RESPONSE)
+        // Before anything was sent it can only be a bad option of ours.
+        XCTAssertEqual(CurlTransport.status(for: .init(code: CURLE_BAD_FUNCTION_ARGUMENT)), HSS_E_INTERNAL)
+    }
+
     func testAReceiveErrorWithoutErrnoIsAnUnusableAnswer() {
         // "Malformed encoding found in chunked-encoding", "Too large response headers": errno 0.
         XCTAssertEqual(CurlTransport.status(for: .init(code: CURLE_RECV_ERROR, osErrno: 0)), HSS_E_BAD_RESPONSE)

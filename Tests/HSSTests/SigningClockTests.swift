@@ -27,6 +27,9 @@ final class SigningClockTests: XCTestCase {
             "Mon, 01 Jan -999 00:00:00 GMT", "Mon, 01 Jan -001 00:00:00 GMT", "Mon, 01 Jan +999 00:00:00 GMT",
             "Mon, +1 Jan 2024 00:00:00 GMT", "Mon, 01 Jan 2024 +0:00:00 GMT", "Mon, 01 Jan 2024 00:-1:00 GMT",
             "Mon, 01 Jan 2024  0:00:00 GMT", "Mon, 01 Jan 20244 00:00:00 GMT", "Mon, 01 Jan 2024 00:00:00 UTC",
+            // The day's name is one of seven, case-sensitive (found by the dates fuzz target), in bytes.
+            "Ion, 07 Dec 2026 11:34:51 GMT", "sun, 06 Nov 1994 08:49:37 GMT", "Sun\u{301}, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT\u{301}", "Sun, 06 Nov\u{301} 1994 08:49:37 GMT",
         ] {
             XCTAssertNil(HTTPDate.parse(text), text)
         }
