@@ -34,6 +34,9 @@ package final class ClientConfiguration {
     package let systemCAFile: String?
     package let caPath: String?
     package let proxy: ProxySettings
+    /// Per endpoint: an http:// one that no proxy may see, sent with no
+    /// proxy at all (CURLOPT_PROXY "").
+    package let sendsDirect: [Bool]
     package let userAgent: String
     package let trace: Trace
     package let dryRun: Bool
@@ -122,6 +125,9 @@ package final class ClientConfiguration {
         (caBundle, systemCAFile, caPath) = try ClientConfiguration.trust(caFile: options.caFile)
         proxy = try ClientConfiguration.proxy(options)
         for endpoint in endpoints { try proxy.checkCleartext(endpoint, role: "HSS endpoint") }
+        // Decided now and held (hss.h, Clear text): the environment may change later.
+        let settings = proxy
+        sendsDirect = endpoints.map { !$0.isHTTPS && !settings.routesThroughProxy($0) }
 
         trace = options.trace
         dryRun = options.dryRun

@@ -46,7 +46,7 @@ final class PreparedEndpoint {
             let template = session.signer?.template(method: method.rawValue, canonicalURI: uri, headers: headers)
             return PreparedEndpoint(
                 urlHead: urlHead, template: template, index: index,
-                forceDirect: !endpoint.isHTTPS && !configuration.proxy.routesThroughProxy(endpoint))
+                forceDirect: configuration.sendsDirect[index])
         }
     }
 
