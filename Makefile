@@ -96,10 +96,13 @@ $(EXAMPLE): examples/upload_command.c include/hss.h $(LIB_SONAME)
 
 cli: $(CLI)
 
-# The shell command is a small C program over the public header.
-$(CLI): bindings/shell/hss-image-upload-command.c include/hss.h $(LIB_SONAME)
+# The shell command is a small C program over the public header (bindings/shell/src/command.h
+# says what each file does).
+CLI_SOURCES := $(wildcard bindings/shell/src/*.c)
+$(CLI): $(CLI_SOURCES) $(wildcard bindings/shell/src/*.h) include/hss.h $(LIB_SONAME)
 	@mkdir -p $(dir $@)
-	$(CC) $(CWARN) -D_POSIX_C_SOURCE=200809L $(CPPFLAGS) $(CFLAGS) -Iinclude -o $@ $< $(LDFLAGS) -L$(LIBDIR) -lhss
+	$(CC) $(CWARN) -D_POSIX_C_SOURCE=200809L $(CPPFLAGS) $(CFLAGS) -Iinclude -o $@ $(CLI_SOURCES) $(LDFLAGS) \
+		-L$(LIBDIR) -lhss
 
 test: lint test-swift test-integration fuzz-smoke
 
