@@ -542,7 +542,10 @@ typedef enum hss_setting {
                                      an auth token or before resolution */
 } hss_setting;
 
-/* The value of a setting. Never a secret.
+/* The value of a setting. Never a secret. When hss_client_resolve (or the
+ * first call) failed, what it found before the step that failed is still
+ * shown: the credentials and the IAM endpoint when IAM's project lookup
+ * failed.
  * Returns: a string owned by the client, valid until hss_client_free; ""
  * for a NULL client, an unknown setting or a value not known yet. */
 HSS_API const char *hss_client_setting(hss_client *client, hss_setting setting);
