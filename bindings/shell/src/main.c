@@ -17,18 +17,29 @@
 #include "command.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Ask HSS and print the answer (or, with --show-config, resolve and print
- * the settings). The secrets are already read. */
+/* Whether stdout took everything; says so when it did not. */
+static int output_written(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 1;
+    fprintf(stderr, PROGRAM ": cannot write the output: %s\n", strerror(errno));
+    return 0;
+}
+
+/* Ask HSS and print the answer; with --dry-run, the request it would send;
+ * with --show-config, resolve and print the settings, also those found
+ * before a step failed. The secrets are already read. */
 static int run(struct command *cmd)
 {
     hss_client *client = NULL;
     hss_image_upload_command *result = NULL;
     hss_error *err = NULL;
     hss_status status;
-    int code;
+    int code = EXIT_OK;
 
     cmd->client.user_agent_suffix = PROGRAM "/" HSS_VERSION_STRING;
     cmd->client.trace = trace_line;
@@ -43,21 +54,19 @@ static int run(struct command *cmd)
         status = hss_client_resolve(client, &err);
     else if (status == HSS_OK)
         status = hss_image_upload_command_get(client, &cmd->request, &result, &err);
-    if (status != HSS_OK) {
+
+    if (client && cmd->show_config)
+        print_settings(client, cmd->client.signing_algorithm, cmd->format, status == HSS_OK ? NULL : err);
+    else if (status == HSS_E_DRY_RUN)
+        print_request(hss_error_service_message(err), cmd->format), status = HSS_OK;
+    else if (status == HSS_OK && cmd->field)
+        printf("%s\n", cmd->field->get(result));
+    else if (status == HSS_OK)
+        print_answer(cmd->format, result);
+    if (!output_written())
+        code = EXIT_OTHER;
+    if (status != HSS_OK)
         code = library_error(status, err);
-    } else {
-        if (cmd->show_config)
-            print_config(client, cmd->client.signing_algorithm);
-        else if (cmd->field)
-            printf("%s\n", cmd->field->get(result));
-        else
-            cmd->format->print(result);
-        code = EXIT_OK;
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            fprintf(stderr, PROGRAM ": cannot write the output: %s\n", strerror(errno));
-            code = EXIT_OTHER;
-        }
-    }
     hss_image_upload_command_free(result); /* wipes the answer: it holds the password */
     hss_error_free(err);
     hss_client_free(client);
@@ -67,20 +76,25 @@ static int run(struct command *cmd)
 int main(int argc, char **argv)
 {
     struct command cmd = {
-        HSS_CLIENT_OPTIONS_INIT, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT, 0, NULL, NULL, NULL, NULL, NULL, 0, 0};
+        .client = HSS_CLIENT_OPTIONS_INIT, .request = HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT, .format = FORMAT_UNSET};
     struct secret password = {NULL, 0}, token = {NULL, 0}, proxy_password = {NULL, 0};
     int code = parse_arguments(argc, argv, &cmd);
 
     if (code >= 0)
         return code;
-    if (!cmd.field && !cmd.format)
-        cmd.format = find_format("text");
+    if (cmd.list_regions) {
+        print_regions();
+        return output_written() ? EXIT_OK : EXIT_OTHER;
+    }
+    if (cmd.format == FORMAT_TABLE)
+        setlocale(LC_CTYPE, ""); /* the columns of wide characters (wcwidth), only where they count */
 
-    code = EXIT_OK;
     if (cmd.password_stdin)
         code = read_password_stdin(&password);
     else if (cmd.password_file)
         code = read_secret_file("--password-file", cmd.password_file, PASSWORD_MAX_BYTES, &password);
+    else
+        code = EXIT_OK;
     if (code == EXIT_OK && cmd.auth_token_file)
         code = read_secret_file("--auth-token-file", cmd.auth_token_file, TOKEN_MAX_BYTES, &token);
     if (code == EXIT_OK && cmd.proxy_password_file)

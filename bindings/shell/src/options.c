@@ -7,7 +7,6 @@
 
 #define TIMEOUT_MAX_SECONDS 3600L
 /* The library's limits for the retry options (hss.h). */
-#define ATTEMPTS_MAX 10
 #define RETRY_BASE_MAX_SECONDS 60L
 #define RETRY_CAP_MAX_SECONDS 600L
 #define RETRY_CAP_DEFAULT_MS 20000L
@@ -42,6 +41,8 @@ enum option_id {
     OPT_RETRY_CAP,
     OPT_SIGNING_ALGORITHM,
     OPT_DERIVED_KEY_SERVICE,
+    OPT_DRY_RUN,
+    OPT_LIST_REGIONS,
     OPT_PASSWORD,      /* refused: a secret on the command line */
     OPT_AUTH_TOKEN,    /* refused: a secret on the command line */
     OPT_PROXY_PASSWORD /* refused: a secret on the command line */
@@ -72,6 +73,9 @@ static const struct option long_options[] = {
     {"allow-cleartext-proxy", no_argument, NULL, OPT_ALLOW_CLEARTEXT_PROXY},
     {"show-config", no_argument, NULL, OPT_SHOW_CONFIG},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"debug", no_argument, NULL, OPT_VERBOSE}, /* what other tools call it */
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"list-regions", no_argument, NULL, OPT_LIST_REGIONS},
     {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
     {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
     {"retry-cap", required_argument, NULL, OPT_RETRY_CAP},
@@ -82,77 +86,16 @@ static const struct option long_options[] = {
     {"proxy-password", optional_argument, NULL, OPT_PROXY_PASSWORD},
     {NULL, 0, NULL, 0}};
 
-/* Parse the SECONDS of --timeout, --retry-base or --retry-cap: decimal digits with an
- * optional fraction ("30", "0.5", ".5"; leading zeros are decimal too: "010" is 10), more
- * than 0 and at most max_seconds. No sign, exponent, hex, inf/nan or spaces, which strtod
- * would take. Whole milliseconds, rounded up (0.0001 s is 1 ms, not 0), computed in
- * integers so that no number of digits can overflow. */
-static int parse_seconds(const char *option, const char *text, long max_seconds, long *out_ms)
+/* Whether an option is one to suggest: not one refused for taking a secret. */
+static int offered(int id)
 {
-    const char *p = text;
-    long seconds = 0, ms = 0;
-    int digits = 0, places = 0, round_up = 0;
-
-    for (; *p >= '0' && *p <= '9'; p++, digits++)
-        if (seconds <= max_seconds) /* stop growing once too large: no overflow */
-            seconds = seconds * 10 + (*p - '0');
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (places < 3)
-                ms = ms * 10 + (*p - '0'), places++;
-            else if (*p != '0')
-                round_up = 1;
-        }
-    for (; places < 3; places++)
-        ms *= 10;
-    ms += seconds * 1000 + round_up; /* seconds is at most 10 * max_seconds + 9 here */
-    if (*p != '\0' || digits == 0 || ms == 0 || ms > max_seconds * 1000) {
-        fprintf(stderr,
-                PROGRAM ": %s takes a decimal number of seconds, more than 0 and at most %ld "
-                        "(such as 30 or 0.5) (see --help)\n",
-                option, max_seconds);
-        return EXIT_USAGE;
-    }
-    *out_ms = ms;
-    return EXIT_OK;
+    return id != OPT_PASSWORD && id != OPT_AUTH_TOKEN && id != OPT_PROXY_PASSWORD;
 }
 
-/* Parse --max-attempts N: decimal digits only, 1 to ATTEMPTS_MAX. */
-static int parse_attempts(const char *text, int *attempts)
+/* The formats --show-config and --dry-run print: text or json. */
+static int text_or_json(int format)
 {
-    const char *p = text;
-    int n = 0;
-
-    for (; *p >= '0' && *p <= '9' && n <= ATTEMPTS_MAX; p++)
-        n = n * 10 + (*p - '0');
-    if (*p != '\0' || p == text || n < 1 || n > ATTEMPTS_MAX)
-        return usage_error("--max-attempts takes a whole number from 1 (no retries) to 10", NULL);
-    *attempts = n;
-    return EXIT_OK;
-}
-
-/* Parse --signing-algorithm NAME: one of the scheme names, exactly. */
-static int parse_signing_algorithm(const char *text, int *algorithm)
-{
-    for (int i = HSS_SIGNING_HMAC_SHA256; i <= HSS_SIGNING_V11_HMAC_SHA256; i++)
-        if (strcmp(text, signing_algorithms[i]) == 0) {
-            *algorithm = i;
-            return EXIT_OK;
-        }
-    return usage_error("--signing-algorithm must be SDK-HMAC-SHA256, SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256, "
-                       "SDK-SM2-SM3 or V11-HMAC-SHA256",
-                       NULL);
-}
-
-/* The option name as typed, without "=value" (never echo a value). */
-static const char *option_name(const char *arg, char *buffer, size_t size)
-{
-    size_t n = strcspn(arg, "=");
-    if (n >= size)
-        n = size - 1;
-    memcpy(buffer, arg, n);
-    buffer[n] = '\0';
-    return buffer;
+    return format == FORMAT_UNSET || format == FORMAT_TEXT || format == FORMAT_JSON;
 }
 
 /* Fills *cmd from argv. Returns -1 to go on, else the exit status. */
@@ -221,6 +164,12 @@ int parse_arguments(int argc, char **argv, struct command *cmd)
         case OPT_VERBOSE:
             cmd->verbose = 1;
             break;
+        case OPT_DRY_RUN:
+            cmd->client.dry_run = 1;
+            break;
+        case OPT_LIST_REGIONS:
+            cmd->list_regions = 1;
+            break;
         case OPT_TIMEOUT:
             if (parse_seconds("--timeout", optarg, TIMEOUT_MAX_SECONDS, &cmd->client.timeout_ms) != EXIT_OK)
                 return EXIT_USAGE;
@@ -245,8 +194,8 @@ int parse_arguments(int argc, char **argv, struct command *cmd)
             cmd->client.derived_key_service = optarg;
             break;
         case OPT_OUTPUT:
-            if (!(cmd->format = find_format(optarg)))
-                return usage_error("--output must be text, json or env", NULL);
+            if ((cmd->format = find_format(optarg)) == FORMAT_UNSET)
+                return usage_error("--output must be text, table, json, tsv or env", NULL);
             break;
         case OPT_FIELD:
             if (!(cmd->field = find_field(optarg)))
@@ -278,12 +227,7 @@ int parse_arguments(int argc, char **argv, struct command *cmd)
         case ':':
             return usage_error("missing value for ", option_name(argv[optind - 1], name, sizeof name));
         default:
-            if (optopt > 0 && optopt < 256) { /* a short option: optind may not have moved */
-                name[0] = '-', name[1] = (char)optopt, name[2] = '\0';
-                return usage_error("unknown option ", name);
-            }
-            return usage_error("unknown option, ambiguous abbreviation or unexpected value: ",
-                               option_name(argv[optind - 1], name, sizeof name));
+            return option_refused(argv[optind - 1], optopt, long_options, offered);
         }
     }
     /* Not echoed: a stray argument may well be a secret (--password-stdin VALUE). */
@@ -293,6 +237,14 @@ int parse_arguments(int argc, char **argv, struct command *cmd)
         return usage_error("--proxy-password-file needs --proxy-user", NULL);
     if (cmd->client.retry_base_ms > (cmd->client.retry_cap_ms ? cmd->client.retry_cap_ms : RETRY_CAP_DEFAULT_MS))
         return usage_error("--retry-cap (default 20) must be at least --retry-base", NULL);
+    if (cmd->list_regions)
+        return -1;
+    if (cmd->show_config && cmd->client.dry_run)
+        return usage_error("--show-config and --dry-run exclude each other", NULL);
+    if (cmd->show_config && (cmd->field || !text_or_json(cmd->format)))
+        return usage_error("--show-config prints text or json (--output)", NULL);
+    if (cmd->client.dry_run && (cmd->field || !text_or_json(cmd->format)))
+        return usage_error("--dry-run prints text or json (--output)", NULL);
     if (cmd->show_config) { /* no call: the registry options and password are neither needed nor read */
         cmd->password_stdin = 0;
         cmd->password_file = NULL;
@@ -311,7 +263,7 @@ int parse_arguments(int argc, char **argv, struct command *cmd)
         return usage_error("no registry password: use --password-stdin, --password-file FILE "
                            "or the HSS_REGISTRY_PASSWORD environment variable",
                            NULL);
-    if (cmd->field && cmd->format)
+    if (cmd->field && cmd->format != FORMAT_UNSET)
         return usage_error("--field and --output exclude each other", NULL);
     return -1;
 }

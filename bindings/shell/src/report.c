@@ -19,8 +19,13 @@ int usage_error(const char *message, const char *detail)
     return EXIT_USAGE;
 }
 
-static int exit_code_for(hss_status status)
+/* The exit status of an outcome: "try again later" first, whatever the
+ * failure (the library decides: throttled or 5xx after its retries, a
+ * broken transport, a timeout), then who has to fix what. */
+int exit_code_for(hss_status status, const hss_error *err)
 {
+    if (status != HSS_OK && hss_error_retryable(err))
+        return EXIT_TEMPORARY;
     switch (status) {
     case HSS_OK:
         return EXIT_OK;
@@ -32,7 +37,7 @@ static int exit_code_for(hss_status status)
     case HSS_E_NETWORK:
     case HSS_E_TLS:
     case HSS_E_TIMEOUT:
-        return EXIT_NETWORK;
+        return EXIT_TLS;
     case HSS_E_HTTP_SERVER:
         return EXIT_SERVER;
     default:
@@ -79,5 +84,5 @@ int library_error(hss_status status, const hss_error *err)
     if (sep[0] == ',')
         fputc(')', stderr);
     fputc('\n', stderr);
-    return exit_code_for(status);
+    return exit_code_for(status, err);
 }

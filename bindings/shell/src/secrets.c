@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -118,11 +119,30 @@ int read_password_stdin(struct secret *out)
     return EXIT_OK;
 }
 
-/* The first line of a file, for --password-file and --auth-token-file. */
+/* A warning when group or others may read or write a secret file, as the
+ * library warns about a credentials profile (and ssh about a key): the call
+ * goes on. Only for regular files: a pipe such as <(pass show x) has no
+ * mode worth a word. */
+static void warn_if_others_can_read(int fd, const char *option, const char *path)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 077))
+        return;
+    fprintf(stderr, PROGRAM ": warning: %s '", option);
+    put_one_line(stderr, path);
+    fprintf(stderr, "' is readable by others (mode %o): chmod 600 it\n", (unsigned)(st.st_mode & 0777));
+}
+
+/* The first line of a file, for --password-file, --auth-token-file and
+ * --proxy-password-file. */
 int read_secret_file(const char *option, const char *path, size_t max_bytes, struct secret *out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     const char *problem = fd < 0 ? strerror(errno) : read_secret_line(fd, max_bytes, out);
+
+    if (!problem)
+        warn_if_others_can_read(fd, option, path);
 
     if (fd >= 0)
         close(fd);
