@@ -32,11 +32,14 @@ ENV_VAR = "HSS_LIBRARY"
 SONAME = "libhss.so.1"
 #: The C API version this binding was written against (HSS_VERSION_NUM of include/hss.h).
 REQUIRED_MAJOR = 1
-MIN_VERSION = 0x010100  # hss_client_resolve and the settings are 1.1.0
+# hss_client_resolve and the settings are 1.1.0. hss_error_retryable, hss_client_set_trace_level
+# and options version 3 (dry_run) are newer: _declare requires their symbols, so an older library
+# is refused at import with a message naming the first one missing.
+MIN_VERSION = 0x010100
 
 #: The struct versions the ctypes Structures below describe (HSS_CLIENT_OPTIONS_VERSION and
 #: HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION of that header). The library fills and checks them.
-CLIENT_OPTIONS_VERSION = 2
+CLIENT_OPTIONS_VERSION = 3
 REQUEST_VERSION = 1
 
 #: ``enum hss_setting``: the name Client.settings() gives each setting, by value.
@@ -131,12 +134,14 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_error_service_message", c_char_p, [vp]),
         ("hss_error_request_id", c_char_p, [vp]),
         ("hss_error_attempts", c_int, [vp]),
+        ("hss_error_retryable", c_int, [vp]),
         ("hss_error_free", None, [vp]),
         ("hss_client_options_init", c_int, [POINTER(ClientOptions), c_uint]),
         ("hss_client_new", c_int, [POINTER(ClientOptions), pvp, pvp]),
         ("hss_client_new_from_env", c_int, [POINTER(ClientOptions), pvp, pvp]),
         ("hss_client_free", None, [vp]),
         ("hss_client_resolve", c_int, [vp, pvp]),
+        ("hss_client_set_trace_level", c_int, [vp, c_int]),
         ("hss_client_setting", c_char_p, [vp, c_int]),
         ("hss_client_setting_source", c_char_p, [vp, c_int]),
         ("hss_image_upload_command_request_init", c_int, [POINTER(ImageUploadCommandRequest), c_uint]),
@@ -174,7 +179,7 @@ def _init_struct(init: Callable[..., int], struct: Structure, version: int) -> N
 
 
 class ClientOptions(Structure):
-    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 2), filled by hss_client_options_init.
+    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 3), filled by hss_client_options_init.
 
     Tests/test_abi.py checks this layout against the C compiler's."""
 
@@ -206,7 +211,7 @@ class ClientOptions(Structure):
         ("retry_cap_ms", c_long),
         ("signing_algorithm", c_int),
         ("derived_key_service", c_char_p),
-        # Version 3 (libhss 1.2.0); filled only when CLIENT_OPTIONS_VERSION says 3.
+        # version 3
         ("dry_run", c_int),
     ]
 
@@ -308,8 +313,10 @@ def take_error(status: int, err: c_void_p) -> HSSError:
             error_msg = _text(lib.hss_error_service_message(err))
             request_id = _text(lib.hss_error_request_id(err))
             attempts = int(lib.hss_error_attempts(err))
+            retryable = bool(lib.hss_error_retryable(err))
         else:  # the library always fills *err; be safe anyway
             message, status_code, error_code, error_msg, request_id, attempts = "", 0, "", "", "", 0
+            retryable = False
     finally:
         lib.hss_error_free(err)
         err.value = None
@@ -325,4 +332,5 @@ def take_error(status: int, err: c_void_p) -> HSSError:
         error_msg=error_msg,
         request_id=request_id,
         attempts=attempts,
+        retryable=retryable,
     )
