@@ -404,7 +404,7 @@ def test_password_refusal_explains_the_safe_ways(cli):
         assert way in proc.stderr
 
 
-# ----------------------------------------------------------------------------- exit status 3, 5, 1
+# ----------------------------------------------------------------------------- exit status 3, 75, 1
 
 SERVICE_ERRORS = {
     "wrong-sk-401": ({"HUAWEICLOUD_SDK_SK": "WRONG-SECRET-KEY"}, "cli-project", 3, "APIGW.0301"),
@@ -452,7 +452,7 @@ def test_rejected_token_exits_3(cli, tmp_path):
     assert b"APIGW.0307" in proc.stderr
 
 
-# ----------------------------------------------------------------------------- exit status 4
+# ----------------------------------------------------------------------------- exit status 75 and 4
 
 def test_closed_port_exits_75(cli, closed_port):
     proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", "http://127.0.0.1:%d" % closed_port],
