@@ -99,10 +99,20 @@ $(EXAMPLE): examples/upload_command.c include/hss.h $(LIB_SONAME)
 
 cli: $(CLI)
 
-# The shell command is a small C program over the public header.
-$(CLI): bindings/shell/hss-image-upload-command.c include/hss.h $(LIB_SONAME)
+# The shell command is a small C program over the public header (bindings/shell/src/command.h
+# says what each file does). Its --list-regions prints the library's built-in table, taken from
+# the one place it is written (Regions.swift) as a list of C strings.
+CLI_SOURCES := $(wildcard bindings/shell/src/*.c)
+CLI_REGIONS := $(BUILD)/gen/regions.h
+$(CLI_REGIONS): Sources/HSSPipeline/Regions.swift
 	@mkdir -p $(dir $@)
-	$(CC) $(CWARN) -D_POSIX_C_SOURCE=200809L $(CPPFLAGS) $(CFLAGS) -Iinclude -o $@ $< $(LDFLAGS) -L$(LIBDIR) -lhss
+	sed -n '/static let all: \[String\] = \[/,/\]/p' $< | grep -o '"[a-z0-9-]*"' | sed 's/$$/,/' > $@.tmp
+	test -s $@.tmp && mv $@.tmp $@
+
+$(CLI): $(CLI_SOURCES) $(wildcard bindings/shell/src/*.h) $(CLI_REGIONS) include/hss.h $(LIB_SONAME)
+	@mkdir -p $(dir $@)
+	$(CC) $(CWARN) -D_POSIX_C_SOURCE=200809L $(CPPFLAGS) $(CFLAGS) -Iinclude -I$(dir $(CLI_REGIONS)) -o $@ \
+		$(CLI_SOURCES) $(LDFLAGS) -L$(LIBDIR) -lhss
 
 test: lint test-swift test-integration fuzz-smoke
 

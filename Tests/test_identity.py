@@ -278,6 +278,18 @@ def test_iam_refusal_names_iam(hss_c, idemu):
     hss_c.run("call", env).check()
 
 
+def test_settings_after_a_failed_lookup_show_what_was_found(hss_c, idemu, tmp_path):
+    """hss_client_setting after IAM refused the lookup: the credentials the chain found and the
+    IAM it asked, for the command's --show-config (issue 23.4); the project id stays unknown."""
+    path = profile(tmp_path, "[basic]\nak = %s\nsk = wrong-sk\n" % EMULATOR_AK)
+    env = chain_env(idemu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=path, HSS_TEST_RESOLVE="1",
+                    **expect("HSS_E_HTTP_CLIENT", "looking up the project id of region 'cn-north-4'"))
+    s = settings(hss_c.run("call", env).check())
+    assert s["credentials"] == "%s...%s (profile)" % (EMULATOR_AK[:4], EMULATOR_AK[-4:])
+    assert s["iam_endpoint"] == "%s (environment)" % idemu.endpoint
+    assert s["project_id"].strip() == "()"
+
+
 def test_project_needs_a_region(hss_c, idemu):
     env = chain_env(idemu, HUAWEICLOUD_SDK_AK=EMULATOR_AK, HUAWEICLOUD_SDK_SK=EMULATOR_SK,
                     HUAWEICLOUD_SDK_REGION=None, HUAWEICLOUD_SDK_ENDPOINT=idemu.endpoint,

@@ -544,7 +544,10 @@ typedef enum hss_setting {
                                      an auth token or before resolution */
 } hss_setting;
 
-/* The value of a setting. Never a secret.
+/* The value of a setting. Never a secret. When hss_client_resolve (or the
+ * first call) failed, what it found before the step that failed is still
+ * shown: the credentials and the IAM endpoint when IAM's project lookup
+ * failed.
  * Returns: a string owned by the client, valid until hss_client_free; ""
  * for a NULL client, an unknown setting or a value not known yet. */
 HSS_API const char *hss_client_setting(hss_client *client, hss_setting setting);
@@ -565,8 +568,13 @@ HSS_API const char *hss_client_setting_source(hss_client *client, hss_setting se
 /* Inputs of ShowImageUploadCommand. Limits (Unicode characters):
  * registry_addr 1-256 ("host" or "host:port"), namespace_name, username,
  * password 1-128, enterprise_project_id 1-256 or NULL. No control
- * characters (U+0000-U+001F, U+007F); valid UTF-8. Beyond these rules the
- * values are sent as given (the service judges registry_addr's shape). */
+ * characters (U+0000-U+001F, U+007F); valid UTF-8. registry_addr's host is
+ * dot-separated labels of letters (any script), digits, '-' and '_' (so
+ * also an IPv4 address), or an IPv6 address in brackets; its port 1-65535;
+ * no scheme, path, query, user name or whitespace: the message names the
+ * rule broken ("registry_addr must be host or host:port: no scheme (such as
+ * https://)"), never the value. Beyond these rules the values are sent as
+ * given. */
 typedef struct hss_image_upload_command_request {
     unsigned int version;              /* HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION */
     const char *registry_addr;

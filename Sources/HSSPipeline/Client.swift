@@ -266,9 +266,11 @@ package final class HSSClient {
         case endpoint, projectID, iamEndpoint, credentials
     }
 
-    /// A setting's value and where it came from; "" when not known yet.
+    /// A setting's value and where it came from; "" when not known yet. Before the first
+    /// session, what making it found before it failed (the credentials, the IAM endpoint).
     package func setting(_ setting: Setting) -> (value: String, source: String) {
         let session = sessions.now
+        let found = session == nil ? sessions.found : nil
         switch setting {
         case .region:
             return (configuration.region ?? "", configuration.regionSource)
@@ -281,11 +283,13 @@ package final class HSSClient {
         case .iamEndpoint:
             if let iam = session?.iamEndpoint { return (iam.url.base, iam.source) }
             if let given = configuration.iamEndpoint { return (given.base, Source.options) }
+            if let iam = found?.iamEndpoint { return (iam.url.base, iam.source) }
             return ("", "")
         case .credentials:
             if let credentials = session?.credentials ?? configuration.credentials {
                 return (credentials.maskedAccessKey, credentials.source.rawValue)
             }
+            if let found { return (found.maskedAccessKey, found.credentialSource) }
             return ("", "")
         }
     }

@@ -92,6 +92,16 @@ final class Sessions {
     private let chain: CredentialChain?
     private let current = Mutex<Session?>(nil)
     private let renewal = TimedLock()
+    /// What making the first session found before a later step failed, for hss_client_setting.
+    private let partial = Mutex<Found?>(nil)
+
+    /// The credentials (their masked AK and source, never a secret) and the IAM endpoint found
+    /// before the first session failed to be made, so that a failed IAM lookup still shows them.
+    struct Found {
+        let maskedAccessKey: String
+        let credentialSource: String
+        var iamEndpoint: (url: EndpointURL, source: String)?
+    }
 
     init(configuration: ClientConfiguration, http: IdentityHTTP) {
         self.configuration = configuration
@@ -101,6 +111,9 @@ final class Sessions {
 
     /// The session in use; nil before the first call (or resolve()).
     var now: Session? { current.withLock { $0 } }
+
+    /// What was found while no session could be made yet (see Found).
+    var found: Found? { partial.withLock { $0 } }
 
     /// A warning about the configuration (a credentials file others can read).
     var warning: String? { chain?.warning }
@@ -169,9 +182,14 @@ final class Sessions {
                 credentials: credentials, projectID: previous.projectID, projectSource: previous.projectSource,
                 iamEndpoint: previous.iamEndpoint, configuration: configuration, previous: previous)
         }
+        partial.withLock {
+            $0 = Found(
+                maskedAccessKey: credentials.maskedAccessKey, credentialSource: credentials.source.rawValue)
+        }
         // IAM is needed only to look the project up; otherwise it is shown if it can be named.
         let knownProject = configuration.projectID != nil || credentials.projectID != nil
         let iam = knownProject ? try? iamEndpoint(credentials) : try iamEndpoint(credentials)
+        partial.withLock { $0?.iamEndpoint = iam }
         let project: (id: String, source: String)
         if let given = configuration.projectID {
             project = (given, configuration.projectSource)

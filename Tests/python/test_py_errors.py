@@ -34,6 +34,7 @@ def test_every_c_status_has_a_class():
         "HSS_E_BAD_RESPONSE": hss.BadResponseError,
         "HSS_E_INTERNAL": hss.InternalError,
         "HSS_E_CREDENTIALS": hss.CredentialsError,
+        "HSS_E_DRY_RUN": hss.DryRunError,
     }
     for name, value in statuses.items():
         if name == "HSS_OK":
@@ -45,7 +46,8 @@ def test_every_c_status_has_a_class():
 def test_hierarchy_matches_builtins():
     for cls in (hss.InvalidArgumentError, hss.OutOfMemoryError, hss.NetworkError, hss.TLSError,
                 hss.RequestTimeoutError, hss.ServiceError, hss.ClientRequestError, hss.ServerResponseError,
-                hss.BadResponseError, hss.InternalError, hss.CredentialsError, hss.ClientClosedError):
+                hss.BadResponseError, hss.InternalError, hss.CredentialsError, hss.DryRunError,
+                hss.ClientClosedError):
         assert issubclass(cls, hss.HSSError)
     assert issubclass(hss.InvalidArgumentError, ValueError)
     assert issubclass(hss.OutOfMemoryError, MemoryError)

@@ -143,7 +143,7 @@ def test_json_output(cli, hostile):
     proc = run_hostile(cli, hostile, "--output", "json")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.endswith(b"\n") and proc.stdout.count(b"\n") == 1
-    assert json.loads(proc.stdout) == emulator_answer(namespace, username, password)
+    assert json.loads(proc.stdout) == {"schema_version": 1, **emulator_answer(namespace, username, password)}
     # non-ASCII passed through as UTF-8, not \u-escaped
     for value in (namespace, username, password):
         for word in value.split():
@@ -219,7 +219,7 @@ def test_json_output_with_newlines_and_controls(cli, canned):
     body = proc.stdout[:-1]
     assert proc.stdout.endswith(b"\n") and b"\n" not in body
     assert not any(b < 0x20 or b == 0x7F for b in body)  # every control character escaped
-    assert json.loads(proc.stdout) == fields
+    assert json.loads(proc.stdout) == {"schema_version": 1, **fields}
 
 
 def test_text_output_shows_controls_visibly(cli, canned):
@@ -404,18 +404,18 @@ def test_password_refusal_explains_the_safe_ways(cli):
         assert way in proc.stderr
 
 
-# ----------------------------------------------------------------------------- exit status 3, 5, 1
+# ----------------------------------------------------------------------------- exit status 3, 75, 1
 
 SERVICE_ERRORS = {
     "wrong-sk-401": ({"HUAWEICLOUD_SDK_SK": "WRONG-SECRET-KEY"}, "cli-project", 3, "APIGW.0301"),
     "unknown-ak-401": ({"HUAWEICLOUD_SDK_AK": "NOBODY"}, "cli-project", 3, "APIGW.0301"),
     "forbidden-403": ({}, "emu-status-403", 3, "APIGW.0302"),
-    "throttled-429": ({}, "emu-status-429", 3, "APIG.0308"),
+    "throttled-429": ({}, "emu-status-429", 75, "APIG.0308"),
     "bad-request-400": ({}, "emu-errfmt-camel", 3, "HSS.1001"),
-    "internal-500": ({}, "emu-status-500", 5, "HSS.0000"),
-    "bad-gateway-502": ({}, "emu-status-502", 5, "APIGW.0202"),
-    "gateway-timeout-504": ({}, "emu-status-504", 5, "APIGW.0203"),
-    "unavailable-503-text": ({}, "emu-errfmt-text", 5, "503"),
+    "internal-500": ({}, "emu-status-500", 75, "HSS.0000"),
+    "bad-gateway-502": ({}, "emu-status-502", 75, "APIGW.0202"),
+    "gateway-timeout-504": ({}, "emu-status-504", 75, "APIGW.0203"),
+    "unavailable-503-text": ({}, "emu-errfmt-text", 75, "503"),
     "not-json-200": ({}, "emu-nonjson", 1, "JSON"),
     "missing-field": ({}, "emu-missing-field", 1, "swr_image_pull_command"),
     "nul-in-field": ({}, "emu-nul-field", 1, "NUL"),
@@ -429,7 +429,7 @@ def test_service_errors(cli, case):
     proc = cli.run([*registry_args(), "--password-stdin"], stdin=PASSWORD, env=env, project=project)
     assert_clean_failure(proc, code, secrets=(PASSWORD, SK, "WRONG-SECRET-KEY"))
     assert text.encode() in proc.stderr
-    if code in (3, 5):
+    if code in (3, 75):
         assert re.search(rb"request id [0-9a-f]{32}", proc.stderr), proc.stderr
         assert proc.stderr.count(b"request id") == 1
 
@@ -445,18 +445,19 @@ def test_rejected_signature_message_has_no_password(cli):
 def test_rejected_token_exits_3(cli, tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text("NOT-A-VALID-TOKEN-1234\n")
+    token_file.chmod(0o600)
     proc = cli.run([*registry_args(), "--password-stdin", "--auth-token-file", str(token_file)],
                    stdin=PASSWORD)
     assert_clean_failure(proc, 3, secrets=(PASSWORD, "NOT-A-VALID-TOKEN-1234"))
     assert b"APIGW.0307" in proc.stderr
 
 
-# ----------------------------------------------------------------------------- exit status 4
+# ----------------------------------------------------------------------------- exit status 75 and 4
 
-def test_closed_port_exits_4(cli, closed_port):
+def test_closed_port_exits_75(cli, closed_port):
     proc = cli.run([*registry_args(), "--password-stdin", "--endpoint", "http://127.0.0.1:%d" % closed_port],
                    stdin=PASSWORD)
-    assert_clean_failure(proc, 4)
+    assert_clean_failure(proc, 75)
 
 
 def test_tls_without_ca_exits_4(cli, https_emulator):
@@ -472,12 +473,12 @@ def test_tls_with_ca_file_succeeds(cli, https_emulator):
     assert proc.stdout == emulator_answer()["image_command"].encode() + b"\n"
 
 
-def test_timeout_exits_4(cli):
+def test_timeout_exits_75(cli):
     start = time.monotonic()
     proc = cli.run([*registry_args(), "--password-stdin", "--timeout", "0.5"], stdin=PASSWORD,
                    project="emu-stall")
     elapsed = time.monotonic() - start
-    assert_clean_failure(proc, 4)
+    assert_clean_failure(proc, 75)
     assert 0.4 < elapsed < 5, elapsed
 
 
@@ -569,7 +570,7 @@ def test_enterprise_project_id(cli):
     proc = cli.run([*registry_args(), "--password-stdin", "--enterprise-project-id", "all_granted_eps",
                     "--output", "json"], stdin=PASSWORD)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == emulator_answer()
+    assert json.loads(proc.stdout) == {"schema_version": 1, **emulator_answer()}
 
 
 def _all_cmdlines() -> dict:
@@ -627,7 +628,7 @@ def test_no_secret_in_any_command_line(cli, http_emulator, tmp_path, source):
     stdout, stderr = proc.stdout.read(), proc.stderr.read()
     proc.stdout.close()
     proc.stderr.close()
-    assert proc.returncode == 4, stderr  # the stall outlasts --timeout 2
+    assert proc.returncode == 75, stderr  # the stall outlasts --timeout 2
     assert stdout == b""
     assert scans_in_flight >= 10 and seen_self
     for secret in secrets:
@@ -641,12 +642,12 @@ def test_help(cli):
     assert proc.returncode == 0 and proc.stderr == b""
     text = proc.stdout.decode()
     assert text.startswith("Usage: %s " % PROGRAM)
-    for option in ("--password-stdin", "--password-file", "--auth-token-file", "--output text|json|env",
+    for option in ("--password-stdin", "--password-file", "--auth-token-file", "--output FORMAT",
                    "--field NAME", "--timeout SECONDS", "HSS_REGISTRY_PASSWORD"):
         assert option in text
-    status = text[text.index("Exit status:"):]
-    for code in range(6):
-        assert re.search(r"^  %d  \S" % code, status, re.M), code
+    status = text[text.index("Exit status"):]
+    for code in (0, 1, 2, 3, 4, 5, 75):
+        assert re.search(r"^  %d +\S" % code, status, re.M), code
     assert cli.run(["-h"], bare=True).stdout == proc.stdout
     # --help wins even when the rest of the command line is incomplete
     assert cli.run(["--username", "x", "--help"], bare=True).stdout == proc.stdout
@@ -672,7 +673,7 @@ def test_man_page(cli):
                     "EXAMPLES", "SECURITY"):
         assert re.search(r"^\.SH %s$" % section, source, re.M), section
     status = source[source.index(".SH EXIT STATUS"):source.index(".SH EXAMPLES")]
-    assert re.findall(r"^\.B (\d)$", status, re.M) == [str(code) for code in range(6)]
+    assert re.findall(r"^\.B (\d+)$", status, re.M) == ["0", "1", "2", "3", "4", "5", "75"]
     for option in _help_options(cli):
         assert option.replace("-", "\\-") in source, option
     if not shutil.which("man"):
@@ -682,10 +683,11 @@ def test_man_page(cli):
     assert proc.returncode == 0 and proc.stderr == b"", proc.stderr
 
 
-def _complete(*words, cwd=None) -> list:
+def _complete(*words, cwd=None, program=PROGRAM) -> list:
+    """What the completion offers after `program words...` (the last word is the one completed)."""
     script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); '
               '_hss_image_upload_command; printf "%s\\n" "${COMPREPLY[@]}"')
-    proc = subprocess.run(["bash", "-c", script, "bash", str(COMPLETION), PROGRAM, *words],
+    proc = subprocess.run(["bash", "-c", script, "bash", str(COMPLETION), program, *words],
                           capture_output=True, text=True, cwd=cwd, timeout=30)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     return [line for line in proc.stdout.split("\n") if line]
@@ -696,7 +698,7 @@ def test_bash_completion(cli, tmp_path):
     assert offered == _help_options(cli)  # every option, and the refused ones are not offered
     assert "--password" not in offered and "--auth-token" not in offered
     assert _complete("--out") == ["--output"]
-    assert _complete("--output", "") == ["text", "json", "env"]
+    assert _complete("--output", "") == ["text", "table", "json", "tsv", "env"]
     assert _complete("--output", "j") == ["json"]
     assert _complete("--output", "=", "e") == ["env"]  # "--output=e" with '=' a word break
     assert _complete("--output=e") == ["--output=env"]
@@ -707,7 +709,6 @@ def test_bash_completion(cli, tmp_path):
     for option in ("--password-file", "--ca-file", "--auth-token-file"):
         assert _complete(option, "p", cwd=tmp_path) == ["pw.txt"]
         assert sorted(_complete(option, "", cwd=tmp_path)) == ["ca.pem", "pw.txt"]
-    assert _complete("--region", "") == []
 
 
 def test_ctrl_c_at_the_password_prompt_leaves_the_terminal_echoing(cli):

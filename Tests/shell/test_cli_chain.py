@@ -133,6 +133,7 @@ def test_show_config_temporary_credentials_never_show_the_token(cli, http_emulat
 def test_show_config_explicit(cli, http_emulator, chain_env, tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
+    token_file.chmod(0o600)
     env = dict(chain_env, HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK)
     config = show_config(cli.run(["--endpoint", http_emulator.endpoint, "--project-id", "p1",
                                   "--iam-endpoint", http_emulator.endpoint, "--show-config"], env=env, bare=True))
@@ -147,9 +148,11 @@ def test_show_config_explicit(cli, http_emulator, chain_env, tmp_path):
 
 # ----------------------------------------------------------------------------- failures
 
-def assert_one_line_failure(proc, code, secrets=(SK, PASSWORD)):
+def assert_one_line_failure(proc, code, secrets=(SK, PASSWORD), show_config=False):
+    """One error line on stderr; on stdout nothing, or with --show-config the settings found, one
+    marked as failed (test_cli_formats.py)."""
     assert proc.returncode == code, proc.stderr
-    assert proc.stdout == b""
+    assert b"(failed)\n" in proc.stdout if show_config else proc.stdout == b""
     assert proc.stderr.startswith(PREFIX) and proc.stderr.count(b"\n") == 1, proc.stderr
     for secret in secrets:
         assert secret.encode() not in proc.stderr
@@ -162,7 +165,7 @@ def test_no_credentials_anywhere_exits_3(cli, http_emulator, chain_env, show):
     args = ["--endpoint", http_emulator.endpoint, "--project-id", "p"]
     args += ["--show-config"] if show else [*REGISTRY, "--password-stdin"]
     proc = cli.run(args, stdin=PASSWORD + "\n", env=chain_env, bare=True)
-    assert_one_line_failure(proc, 3)
+    assert_one_line_failure(proc, 3, show_config=show)
     for provider in PROVIDERS:
         assert provider in proc.stderr.lower(), provider
     assert len(hss_calls(http_emulator)) == before
@@ -171,7 +174,7 @@ def test_no_credentials_anywhere_exits_3(cli, http_emulator, chain_env, show):
 def test_iam_refusing_the_profile_exits_3(cli, http_emulator, profile_env, tmp_path):
     env = dict(profile_env, HUAWEICLOUD_SDK_CREDENTIALS_FILE=write_profile(tmp_path, ak=AK, sk="WRONG-PROFILE-SK"))
     proc = cli.run(["--region", REGION, "--show-config"], env=env, bare=True)
-    assert_one_line_failure(proc, 3, secrets=("WRONG-PROFILE-SK", SK))
+    assert_one_line_failure(proc, 3, secrets=("WRONG-PROFILE-SK", SK), show_config=True)
     assert b"IAM" in proc.stderr
 
 
@@ -187,10 +190,10 @@ def test_iam_zero_or_several_projects_exit_3(cli, make_emulator, profile_env, pr
         assert hss_calls(emu) == []
 
 
-def test_iam_unreachable_exits_4(cli, http_emulator, profile_env, closed_port):
+def test_iam_unreachable_exits_75(cli, http_emulator, profile_env, closed_port):
     proc = cli.run(["--region", REGION, "--iam-endpoint", "http://127.0.0.1:%d" % closed_port, "--show-config"],
                    env=profile_env, bare=True)
-    assert_one_line_failure(proc, 4)
+    assert_one_line_failure(proc, 75, show_config=True)
     assert b"IAM" in proc.stderr
 
 
@@ -214,14 +217,14 @@ def test_proxy_usage_errors_exit_2(cli, http_emulator, args, message):
 def test_cleartext_proxy_is_refused_unless_allowed(cli, http_emulator, closed_port):
     """An http:// endpoint through a proxy would show the registry password to the proxy:
     refused (exit 2, nothing sent) unless --allow-cleartext-proxy; then the proxy is used (here a
-    closed port: exit 4, still nothing reaches the emulator)."""
+    closed port: exit 75, still nothing reaches the emulator)."""
     proxy = ["--proxy", "http://127.0.0.1:%d" % closed_port]
     before = http_emulator.stats()["requests"]
     proc = cli.run([*REGISTRY, "--password-stdin", *proxy], stdin=PASSWORD + "\n")
     assert_one_line_failure(proc, 2)
     assert b"allow" in proc.stderr
     proc = cli.run([*REGISTRY, "--password-stdin", *proxy, "--allow-cleartext-proxy"], stdin=PASSWORD + "\n")
-    assert_one_line_failure(proc, 4)
+    assert_one_line_failure(proc, 75)
     assert http_emulator.stats()["requests"] == before
     # --no-proxy: the emulator is reached directly again
     proc = cli.run([*REGISTRY, "--password-stdin", *proxy, "--no-proxy", "127.0.0.1", "--field", "image_command"],

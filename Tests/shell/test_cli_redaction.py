@@ -40,7 +40,7 @@ from secret_forms import (
 )
 
 PREFIX = b"hss-image-upload-command: "
-EXIT_STATUS = {400: 3, 502: 5}  # HTTP status -> the command's (see its man page)
+EXIT_STATUS = {400: 3, 502: 75}  # HTTP status -> the command's (see its man page)
 
 
 def run(cli, stub_server, password, env):

@@ -247,18 +247,25 @@ def _trace_level(level: Any) -> int:
     return _HSS_TRACE_DEBUG if level <= 10 else _HSS_TRACE_INFO if level <= 20 else 1
 
 
-def _default_trace(opts: _native.ClientOptions) -> Any:
+def _default_trace(opts: _native.ClientOptions) -> Tuple[Any, Any]:
     """Without trace=: the "hss" logger, and the level its effective level asks for now (DEBUG
     lines only when it would keep them: building them costs, info lines are few), unless
-    HSS_DEBUG=1 asks the library to print everything to stderr itself (then None)."""
+    HSS_DEBUG=1 asks the library to print everything to stderr itself (then None). Also the
+    logger whose level the client follows from call to call (without trace_level=), else None."""
     if os.environ.get("HSS_DEBUG") == "1":
-        return None
+        return None, None
     import logging  # here, not at import time: `import hss` stays cheap
 
     logger = logging.getLogger("hss")
-    if not opts.trace_level:
-        opts.trace_level = _HSS_TRACE_DEBUG if logger.isEnabledFor(logging.DEBUG) else _HSS_TRACE_INFO
-    return logger.log
+    if opts.trace_level:
+        return logger.log, None
+    opts.trace_level = _trace_level_for(logger)
+    return logger.log, logger
+
+
+def _trace_level_for(logger: Any) -> int:
+    """The hss_trace_level a logger's effective level asks for: DEBUG, else INFO."""
+    return _HSS_TRACE_DEBUG if logger.isEnabledFor(10) else _HSS_TRACE_INFO
 
 
 def _trace_function(trace: Any) -> Any:
@@ -281,7 +288,7 @@ def _fill_public(opts: _native.ClientOptions, *, region: Optional[str], endpoint
                  proxy_username: Optional[str], no_proxy: Optional[str],
                  allow_cleartext_proxy: bool, max_attempts: Optional[int], retry_base: Optional[float],
                  retry_cap: Optional[float], trace_level: Optional[int],
-                 signing_algorithm: Optional[str], derived_key_service: Optional[str]) -> None:
+                 signing_algorithm: Optional[str], derived_key_service: Optional[str], dry_run: bool) -> None:
     """Every option that is not a secret."""
     opts.region = _encode("region", region)
     opts.endpoint = _encode("endpoint", endpoint)
@@ -304,6 +311,7 @@ def _fill_public(opts: _native.ClientOptions, *, region: Optional[str], endpoint
     opts.trace_level = 0 if trace_level is None else _trace_level(trace_level)
     opts.signing_algorithm = _signing_algorithm(signing_algorithm)
     opts.derived_key_service = _encode("derived_key_service", derived_key_service)
+    opts.dry_run = _flag("dry_run", dry_run)
 
 
 class _Handle(c_void_p):
@@ -344,11 +352,14 @@ class Client:
     * ``signing_algorithm`` is a scheme name or :class:`hss.SigningAlgorithm`
       (``"SDK-HMAC-SM3"``), not a number; ``derived_key_service`` goes with
       ``"V11-HMAC-SHA256"`` only;
-    * ``allow_cleartext_proxy`` is a ``bool``, ``max_attempts`` an ``int``;
+    * ``allow_cleartext_proxy`` and ``dry_run`` are ``bool``, ``max_attempts`` an ``int``;
+      ``dry_run=True`` makes calls raise :class:`hss.DryRunError` with the request built and
+      signed (``e.request``, every secret ``***``) instead of sending it;
     * the library's diagnostics go to the :mod:`logging` logger ``"hss"``: ``WARNING``,
-      ``INFO`` and, when that logger is enabled for ``DEBUG`` as the client is created,
-      ``DEBUG`` (each request as signed and sent, secrets starred: what an ``APIGW.0301``
-      signature mismatch needs). ``HSS_DEBUG=1`` in the environment prints every line to stderr
+      ``INFO`` and, while that logger is enabled for ``DEBUG``, ``DEBUG`` (each request as
+      signed and sent, secrets starred: what an ``APIGW.0301`` signature mismatch needs). The
+      logger's level is read at each call, so a level set after the client is made applies
+      from the next call. ``HSS_DEBUG=1`` in the environment prints every line to stderr
       instead;
     * ``trace``: a callable ``trace(level, line)`` that receives those lines instead of the
       logger (``level`` a :mod:`logging` level); ``trace_level``, a :mod:`logging` level, the
@@ -375,6 +386,8 @@ class Client:
     """
 
     _handle: Optional[_Handle] = None  # None until creation succeeds, and after close()
+    _follow: Any = None
+    _debug = False
 
     def __init__(
         self,
@@ -403,6 +416,7 @@ class Client:
         trace_level: Optional[int] = None,
         signing_algorithm: Optional[str] = None,
         derived_key_service: Optional[str] = None,
+        dry_run: bool = False,
     ) -> None:
         # Secrets leave this frame first, so no exception raised below can show them in a
         # traceback's locals.
@@ -416,7 +430,8 @@ class Client:
                      proxy_username=proxy_username, no_proxy=no_proxy,
                      allow_cleartext_proxy=allow_cleartext_proxy, max_attempts=max_attempts,
                      retry_base=retry_base, retry_cap=retry_cap, trace=trace, trace_level=trace_level,
-                     signing_algorithm=signing_algorithm, derived_key_service=derived_key_service)
+                     signing_algorithm=signing_algorithm, derived_key_service=derived_key_service,
+                     dry_run=dry_run)
 
     @classmethod
     def from_env(
@@ -446,6 +461,7 @@ class Client:
         trace_level: Optional[int] = None,
         signing_algorithm: Optional[str] = None,
         derived_key_service: Optional[str] = None,
+        dry_run: bool = False,
     ) -> "Client":
         """A client configured from the environment: ``hss_client_new_from_env`` (``hss.h``,
         ``man hss_client_new_from_env``: the variables it reads, and how a keyword given here,
@@ -462,7 +478,8 @@ class Client:
                      proxy_username=proxy_username, no_proxy=no_proxy,
                      allow_cleartext_proxy=allow_cleartext_proxy, max_attempts=max_attempts,
                      retry_base=retry_base, retry_cap=retry_cap, trace=trace, trace_level=trace_level,
-                     signing_algorithm=signing_algorithm, derived_key_service=derived_key_service)
+                     signing_algorithm=signing_algorithm, derived_key_service=derived_key_service,
+                     dry_run=dry_run)
         return self
 
     def _create(self, opts: _native.ClientOptions, from_env: bool, trace: Any, **public: Any) -> None:
@@ -470,10 +487,11 @@ class Client:
         create the C client."""
         handle = _Handle()
         err = c_void_p()
+        follow = None
         try:
             _fill_public(opts, **public)
             if trace is None:
-                trace = _default_trace(opts)
+                trace, follow = _default_trace(opts)
             if trace is not None:
                 # The C client calls it until it is freed: it lives as long as the handle.
                 opts.trace = handle._trace = _trace_function(trace)
@@ -484,6 +502,10 @@ class Client:
         if status != 0:
             raise _native.take_error(status, err)
         self._handle = handle
+        # The "hss" logger whose level decides, call by call, whether the library builds debug
+        # lines (None: trace= or trace_level= decided once), and whether it does now.
+        self._follow = follow
+        self._debug = opts.trace_level == _HSS_TRACE_DEBUG
         self._closed = False
         self._from_env = from_env
         self._region = public["region"]
@@ -564,11 +586,21 @@ class Client:
         err = c_void_p()
         handle = self._live_handle()
         try:
+            if self._follow is not None and self._follow.isEnabledFor(10) is not self._debug:
+                self._retrace(handle)
             status = _native.lib.hss_client_resolve(handle, byref(err))
         finally:
             del handle
         if status != 0:
             raise _native.take_error(status, err)
+
+    def _retrace(self, handle: _Handle) -> None:
+        """Tell the library the level the "hss" logger asks for now (it was changed since): one
+        call, made only on a change, so the check on each call is one cached lookup and no lock.
+        Threads racing here set the same level."""
+        level = _trace_level_for(self._follow)
+        _native.lib.hss_client_set_trace_level(handle, level)
+        self._debug = level == _HSS_TRACE_DEBUG
 
     def settings(self) -> Dict[str, Setting]:
         """What the client uses and where each value came from, for diagnostics.
@@ -618,8 +650,9 @@ class Client:
         after the call; this method keeps no reference to it. Python cannot wipe the ``str``
         you passed, nor the returned ``image_command`` (which embeds the password).
 
-        Raises an :class:`hss.HSSError` subclass on failure (see :mod:`hss.errors`), and
-        :class:`hss.ClientClosedError` after :meth:`close`.
+        Raises an :class:`hss.HSSError` subclass on failure (see :mod:`hss.errors`; its
+        ``retryable`` says whether the same call may succeed later), :class:`hss.DryRunError`
+        with ``dry_run=True``, and :class:`hss.ClientClosedError` after :meth:`close`.
         """
         # The hot path, kept lean (bench/README.md measures it against the C API): one struct
         # built in one go, with no library call to fill it (every field of its version is
@@ -642,6 +675,9 @@ class Client:
                 raise ClientClosedError("the client is closed" if getattr(self, "_closed", False)
                                         else "the client is not initialised")
             try:
+                follow = self._follow  # the "hss" logger's level may have changed since the last call
+                if follow is not None and follow.isEnabledFor(10) is not self._debug:
+                    self._retrace(handle)
                 status = _get(handle, req, out, err)  # ctypes passes the structs by reference
             finally:
                 del handle  # the last call in flight after close() frees the client here

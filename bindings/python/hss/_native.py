@@ -142,6 +142,7 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_client_free", None, [vp]),
         ("hss_client_set_trace_level", c_int, [vp, c_int]),
         ("hss_client_resolve", c_int, [vp, pvp]),
+        ("hss_client_set_trace_level", c_int, [vp, c_int]),
         ("hss_client_setting", c_char_p, [vp, c_int]),
         ("hss_client_setting_source", c_char_p, [vp, c_int]),
         ("hss_image_upload_command_request_init", c_int, [POINTER(ImageUploadCommandRequest), c_uint]),
@@ -313,8 +314,10 @@ def take_error(status: int, err: c_void_p) -> HSSError:
             error_msg = _text(lib.hss_error_service_message(err))
             request_id = _text(lib.hss_error_request_id(err))
             attempts = int(lib.hss_error_attempts(err))
+            retryable = bool(lib.hss_error_retryable(err))
         else:  # the library always fills *err; be safe anyway
             message, status_code, error_code, error_msg, request_id, attempts = "", 0, "", "", "", 0
+            retryable = False
     finally:
         lib.hss_error_free(err)
         err.value = None
@@ -330,4 +333,5 @@ def take_error(status: int, err: c_void_p) -> HSSError:
         error_msg=error_msg,
         request_id=request_id,
         attempts=attempts,
+        retryable=retryable,
     )

@@ -15,7 +15,13 @@ class, all derived from :class:`HSSError`::
     ├── BadResponseError                                  HSS_E_BAD_RESPONSE
     ├── InternalError                                     HSS_E_INTERNAL
     ├── CredentialsError                                  HSS_E_CREDENTIALS
+    ├── DryRunError                                       HSS_E_DRY_RUN (a client made with dry_run)
     └── ClientClosedError                                 (raised by the binding itself)
+
+``e.retryable`` (C: ``hss_error_retryable``) tells whether the same call may succeed if made again
+later, as is: True after throttling (429) or 500, 502, 503, 504 once the retries ran out, a broken
+connection or a timeout; False for the caller's own mistakes (invalid input, credentials,
+permissions, another 4xx), TLS failures, unusable answers and errors of the binding itself.
 
 ``ClientRequestError`` and ``ServerResponseError`` are named after the official SDK's
 ``ClientRequestException`` and ``ServerResponseException``, and carry the same fields:
@@ -49,6 +55,7 @@ __all__ = [
     "BadResponseError",
     "InternalError",
     "CredentialsError",
+    "DryRunError",
     "ClientClosedError",
 ]
 
@@ -67,6 +74,7 @@ class Status(enum.IntEnum):
     BAD_RESPONSE = 8
     INTERNAL = 9
     CREDENTIALS = 10
+    DRY_RUN = 11
 
 
 class HSSError(Exception):
@@ -84,6 +92,9 @@ class HSSError(Exception):
         attempts: how many attempts the call made (C: ``hss_error_attempts``): ``1`` when it was
             not retried, ``0`` when nothing was sent (invalid input, no credentials) and for errors
             raised by the binding itself. When more than one, ``message`` says so.
+        retryable: whether the same call may succeed if made again later (C:
+            ``hss_error_retryable``; see the module's docstring); ``False`` for errors raised by the
+            binding itself.
     """
 
     def __init__(
@@ -96,6 +107,7 @@ class HSSError(Exception):
         error_msg: str = "",
         request_id: str = "",
         attempts: int = 0,
+        retryable: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -105,6 +117,7 @@ class HSSError(Exception):
         self.error_msg = error_msg
         self.request_id = request_id
         self.attempts = attempts
+        self.retryable = retryable
 
     def __str__(self) -> str:
         return self.message
@@ -161,6 +174,17 @@ class CredentialsError(HSSError):
     look one up with). Nothing was sent to HSS; the message never holds a secret."""
 
 
+class DryRunError(HSSError):
+    """A client made with ``dry_run=True`` built and signed the request and did not send it:
+    ``request`` holds it as it would have been sent (the request line, then one header per line),
+    every secret (the registry password, tokens) as ``***`` and the AK masked."""
+
+    @property
+    def request(self) -> str:
+        """The request, as described above (also ``error_msg``)."""
+        return self.error_msg
+
+
 class ClientClosedError(HSSError):
     """The :class:`hss.Client` was used after ``close()``."""
 
@@ -176,6 +200,7 @@ _BY_STATUS: Dict[int, Type[HSSError]] = {
     Status.BAD_RESPONSE: BadResponseError,
     Status.INTERNAL: InternalError,
     Status.CREDENTIALS: CredentialsError,
+    Status.DRY_RUN: DryRunError,
 }
 
 
