@@ -61,3 +61,12 @@ def test_python_binding_struct_versions_are_the_headers():
                                       ("REQUEST_VERSION", "HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION")):
         binding = re.search(r"^%s = (\d+)$" % binding_name, native, re.M).group(1)
         assert binding == re.search(r"^#define %s (\d+)$" % header_name, header, re.M).group(1), binding_name
+
+
+def test_python_binding_buffer_size_is_the_headers():
+    header = (ROOT / "include" / "hss.h").read_text()
+    native = (ROOT / "bindings" / "python" / "hss" / "_native.py").read_text()
+    arithmetic = r"([\d*+ ()]+)$"
+    binding = re.search(r"^IMAGE_UPLOAD_COMMAND_BUFFER_SIZE = " + arithmetic, native, re.M).group(1)
+    c = re.search(r"^#define HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE " + arithmetic, header, re.M).group(1)
+    assert eval(binding) == eval(c)  # noqa: S307 (digits and arithmetic only, matched above)

@@ -609,7 +609,8 @@ typedef struct hss_image_upload_command hss_image_upload_command;
  * 4xx or 5xx: see the error object); HSS_E_BAD_RESPONSE (an answer libhss
  * cannot use); HSS_E_CREDENTIALS (no credentials or project id: see the
  * status; on the first call, or when temporary credentials are renewed);
- * HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL. */
+ * HSS_E_DRY_RUN (a dry-run client: signed, not sent); HSS_E_OUT_OF_MEMORY;
+ * HSS_E_INTERNAL. */
 HSS_API hss_status hss_image_upload_command_get(hss_client *client,
                                                 const hss_image_upload_command_request *request,
                                                 hss_image_upload_command **out,
@@ -626,6 +627,25 @@ HSS_API const char *hss_image_upload_command_images_download_url(const hss_image
 HSS_API const char *hss_image_upload_command_swr_image_pull_command(const hss_image_upload_command *result);
 /* Wipe and free the result. NULL is a no-op. Returns: nothing. */
 HSS_API void hss_image_upload_command_free(hss_image_upload_command *result);
+
+/* The size of buffer hss_image_upload_command_get_into needs: the three
+ * strings come from an answer of at most 256 KiB, so they always fit. */
+#define HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE (256 * 1024 + 3)
+
+/* The same call as hss_image_upload_command_get, its three strings written
+ * into the caller's `buffer` instead of a result object (one call into the
+ * library, for bindings and loops): image_command, images_download_url and
+ * swr_image_pull_command one after the other, each NUL-terminated;
+ * lengths[0..2] receive their lengths without the NULs. `size` must be at
+ * least HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE. The library's own copies are
+ * wiped before it returns; the caller wipes `buffer` when done with it
+ * (image_command may hold the password). Nothing is written on failure.
+ * Returns: as hss_image_upload_command_get; HSS_E_INVALID_ARGUMENT also for
+ * a NULL buffer or lengths or a smaller size (nothing sent). */
+HSS_API hss_status hss_image_upload_command_get_into(hss_client *client,
+                                                     const hss_image_upload_command_request *request,
+                                                     char *buffer, size_t size, size_t *lengths,
+                                                     hss_error **err);
 
 #ifdef __cplusplus
 }

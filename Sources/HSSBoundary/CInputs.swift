@@ -51,6 +51,11 @@ func text(_ pointer: UnsafePointer<CChar>?, _ field: String) throws -> String? {
     return value
 }
 
+/// A caller's C string, read where it is for the duration of the call.
+func borrowed(_ pointer: UnsafePointer<CChar>?) -> Bytes? {
+    pointer.map { Bytes(borrowing: $0) }
+}
+
 func secret(_ pointer: UnsafePointer<CChar>?) -> SecureBuffer? {
     pointer.map { SecureBuffer(cString: $0) }
 }

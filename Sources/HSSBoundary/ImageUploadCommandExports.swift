@@ -3,6 +3,7 @@ import CHSSAPI
 import HSSBase
 import HSSOperations
 import HSSPipeline
+import HSSTransport
 
 private typealias Result = ResultBox<ImageUploadCommand>
 
@@ -25,15 +26,63 @@ public func hss_image_upload_command_get(
         guard let box = Handle.borrowed(client, as: ClientBox.self) else {
             throw HSSError.invalid("client must not be NULL")
         }
-        guard let request else { throw HSSError.invalid("request must not be NULL") }
-        let r = try StructVersions.read(
-            request, into: hss_image_upload_command_request(),
-            sizes: StructVersions.imageUploadCommandRequest, name: "request")
-        let operation = ShowImageUploadCommand(
-            registryAddr: secret(r.registry_addr), namespace: secret(r.namespace_name),
-            username: secret(r.username), password: secret(r.password),
-            enterpriseProjectID: secret(r.enterprise_project_id))
-        return Result(try box.client.perform(operation))
+        return Result(try box.client.perform(try operation(request)))
+    }
+}
+
+/// The caller's request, read in place for the call: the password is
+/// copied only into the request libhss builds (wiped).
+private func operation(_ request: UnsafePointer<hss_image_upload_command_request>?) throws -> ShowImageUploadCommand {
+    guard let request else { throw HSSError.invalid("request must not be NULL") }
+    let r = try StructVersions.read(
+        request, into: hss_image_upload_command_request(), sizes: StructVersions.imageUploadCommandRequest,
+        name: "request")
+    return ShowImageUploadCommand(
+        registryAddr: borrowed(r.registry_addr), namespace: borrowed(r.namespace_name),
+        username: borrowed(r.username), password: borrowed(r.password),
+        enterpriseProjectID: borrowed(r.enterprise_project_id))
+}
+
+private let bufferSize = CurlTransport.maxBodyBytes + 3
+
+@c @implementation
+public func hss_image_upload_command_get_into(
+    _ client: OpaquePointer!,
+    _ request: UnsafePointer<hss_image_upload_command_request>!,
+    _ buffer: UnsafeMutablePointer<CChar>!,
+    _ size: Int,
+    _ lengths: UnsafeMutablePointer<Int>!,
+    _ err: UnsafeMutablePointer<OpaquePointer?>!
+) -> hss_status {
+    guard !errorSlotIsUsed(err) else { return HSS_E_INVALID_ARGUMENT }
+    do {
+        guard let box = Handle.borrowed(client, as: ClientBox.self) else {
+            throw HSSError.invalid("client must not be NULL")
+        }
+        guard let buffer, let lengths else { throw HSSError.invalid("buffer and lengths must not be NULL") }
+        guard size >= bufferSize else {
+            throw HSSError.invalid(
+                "size is \(size) bytes; the buffer needs HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE (\(bufferSize))")
+        }
+        let answer = try box.client.perform(try operation(request))
+        let fields = [answer.imageCommand, answer.imagesDownloadURL, answer.swrImagePullCommand]
+        // The answer's cap (CurlTransport.maxBodyBytes) makes this hold; a
+        // broken cap must not write past the caller's buffer.
+        guard fields.reduce(0, { $0 + $1.count + 1 }) <= size else {
+            throw HSSError(HSS_E_INTERNAL, "the answer outgrew HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE")
+        }
+        var at = 0
+        for (index, field) in fields.enumerated() {
+            buffer.advanced(by: at).withMemoryRebound(to: UInt8.self, capacity: field.count + 1) { out in
+                if let source = field.bytes.baseAddress { out.update(from: source, count: field.count) }
+                out[field.count] = 0
+            }
+            lengths[index] = field.count
+            at += field.count + 1
+        }
+        return HSS_OK
+    } catch {
+        return fail(error, err)
     }
 }
 

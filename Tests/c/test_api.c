@@ -37,6 +37,9 @@
  *   repeat   HSS_TEST_CALLS, HSS_TEST_THREADS, HSS_TEST_CLIENT_PER_THREAD
  *   later    HSS_TEST_SETENV_AFTER_CLIENT=NAME=VALUE: put into the
  *            environment once the client exists, before the calls
+ *   into     HSS_TEST_INTO=1: the calls go through
+ *            hss_image_upload_command_get_into (HSS_TEST_INTO_SIZE: its
+ *            buffer's size)
  *   resolve  HSS_TEST_RESOLVE=1: `call` runs hss_client_resolve (checked
  *            against the expectation) instead of the calls
  *
@@ -452,6 +455,40 @@ static void request_from_env(hss_image_upload_command_request *r)
     r->enterprise_project_id = getenv("HSS_TEST_EPID");
 }
 
+static void *must_malloc(size_t size);
+
+/* The call through hss_image_upload_command_get_into, into a buffer of
+ * HSS_TEST_INTO_SIZE bytes (default HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE)
+ * that starts filled with 'Z': on success the three strings are printed as
+ * one_call prints them; on failure nothing may have been written. */
+static hss_status one_call_into(hss_client *client, const hss_image_upload_command_request *r, hss_error **err,
+                                int print)
+{
+    size_t size = (size_t)env_long("HSS_TEST_INTO_SIZE", HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE);
+    size_t lengths[3] = {0, 0, 0}, i;
+    char *buffer = must_malloc(size + 1);
+    hss_status st;
+    memset(buffer, 'Z', size + 1);
+    st = hss_image_upload_command_get_into(client, r, buffer, size, lengths, err);
+    if (st == HSS_OK) {
+        const char *names[3] = {"image_command", "images_download_url", "swr_image_pull_command"};
+        const char *at = buffer;
+        for (i = 0; i < 3; i++) {
+            CHECK(strlen(at) == lengths[i], "into: lengths[%d] is %zu, the string %zu", (int)i, lengths[i], strlen(at));
+            if (print)
+                printf("%s=%s\n", names[i], at);
+            at += lengths[i] + 1;
+        }
+    } else {
+        for (i = 0; i < size && buffer[i] == 'Z'; i++)
+            ;
+        CHECK(i == size, "into: the buffer was written although the call failed");
+    }
+    memset(buffer, 0, size + 1);
+    free(buffer);
+    return st;
+}
+
 /* One call, checked against `e`; prints the result when `print` is set.
  * Returns 1 when it succeeded. */
 static int one_call(hss_client *client, const hss_image_upload_command_request *r, const expectation *e, int print,
@@ -460,7 +497,20 @@ static int one_call(hss_client *client, const hss_image_upload_command_request *
     hss_image_upload_command *result = RESULT_SENTINEL;
     hss_error *err = NULL;
     long started = monotonic_ms();
-    hss_status st = hss_image_upload_command_get(client, r, &result, &err);
+    hss_status st;
+    if (getenv("HSS_TEST_INTO") != NULL) {
+        st = one_call_into(client, r, &err, print);
+        printf("elapsed_ms=%ld\n", monotonic_ms() - started);
+        if (st == HSS_OK) {
+            CHECK(e->status == HSS_OK, "%s: expected %s, got HSS_OK", what, status_name(e->status));
+            return 1;
+        }
+        print_error(what, st, err);
+        check_error(what, st, err, e);
+        hss_error_free(err);
+        return 0;
+    }
+    st = hss_image_upload_command_get(client, r, &result, &err);
     printf("elapsed_ms=%ld\n", monotonic_ms() - started);
     if (st == HSS_OK) {
         CHECK(e->status == HSS_OK, "%s: expected %s, got HSS_OK", what, status_name(e->status));

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import enum
 import math
 import os
+import threading
 from collections import namedtuple
 from ctypes import byref, c_void_p
 
@@ -647,8 +649,10 @@ class Client:
         ``man hss_image_upload_command_get``. ``enterprise_project_id`` is optional.
 
         The password goes straight to the C library, which copies it into memory it wipes
-        after the call; this method keeps no reference to it. Python cannot wipe the ``str``
-        you passed, nor the returned ``image_command`` (which embeds the password).
+        after the call; this method keeps no reference to it. The answer comes back through
+        one per-thread buffer (``man hss_image_upload_command_get_into``), wiped once the three
+        strings are made. Python cannot wipe the ``str`` you passed, nor the returned
+        ``image_command`` (which embeds the password).
 
         Raises an :class:`hss.HSSError` subclass on failure (see :mod:`hss.errors`; its
         ``retryable`` says whether the same call may succeed later), :class:`hss.DryRunError`
@@ -667,8 +671,8 @@ class Client:
                                  enterprise_project_id=_encode("enterprise_project_id", enterprise_project_id))
         finally:
             del password
-        out = c_void_p()
         err = c_void_p()
+        scratch = _scratch()
         try:
             handle = self._handle  # this call's reference: close() cannot free the client under it
             if handle is None:
@@ -678,30 +682,52 @@ class Client:
                 follow = self._follow  # the "hss" logger's level may have changed since the last call
                 if follow is not None and follow.isEnabledFor(10) is not self._debug:
                     self._retrace(handle)
-                status = _get(handle, req, out, err)  # ctypes passes the structs by reference
+                # One crossing: the three strings land in this thread's buffer (ctypes passes
+                # the structs by reference).
+                status = _get_into(handle, req, scratch.buffer, _BUFFER_SIZE, scratch.lengths, err)
             finally:
                 del handle  # the last call in flight after close() frees the client here
         finally:
             del req  # the struct and the encoded password with it, even if a traceback keeps this frame
         if status != 0:
-            raise _native.take_error(status, err)
-        # The C API hands the three strings out one by one (no call returns them together):
-        # three accessor crossings, then the free, which wipes the C copies.
+            raise _native.take_error(status, err)  # nothing was written into the buffer
+        a, b, c = scratch.lengths
+        view = scratch.view
         try:
-            return _new_result(_image_command(out).decode("utf-8", "replace"),
-                               _images_download_url(out).decode("utf-8", "replace"),
-                               _swr_image_pull_command(out).decode("utf-8", "replace"))
+            return _new_result(str(view[:a], "utf-8", "replace"),
+                               str(view[a + 1:a + 1 + b], "utf-8", "replace"),
+                               str(view[a + b + 2:a + b + 2 + c], "utf-8", "replace"))
         finally:
-            _free_result(out)
+            _memset(scratch.buffer, 0, a + b + c + 3)  # image_command holds the password
 
 
 _FilledRequest = _native.FilledRequest
 _REQUEST_VERSION = _native.REQUEST_VERSION
-_get = _native.lib.hss_image_upload_command_get
-_image_command = _native.quick.hss_image_upload_command_image_command  # these four keep the GIL
-_images_download_url = _native.quick.hss_image_upload_command_images_download_url
-_swr_image_pull_command = _native.quick.hss_image_upload_command_swr_image_pull_command
-_free_result = _native.quick.hss_image_upload_command_free
+_get_into = _native.lib.hss_image_upload_command_get_into
+_BUFFER_SIZE = _native.IMAGE_UPLOAD_COMMAND_BUFFER_SIZE
+_memset = ctypes.memset
+_threads = threading.local()
+
+
+class _Scratch:
+    """One thread's buffer for hss_image_upload_command_get_into, made on its first call and
+    reused (a call writes at most _BUFFER_SIZE bytes, and wipes what it wrote)."""
+
+    __slots__ = ("buffer", "lengths", "view")
+
+    def __init__(self) -> None:
+        self.buffer = ctypes.create_string_buffer(_BUFFER_SIZE)
+        self.lengths = (ctypes.c_size_t * 3)()
+        self.view = memoryview(self.buffer).cast("B")
+
+
+def _scratch() -> _Scratch:
+    try:
+        return _threads.scratch
+    except AttributeError:
+        _threads.scratch = _Scratch()
+        return _threads.scratch
+
 
 _set_image_command = ImageUploadCommand.image_command.__set__  # type: ignore[attr-defined]
 _set_images_download_url = ImageUploadCommand.images_download_url.__set__  # type: ignore[attr-defined]

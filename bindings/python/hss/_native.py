@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_int, c_long, c_uint, c_void_p
+from ctypes import CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_int, c_long, c_size_t, c_uint, c_void_p
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
 
@@ -38,6 +38,8 @@ MIN_VERSION = 0x010200  # options version 3 (dry_run), hss_error_retryable, hss_
 #: HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION of that header). The library fills and checks them.
 CLIENT_OPTIONS_VERSION = 3
 REQUEST_VERSION = 1
+#: HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE: the buffer hss_image_upload_command_get_into needs.
+IMAGE_UPLOAD_COMMAND_BUFFER_SIZE = 256 * 1024 + 3
 
 #: ``enum hss_setting``: the name Client.settings() gives each setting, by value.
 SETTINGS = ("region", "endpoint", "project_id", "iam_endpoint", "credentials")
@@ -142,7 +144,6 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_client_free", None, [vp]),
         ("hss_client_set_trace_level", c_int, [vp, c_int]),
         ("hss_client_resolve", c_int, [vp, pvp]),
-        ("hss_client_set_trace_level", c_int, [vp, c_int]),
         ("hss_client_setting", c_char_p, [vp, c_int]),
         ("hss_client_setting_source", c_char_p, [vp, c_int]),
         ("hss_image_upload_command_request_init", c_int, [POINTER(ImageUploadCommandRequest), c_uint]),
@@ -151,6 +152,8 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_image_upload_command_images_download_url", c_char_p, [vp]),
         ("hss_image_upload_command_swr_image_pull_command", c_char_p, [vp]),
         ("hss_image_upload_command_free", None, [vp]),
+        ("hss_image_upload_command_get_into", c_int,
+         [vp, POINTER(ImageUploadCommandRequest), c_char_p, c_size_t, POINTER(c_size_t), pvp]),
     ]
     for name, restype, argtypes in table:
         if only and name not in only:
@@ -279,14 +282,6 @@ def _load() -> Tuple[ctypes.CDLL, str, int]:
 
 lib, _path, _version_num = _load()
 
-#: The functions of a successful call's result, as a second handle on the same loaded library
-#: (no second dlopen) through which ctypes keeps the GIL: they only read or wipe a few hundred
-#: bytes, and releasing and re-taking the GIL costs more than that (measured by the bench's
-#: Python row). Everything that can block (the call itself) goes through `lib`, which releases it.
-QUICK = ("hss_image_upload_command_image_command", "hss_image_upload_command_images_download_url",
-         "hss_image_upload_command_swr_image_pull_command", "hss_image_upload_command_free")
-quick = ctypes.PyDLL(_path, handle=lib._handle)
-_declare(quick, _path, QUICK)
 
 
 def library_path() -> str:
