@@ -33,7 +33,7 @@ let package = Package(
         // C, one shim target per C library (as swift-crypto does), so that only
         // the layers that need a library see it:
         //   CHSSAPI       include/hss.h and the libc the Swift side calls
-        //   CCryptoShims  libcrypto: wiping, SHA-256/SM3, HMAC, HKDF, EC keys, PEM
+        //   CCryptoShims  libcrypto: wiping, SHA-256/SM3, HMAC, HKDF, EC keys
         //   CCurlShims    libcurl's variadic calls (HSSTransport only)
         //   CYAMLShims    libyaml, loaded on demand (chss_yaml_load), so that
         //                 libhss.so.1 links only libc, libstdc++, libcurl and libcrypto
