@@ -250,6 +250,12 @@ def test_no_foundation_or_regex_inside(lib):
     assert b"HSSPipeline" in data, "the check would not see a module name"
 
 
+def test_loading_reads_no_proc_maps(lib):
+    """The Swift runtime's Linux argv finder, a static initialiser that reads /proc/self/maps in every
+    process that loads the library, is left out (Sources/CRuntimeTrims/trims.c; issue 24)."""
+    assert b"/proc/self/maps" not in lib.resolve().read_bytes()
+
+
 def test_soname_and_no_rpath(lib):
     d = dynamic_section(lib)
     assert re.search(r"\(SONAME\)\s+Library soname: \[libhss\.so\.1\]", d), d
