@@ -21,11 +21,16 @@ VENV_WHEELS := $(VENV)/wheels/.downloaded
 # static Swift runtime, our SONAME, only hss_* exported, full RELRO, no RUNPATH; DWARF 4 debug
 # information in the unstripped build (.build/release/libhss.so), which Debian 12's valgrind (make
 # bench's profile) cannot read as DWARF 5.
+# The smallest file that keeps the wheel's manylinux_2_34 tag (issue 24; bench/README.md, Library
+# size): the toolchain's lld with identical code folding (ld64 folds Swift code the same way by
+# default), and the Unicode name tables left out (Sources/CRuntimeTrims/trims.c). Not
+# -z pack-relative-relocs: RELR needs glibc 2.36 (GLIBC_ABI_DT_RELR), and the tag would follow.
 SWIFT_LIB_FLAGS := -c release --product hss --disable-local-rpath \
 	-Xswiftc -static-stdlib \
 	-Xlinker -soname=libhss.so.$(SOVERSION) \
 	-Xlinker --version-script=$(CURDIR)/Sources/HSSBoundary/libhss.map \
 	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now \
+	-Xswiftc -use-ld=lld -Xlinker --icf=all -Xlinker --wrap=_swift_stdlib_getScalarName \
 	-Xswiftc -dwarf-version=4 -Xcc -gdwarf-4
 
 # What building the library needs (besides Swift), and what only the tests,

@@ -33,11 +33,14 @@ let package = Package(
         // C, one shim target per C library (as swift-crypto does), so that only
         // the layers that need a library see it:
         //   CHSSAPI       include/hss.h and the libc the Swift side calls
-        //   CCryptoShims  libcrypto: wiping, SHA-256/SM3, HMAC, HKDF, EC keys, PEM
+        //   CCryptoShims  libcrypto: wiping, SHA-256/SM3, HMAC, HKDF, EC keys
         //   CCurlShims    libcurl's variadic calls (HSSTransport only)
         //   CYAMLShims    libyaml, loaded on demand (chss_yaml_load), so that
         //                 libhss.so.1 links only libc, libstdc++, libcurl and libcrypto
+        // and CRuntimeTrims: two Swift runtime internals that libhss never uses,
+        // replaced so that the release link leaves out their cost (trims.c).
         .target(name: "CHSSAPI"),
+        .target(name: "CRuntimeTrims"),
         .target(name: "CCryptoShims", linkerSettings: [.linkedLibrary("crypto")]),
         .target(name: "CCurlShims", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CYAMLShims"),
@@ -47,7 +50,9 @@ let package = Package(
         .target(name: "HSSIdentity", dependencies: ["HSSSigning", "HSSTransport"], swiftSettings: library),
         .target(name: "HSSPipeline", dependencies: ["HSSIdentity", "CYAMLShims"], swiftSettings: library),
         .target(name: "HSSOperations", dependencies: ["HSSPipeline"], swiftSettings: library),
-        .target(name: "HSSBoundary", dependencies: ["HSSOperations"], exclude: ["libhss.map"], swiftSettings: library),
+        .target(
+            name: "HSSBoundary", dependencies: ["HSSOperations", "CRuntimeTrims"], exclude: ["libhss.map"],
+            swiftSettings: library),
         // make bench's in-process signing benchmark (not part of the library).
         .executableTarget(name: "hss-sign-bench", dependencies: ["HSSOperations"], path: "bench/sign"),
         // EC verification with public keys, for the tests and fuzz targets only.

@@ -250,6 +250,22 @@ def test_no_foundation_or_regex_inside(lib):
     assert b"HSSPipeline" in data, "the check would not see a module name"
 
 
+def test_loading_reads_no_proc_maps(lib):
+    """The Swift runtime's Linux argv finder, a static initialiser that reads /proc/self/maps in every
+    process that loads the library, is left out (Sources/CRuntimeTrims/trims.c; issue 24)."""
+    assert b"/proc/self/maps" not in lib.resolve().read_bytes()
+
+
+def test_glibc_floor(lib):
+    """glibc 2.34 is enough (README: the wheel's manylinux_2_34 tag): no newer symbol version, and no
+    packed relative relocations, which need 2.36 (GLIBC_ABI_DT_RELR)."""
+    versions = re.findall(r"Name: (GLIBC_\S+)", tool("readelf", "-V", "-W", str(lib)))
+    assert versions and "GLIBC_ABI_DT_RELR" not in versions, versions
+    newest = max(tuple(map(int, v[len("GLIBC_"):].split("."))) for v in versions if re.fullmatch(r"GLIBC_[\d.]+", v))
+    assert newest <= (2, 34), versions
+    assert "(RELR)" not in dynamic_section(lib)
+
+
 def test_soname_and_no_rpath(lib):
     d = dynamic_section(lib)
     assert re.search(r"\(SONAME\)\s+Library soname: \[libhss\.so\.1\]", d), d

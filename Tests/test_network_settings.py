@@ -177,6 +177,21 @@ def test_ssl_cert_file_must_be_a_bundle(hss_c, https_emulator, tmp_path):
                                 **expect("HSS_E_INVALID_ARGUMENT", "SSL_CERT_FILE"))).check()
 
 
+@pytest.mark.parametrize("source", ["SSL_CERT_FILE", "ca_file"])
+def test_a_certificate_that_does_not_decode_fails_the_call(hss_c, https_emulator, tmp_path, source):
+    """Client creation looks for a certificate's BEGIN line, and decodes nothing (issue 24: decoding
+    one cost 7 M instructions at every start); OpenSSL decodes the bundle at the connection, and one
+    that does not decode fails the call as HSS_E_TLS, with nothing sent."""
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n")
+    trust = {"HSS_TEST_CA_FILE": None, "SSL_CERT_FILE": str(bad)} if source == "SSL_CERT_FILE" else \
+        {"HSS_TEST_CA_FILE": str(bad)}
+    before = https_emulator.stats()["requests"]
+    r = hss_c.run("call", https_env(https_emulator, **trust, **expect("HSS_E_TLS"))).check()
+    assert r.error["begin"] == b"call", r.describe()
+    assert https_emulator.stats()["requests"] == before
+
+
 def test_ca_file_beats_ssl_cert_file(hss_c, https_emulator, tmp_path):
     (tmp_path / "not-pem").write_text("nothing here\n")
     hss_c.run("call", https_env(https_emulator, SSL_CERT_FILE=str(tmp_path / "not-pem"))).check()

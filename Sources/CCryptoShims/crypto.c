@@ -8,24 +8,9 @@
 #include <openssl/err.h>
 #include <openssl/kdf.h>
 #include <openssl/obj_mac.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <string.h>
-
-int chss_pem_has_certificate(const void *data, size_t length)
-{
-    /* Only the first certificate is parsed: a system bundle holds ~150, and
-     * parsing them all cost ~40 ms at every client creation. */
-    BIO *bio = BIO_new_mem_buf(data, (int)length);
-    X509 *certificate = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-    int found = certificate != NULL;
-    X509_free(certificate);
-    BIO_free(bio);
-    ERR_clear_error();
-    return found;
-}
 
 /* SHA-256 and HMAC-SHA256 on OpenSSL's SHA-256 block functions, with every
  * state on the stack or in a prepared key: OpenSSL 3.0's EVP layer

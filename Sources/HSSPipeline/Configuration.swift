@@ -1,4 +1,3 @@
-import CCryptoShims
 import CHSSAPI
 import HSSBase
 import HSSIdentity
@@ -28,7 +27,7 @@ package final class ClientConfiguration {
     package let credentials: Credentials?
     package let connectTimeoutMs: Int
     package let timeoutMs: Int
-    /// The PEM text of ca_file or SSL_CERT_FILE, read once at creation.
+    /// The PEM text of ca_file, read once at creation.
     package let caBundle: [UInt8]?
     /// SSL_CERT_FILE, checked at creation and read by libcurl.
     package let systemCAFile: String?
@@ -197,9 +196,12 @@ package final class ClientConfiguration {
     /// as OpenSSL's tools read them (each replaces only its own default;
     /// checked now, read by libcurl), else libcurl's defaults.
     private static func trust(caFile: String?) throws -> (bundle: [UInt8]?, file: String?, directory: String?) {
-        if let caFile { return (try readCABundle(caFile, field: "ca_file"), nil, nil) }
+        if let caFile {
+            let contents = try readCABundle(caFile, field: "ca_file", whole: true)
+            return (withExtendedLifetime(contents) { Array(contents.bytes) }, nil, nil)
+        }
         let file = Environment.text("SSL_CERT_FILE")
-        if let file { _ = try readCABundle(file, field: "SSL_CERT_FILE") }
+        if let file { _ = try readCABundle(file, field: "SSL_CERT_FILE", whole: false) }
         let directory = Environment.text("SSL_CERT_DIR")
         if let directory {
             var info = stat()
@@ -213,14 +215,21 @@ package final class ClientConfiguration {
     /// A CA bundle may be at most this large (Debian's whole store is ~200 KiB).
     package static let maxCABundleBytes = 4 * 1024 * 1024
 
-    /// Reads a CA bundle once: a regular file of at most 4 MiB holding at
-    /// least one PEM certificate. Opened non-blocking so that a FIFO or
-    /// device named by mistake is refused at once instead of blocking.
-    package static func readCABundle(_ path: String, field: String = "ca_file") throws -> [UInt8] {
+    /// A CA bundle, refused now (before any traffic, naming `field`) unless
+    /// it is a regular file of at most 4 MiB with a certificate's BEGIN line.
+    /// Opened non-blocking so that a FIFO or device named by mistake is
+    /// refused at once instead of blocking. `whole`: all of it (ca_file, read
+    /// once); else only as far as that line, at the top of a system bundle
+    /// (SSL_CERT_FILE, which libcurl reads itself). Nothing is decoded here:
+    /// one certificate cost ~7 M instructions at every start. OpenSSL decodes
+    /// the bundle at the connection, and one that does not decode fails the
+    /// call as HSS_E_TLS.
+    private static func readCABundle(_ path: String, field: String, whole: Bool) throws -> SecureBuffer {
         guard !path.isEmpty else { throw HSSError.invalid("\(field) must not be empty") }
         let contents: SecureBuffer
         do {
-            contents = try SecureFile.read(path, maxBytes: maxCABundleBytes).contents
+            contents = try SecureFile.read(path, maxBytes: maxCABundleBytes, until: whole ? nil : beginsCertificate)
+                .contents
         } catch .tooLarge {
             throw HSSError.invalid("\(field) is larger than \(maxCABundleBytes) bytes")
         } catch .notRegular {
@@ -228,10 +237,27 @@ package final class ClientConfiguration {
         } catch {
             throw HSSError.invalid("\(field) cannot be opened")
         }
-        guard chss_pem_has_certificate(contents.bytes.baseAddress, contents.count) == 1 else {
+        guard withExtendedLifetime(contents, { beginsCertificate(contents.bytes) }) else {
             throw HSSError.invalid("\(field) holds no PEM certificate")
         }
-        return Array(contents.bytes)
+        return contents
+    }
+
+    /// The BEGIN lines that OpenSSL's PEM reader takes for a certificate
+    /// ("X509 CERTIFICATE" is the older name).
+    private static let certificateBeginLines = [
+        Array("-----BEGIN CERTIFICATE-----".utf8), Array("-----BEGIN X509 CERTIFICATE-----".utf8),
+    ]
+
+    /// Whether a line of `text` starts with a certificate's BEGIN line.
+    package static func beginsCertificate(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var line = text[...]
+        while !line.isEmpty {
+            if certificateBeginLines.contains(where: { line.starts(with: $0) }) { return true }
+            guard let newline = line.firstIndex(of: UInt8(ascii: "\n")) else { return false }
+            line = line[(newline + 1)...]
+        }
+        return false
     }
 
     private static func proxy(_ options: ClientOptions) throws -> ProxySettings {

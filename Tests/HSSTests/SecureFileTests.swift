@@ -82,6 +82,42 @@ final class SecureFileTests: XCTestCase {
         XCTAssertEqual(failure("/proc/self/status", maxBytes: 16), .tooLarge(limit: 16))
     }
 
+    /// `until`: only the beginning that the caller needs, in growing steps, and the same checks.
+    func testUntilReadsOnlyWhatIsNeeded() throws {
+        let bytes = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let path = file("bundle", bytes)
+        var seen: [Int] = []
+        let (contents, _) = try SecureFile.read(path, maxBytes: 4 << 20) { read in
+            seen.append(read.count)
+            return read.count >= 10_000
+        }
+        XCTAssertEqual(seen, [4096, 8192, 16384])
+        XCTAssertEqual(withExtendedLifetime(contents) { Array(contents.bytes) }, Array(bytes[..<16384]))
+    }
+
+    func testUntilReadsToTheEndWhenNeverEnough() throws {
+        let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let (contents, _) = try SecureFile.read(file("bundle", bytes), maxBytes: 100_000) { _ in false }
+        XCTAssertEqual(withExtendedLifetime(contents) { Array(contents.bytes) }, bytes)
+    }
+
+    func testUntilKeepsTheChecks() throws {
+        func failure(_ path: String, maxBytes: Int = 1024) -> SecureFile.Failure? {
+            do throws(SecureFile.Failure) {
+                _ = try SecureFile.read(path, maxBytes: maxBytes) { _ in true }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        XCTAssertEqual(failure(file("eleven", [UInt8](repeating: 0x41, count: 11)), maxBytes: 10), .tooLarge(limit: 10))
+        XCTAssertEqual(failure(folder), .notRegular)
+        XCTAssertEqual(failure("/dev/zero"), .notRegular)
+        XCTAssertEqual(mkfifo(folder + "/fifo", 0o600), 0)
+        XCTAssertEqual(failure(folder + "/fifo"), .notRegular)
+        XCTAssertEqual(failure(folder + "/absent"), .missing)
+    }
+
     func testMissingFileAndMissingDirectory() {
         XCTAssertEqual(failure(folder + "/absent"), .missing)
         XCTAssertEqual(failure(folder + "/absent/credentials"), .missing)

@@ -8,10 +8,6 @@
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 
-/* 1 when a PEM text holds an X.509 certificate (the first one is parsed),
- * 0 for none or garbage. */
-int chss_pem_has_certificate(const void *data, size_t length);
-
 /* SHA-256 and HMAC-SHA256 without allocation (see crypto.c). Return 1 on
  * success. A prepared HMAC key holds SK-derived state and is wiped when
  * freed; chss_hmac_sha256 only reads it, so threads may share one. */

@@ -29,7 +29,12 @@ package enum SecureFile {
 
     /// The whole regular file at `path` (at most `maxBytes` bytes) and its st_mode, for permission checks.
     /// Opened non-blocking, so a FIFO or device named by mistake is refused at once instead of blocking.
-    package static func read(_ path: String, maxBytes: Int) throws(Failure) -> (contents: SecureBuffer, mode: mode_t) {
+    /// With `enough`, only the beginning it needs: read in steps (4 KiB, then as much again as was
+    /// read, so that `enough` sees each byte about twice) until `enough` is true of the bytes so far,
+    /// or to the end. A file whose stated size is over the limit is still refused, unread.
+    package static func read(
+        _ path: String, maxBytes: Int, until enough: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil
+    ) throws(Failure) -> (contents: SecureBuffer, mode: mode_t) {
         var fd: Int32
         repeat { fd = chss_open_nonblocking(path) } while fd < 0 && chss_errno() == EINTR
         guard fd >= 0 else {
@@ -48,10 +53,12 @@ package enum SecureFile {
         // (growing copies). Read to the end, not to st_size: the file may
         // have changed since fstat, and /proc-like files state size 0.
         let size = Int(info.st_size)
-        let contents = SecureBuffer(capacity: size + 1)
+        let firstStep = 4096
+        let contents = SecureBuffer(capacity: (enough == nil ? size : min(size, firstStep)) + 1)
         while true {
             let have = contents.count
-            let want = min(limit + 1 - have, have < size ? size - have : (have == size ? 1 : 4096))
+            var want = min(limit + 1 - have, have < size ? size - have : (have == size ? 1 : 4096))
+            if enough != nil { want = min(want, max(have, firstStep)) }
             var got = 0
             var code: Int32 = 0
             contents.append(maxCount: want) { out in
@@ -62,7 +69,7 @@ package enum SecureFile {
             guard contents.isValid else { throw .unreadable(ENOMEM) }
             guard got >= 0 else { throw .unreadable(code) }
             guard contents.count <= limit else { throw .tooLarge(limit: limit) }
-            if got == 0 { return (contents, info.st_mode) }
+            if got == 0 || enough?(contents.bytes) == true { return (contents, info.st_mode) }
         }
     }
 }
