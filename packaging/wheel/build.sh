@@ -77,7 +77,7 @@ sdist)
     # What `make lib` reads: the Makefile, the package manifest and every path it names.
     mkdir -p "$src/libhss-src"
     git ls-files -z --cached --others --exclude-standard -- Makefile Package.swift LICENSE Sources include \
-        bench/sign Tests/HSSTests | xargs -0 cp -P --parents -t "$src/libhss-src"
+        bench/sign Tests/HSSTests Tests/CCryptoTestShims | xargs -0 cp -P --parents -t "$src/libhss-src"
     echo 'graft libhss-src' >"$src/MANIFEST.in"
     mkdir -p "$out"
     "$tools/bin/python" -m build -q --sdist --no-isolation --outdir "$out" "$src"
