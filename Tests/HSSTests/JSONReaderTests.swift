@@ -288,19 +288,10 @@ final class JSONReaderTests: XCTestCase {
     func testRandomMutationsOfTheSuiteNeverCrashAndAreDeterministic() {
         let seeds = Self.suite.filter { $0.name.hasPrefix("y_") }.map(\.bytes)
         XCTAssertFalse(seeds.isEmpty)
-        let inserts = Array(#""{}[],:\"#.utf8)
         var random = SplitMix64(seed: 0x4853_5300_1100)
         var accepted = 0
         for _ in 0..<20_000 {
-            var bytes = seeds[random.below(seeds.count)]
-            for _ in 0...random.below(3) {
-                switch random.below(4) {
-                case 0 where !bytes.isEmpty: bytes[random.below(bytes.count)] ^= UInt8(1 << random.below(8))
-                case 1 where !bytes.isEmpty: bytes[random.below(bytes.count)] = UInt8(truncatingIfNeeded: random.next())
-                case 2: bytes.removeLast(random.below(bytes.count + 1))
-                default: bytes.insert(inserts[random.below(inserts.count)], at: random.below(bytes.count + 1))
-                }
-            }
+            let bytes = Self.mutated(seeds[random.below(seeds.count)], &random)
             let first = parse(bytes) { d in
                 // Exercise the lookups over whatever was accepted.
                 _ = d.kind(at: ["a"])
@@ -312,6 +303,22 @@ final class JSONReaderTests: XCTestCase {
             accepted += first == nil ? 1 : 0
         }
         print("JSON random mutations: \(accepted) of 20000 accepted")
+    }
+
+    /// `bytes` after one to four random edits: a bit flipped, a byte replaced, the end cut, or a
+    /// structural byte inserted.
+    static func mutated(_ bytes: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
+        let inserts = Array(#""{}[],:\"#.utf8)
+        var bytes = bytes
+        for _ in 0...random.below(3) {
+            switch random.below(4) {
+            case 0 where !bytes.isEmpty: bytes[random.below(bytes.count)] ^= UInt8(1 << random.below(8))
+            case 1 where !bytes.isEmpty: bytes[random.below(bytes.count)] = UInt8(truncatingIfNeeded: random.next())
+            case 2: bytes.removeLast(random.below(bytes.count + 1))
+            default: bytes.insert(inserts[random.below(inserts.count)], at: random.below(bytes.count + 1))
+            }
+        }
+        return bytes
     }
 
     // MARK: Cost
@@ -345,7 +352,7 @@ final class JSONReaderTests: XCTestCase {
 }
 
 /// A small deterministic generator, so that a failing mutation can be replayed.
-private struct SplitMix64 {
+struct SplitMix64 {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
