@@ -134,16 +134,30 @@ final class JSONReaderTests: XCTestCase {
         }
     }
 
-    /// Every byte value at every position of the first two eight-byte words
-    /// of a string (the scan reads eight bytes at a time).
+    /// Every byte value at every position of the first two sixteen-byte
+    /// blocks of a string and of the bytes after them (the scan reads sixteen
+    /// bytes at a time, as two words of eight, then the text's last bytes one
+    /// by one).
     func testEveryByteAtEveryPositionOfAString() {
-        for position in 0..<17 {
+        for position in 0..<46 {
             for byte in 0...255 {
                 let text =
                     [0x22] + Array(repeating: UInt8(ascii: "a"), count: position) + [UInt8(byte)]
-                    + Array(repeating: UInt8(ascii: "a"), count: 20 - position) + [0x22]
+                    + Array(repeating: UInt8(ascii: "a"), count: 45 - position) + [0x22]
                 let plain = byte >= 0x20 && byte < 0x80 && byte != 0x22 && byte != 0x5C
                 XCTAssertEqual(parse(text) == nil, plain, "byte \(byte) at \(position)")
+            }
+            // What needs a look, found exactly where it is: an escape, a UTF-8
+            // sequence, and the closing quote.
+            let before = String(repeating: "a", count: position)
+            let after = String(repeating: "a", count: 45 - position)
+            for (value, decoded) in [(#"\n"#, "\n"), ("é", "é"), ("", "")] {
+                let text = #"{"k":""# + before + value + after + #"","l":""# + before + #""}"#
+                let verdict = parse(text) { d in
+                    XCTAssertEqual(self.bytes(d.string(at: ["k"])), Array((before + decoded + after).utf8), value)
+                    XCTAssertEqual(self.bytes(d.string(at: ["l"])), Array(before.utf8), "\(position)")
+                }
+                XCTAssertNil(verdict, text)
             }
         }
     }
