@@ -10,8 +10,10 @@ import HSSTransport
 // temporary credentials of metadata, STS, IAM and pod identity
 // (TemporaryCredentials.parse). Properties: no crash; decoded strings are
 // valid UTF-8 and no longer than their source; what the strict reader accepts
-// the lenient ones (duplicate keys, more depth) accept too; an error's summary
-// is one line; any valid UTF-8 text written by JSONWriter reads back the same.
+// the lenient ones (duplicate keys, more depth) accept too; JSONFields gives
+// the strict JSONDocument's verdict and, byte for byte, its top-level strings;
+// an error's summary is one line; any valid UTF-8 text written by JSONWriter
+// reads back the same.
 
 /// Every member path an answer is read at (the emulator: _hss_testing/hss_api.py, identity_routes.py).
 private let paths: [[String]] = [
@@ -37,6 +39,7 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if strict != nil { require(lenient?.rootKind == strict?.rootKind, "the lenient reader disagrees") }
         if (try? JSONDocument(bytes, maxDepth: 2)) != nil { require(strict != nil, "accepted at depth 2, not at 64") }
         for document in [strict, lenient].compactMap({ $0 }) { read(document, size: bytes.count) }
+        compareFields(bytes, strict, strictError)
         return strict?.rootKind == .object
     }
 
@@ -65,6 +68,43 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
     }
     return 0
+}
+
+/// The top-level names JSONFields is asked for: the answer's, and the error body's.
+private let fieldNames: [StaticString] = [
+    "image_command", "images_download_url", "swr_image_pull_command", "error_code", "error_msg", "",
+]
+
+/// JSONFields against the strict document: the same verdict; each value the
+/// document's string, followed by a NUL, and nothing else in the buffer,
+/// which holds them all without growing.
+private func compareFields(_ bytes: UnsafeBufferPointer<UInt8>, _ strict: JSONDocument?, _ strictError: JSONError?) {
+    let out = SecureBuffer(capacity: bytes.count)
+    let storage = out.bytes.baseAddress
+    let fields: JSONFields
+    do throws(JSONError) {
+        fields = try JSONFields.read(bytes, names: fieldNames, into: out)
+    } catch {
+        return require(
+            error == strictError,
+            "JSONFields refused with \(error), JSONDocument with \(String(describing: strictError))")
+    }
+    guard let strict else { return require(false, "JSONFields accepted, JSONDocument refused with \(strictError!)") }
+    require(fields.isObject == (strict.rootKind == .object), "JSONFields and JSONDocument see different roots")
+    require(out.isValid && out.bytes.baseAddress == storage, "JSONFields grew a buffer as long as the text")
+    var written = 0
+    for (k, name) in fieldNames.enumerated() {
+        let expected = strict.string(at: [name.description]).map { Array($0.bytes) }
+        let value = fields[k].map { Array(out.bytes[$0]) }
+        require(
+            value == expected,
+            "JSONFields read \(name) as \(show(value ?? [])), JSONDocument as \(show(expected ?? []))")
+        guard let range = fields[k] else { continue }
+        require(out.bytes[range.upperBound] == 0, "no NUL after \(name)")
+        require(fields.holdsNUL(k) == value!.contains(0), "JSONFields misreports a NUL in \(name)")
+        written += range.count + 1
+    }
+    require(out.count == written, "JSONFields wrote more than the values")
 }
 
 /// Every lookup the library makes, on a document it accepted.

@@ -134,16 +134,30 @@ final class JSONReaderTests: XCTestCase {
         }
     }
 
-    /// Every byte value at every position of the first two eight-byte words
-    /// of a string (the scan reads eight bytes at a time).
+    /// Every byte value at every position of the first two sixteen-byte
+    /// blocks of a string and of the bytes after them (the scan reads sixteen
+    /// bytes at a time, as two words of eight, then the text's last bytes one
+    /// by one).
     func testEveryByteAtEveryPositionOfAString() {
-        for position in 0..<17 {
+        for position in 0..<46 {
             for byte in 0...255 {
                 let text =
                     [0x22] + Array(repeating: UInt8(ascii: "a"), count: position) + [UInt8(byte)]
-                    + Array(repeating: UInt8(ascii: "a"), count: 20 - position) + [0x22]
+                    + Array(repeating: UInt8(ascii: "a"), count: 45 - position) + [0x22]
                 let plain = byte >= 0x20 && byte < 0x80 && byte != 0x22 && byte != 0x5C
                 XCTAssertEqual(parse(text) == nil, plain, "byte \(byte) at \(position)")
+            }
+            // What needs a look, found exactly where it is: an escape, a UTF-8
+            // sequence, and the closing quote.
+            let before = String(repeating: "a", count: position)
+            let after = String(repeating: "a", count: 45 - position)
+            for (value, decoded) in [(#"\n"#, "\n"), ("é", "é"), ("", "")] {
+                let text = #"{"k":""# + before + value + after + #"","l":""# + before + #""}"#
+                let verdict = parse(text) { d in
+                    XCTAssertEqual(self.bytes(d.string(at: ["k"])), Array((before + decoded + after).utf8), value)
+                    XCTAssertEqual(self.bytes(d.string(at: ["l"])), Array(before.utf8), "\(position)")
+                }
+                XCTAssertNil(verdict, text)
             }
         }
     }
@@ -288,19 +302,10 @@ final class JSONReaderTests: XCTestCase {
     func testRandomMutationsOfTheSuiteNeverCrashAndAreDeterministic() {
         let seeds = Self.suite.filter { $0.name.hasPrefix("y_") }.map(\.bytes)
         XCTAssertFalse(seeds.isEmpty)
-        let inserts = Array(#""{}[],:\"#.utf8)
         var random = SplitMix64(seed: 0x4853_5300_1100)
         var accepted = 0
         for _ in 0..<20_000 {
-            var bytes = seeds[random.below(seeds.count)]
-            for _ in 0...random.below(3) {
-                switch random.below(4) {
-                case 0 where !bytes.isEmpty: bytes[random.below(bytes.count)] ^= UInt8(1 << random.below(8))
-                case 1 where !bytes.isEmpty: bytes[random.below(bytes.count)] = UInt8(truncatingIfNeeded: random.next())
-                case 2: bytes.removeLast(random.below(bytes.count + 1))
-                default: bytes.insert(inserts[random.below(inserts.count)], at: random.below(bytes.count + 1))
-                }
-            }
+            let bytes = Self.mutated(seeds[random.below(seeds.count)], &random)
             let first = parse(bytes) { d in
                 // Exercise the lookups over whatever was accepted.
                 _ = d.kind(at: ["a"])
@@ -312,6 +317,22 @@ final class JSONReaderTests: XCTestCase {
             accepted += first == nil ? 1 : 0
         }
         print("JSON random mutations: \(accepted) of 20000 accepted")
+    }
+
+    /// `bytes` after one to four random edits: a bit flipped, a byte replaced, the end cut, or a
+    /// structural byte inserted.
+    static func mutated(_ bytes: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
+        let inserts = Array(#""{}[],:\"#.utf8)
+        var bytes = bytes
+        for _ in 0...random.below(3) {
+            switch random.below(4) {
+            case 0 where !bytes.isEmpty: bytes[random.below(bytes.count)] ^= UInt8(1 << random.below(8))
+            case 1 where !bytes.isEmpty: bytes[random.below(bytes.count)] = UInt8(truncatingIfNeeded: random.next())
+            case 2: bytes.removeLast(random.below(bytes.count + 1))
+            default: bytes.insert(inserts[random.below(inserts.count)], at: random.below(bytes.count + 1))
+            }
+        }
+        return bytes
     }
 
     // MARK: Cost
@@ -345,7 +366,7 @@ final class JSONReaderTests: XCTestCase {
 }
 
 /// A small deterministic generator, so that a failing mutation can be replayed.
-private struct SplitMix64 {
+struct SplitMix64 {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
