@@ -26,7 +26,7 @@ public func hss_image_upload_command_get(
         guard let box = Handle.borrowed(client, as: ClientBox.self) else {
             throw HSSError.invalid("client must not be NULL")
         }
-        return Result(try box.client.perform(try operation(request)))
+        return Result(try operation(request).run(on: box.client))
     }
 }
 
@@ -64,21 +64,24 @@ public func hss_image_upload_command_get_into(
             throw HSSError.invalid(
                 "size is \(size) bytes; the buffer needs HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE (\(bufferSize))")
         }
-        let answer = try box.client.perform(try operation(request))
-        let fields = [answer.imageCommand, answer.imagesDownloadURL, answer.swrImagePullCommand]
+        let answer = try operation(request).run(on: box.client)
+        let fields = answer.fields
         // The answer's cap (CurlTransport.maxBodyBytes) makes this hold; a
         // broken cap must not write past the caller's buffer.
-        guard fields.reduce(0, { $0 + $1.count + 1 }) <= size else {
+        guard (0..<3).reduce(0, { $0 + fields[$1].count + 1 }) <= size else {
             throw HSSError(HSS_E_INTERNAL, "the answer outgrew HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE")
         }
-        var at = 0
-        for (index, field) in fields.enumerated() {
-            buffer.advanced(by: at).withMemoryRebound(to: UInt8.self, capacity: field.count + 1) { out in
-                if let source = field.bytes.baseAddress { out.update(from: source, count: field.count) }
-                out[field.count] = 0
+        withExtendedLifetime(fields) {
+            var at = buffer
+            for k in 0..<3 {
+                let field = fields[k]
+                at.withMemoryRebound(to: UInt8.self, capacity: field.count + 1) { out in
+                    if let source = field.baseAddress { out.update(from: source, count: field.count) }
+                    out[field.count] = 0
+                }
+                lengths[k] = field.count
+                at += field.count + 1
             }
-            lengths[index] = field.count
-            at += field.count + 1
         }
         return HSS_OK
     } catch {
@@ -87,23 +90,23 @@ public func hss_image_upload_command_get_into(
 }
 
 /// An accessor's text: the result's wiped buffer, NUL-terminated.
-private func text(_ result: OpaquePointer?, _ field: (ImageUploadCommand) -> SecureBuffer) -> UnsafePointer<CChar> {
-    Handle.borrowed(result, as: Result.self).flatMap { field($0.result).cString } ?? emptyCString
+private func text(_ result: OpaquePointer?, _ k: Int) -> UnsafePointer<CChar> {
+    Handle.borrowed(result, as: Result.self).map { $0.result.fields.cString(k) } ?? emptyCString
 }
 
 @c @implementation
 public func hss_image_upload_command_image_command(_ result: OpaquePointer!) -> UnsafePointer<CChar>! {
-    text(result) { $0.imageCommand }
+    text(result, 0)
 }
 
 @c @implementation
 public func hss_image_upload_command_images_download_url(_ result: OpaquePointer!) -> UnsafePointer<CChar>! {
-    text(result) { $0.imagesDownloadURL }
+    text(result, 1)
 }
 
 @c @implementation
 public func hss_image_upload_command_swr_image_pull_command(_ result: OpaquePointer!) -> UnsafePointer<CChar>! {
-    text(result) { $0.swrImagePullCommand }
+    text(result, 2)
 }
 
 @c @implementation

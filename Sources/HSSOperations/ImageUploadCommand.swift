@@ -1,3 +1,4 @@
+import CHSSAPI
 import HSSBase
 import HSSPipeline
 
@@ -31,6 +32,11 @@ package struct ShowImageUploadCommand: Operation {
             enterpriseProjectID: enterpriseProjectID.map(Bytes.init))
     }
 
+    /// Makes the call (HSSClient.perform).
+    package func run(on client: HSSClient, now: time_t? = nil) throws -> ImageUploadCommand {
+        try client.perform(self, now: now)
+    }
+
     /// The API reference's limits.
     package func validate() throws {
         try Validation.checkText(registryAddr, field: "registry_addr", maxCharacters: 256)
@@ -55,18 +61,19 @@ package struct ShowImageUploadCommand: Operation {
             method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command", query: query)
     }
 
-    package func decode(_ answer: JSONDocument) throws -> ImageUploadCommand {
-        ImageUploadCommand(
-            imageCommand: try answer.requiredText("image_command"),
-            imagesDownloadURL: try answer.requiredText("images_download_url"),
-            swrImagePullCommand: try answer.requiredText("swr_image_pull_command"))
+    package func decode(_ body: UnsafeBufferPointer<UInt8>) throws -> ImageUploadCommand {
+        ImageUploadCommand(fields: try AnswerFields(body, names: ImageUploadCommand.names))
     }
 }
 
 /// The answer. It may embed the password, so its strings stay in the wiped
-/// buffers the JSON reader decoded them into.
+/// buffer the JSON reader decoded them into.
 package struct ImageUploadCommand {
-    package let imageCommand: SecureBuffer
-    package let imagesDownloadURL: SecureBuffer
-    package let swrImagePullCommand: SecureBuffer
+    package static let names: [StaticString] = ["image_command", "images_download_url", "swr_image_pull_command"]
+    /// The three strings, in the order of `names` (and of the C API).
+    package let fields: AnswerFields
+
+    package var imageCommand: UnsafeBufferPointer<UInt8> { fields[0] }
+    package var imagesDownloadURL: UnsafeBufferPointer<UInt8> { fields[1] }
+    package var swrImagePullCommand: UnsafeBufferPointer<UInt8> { fields[2] }
 }

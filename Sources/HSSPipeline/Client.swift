@@ -83,38 +83,18 @@ package final class HSSClient {
 
     // MARK: Calls
 
-    /// Runs one operation: its inputs are checked before anything is sent,
-    /// and its answer must be a strict JSON object.
-    package func perform<O: Operation>(_ operation: O, now: time_t? = nil) throws -> O.Output {
-        try operation.validate()
-        return try send(operation.request(), now: now) { body in
-            let answer: JSONDocument
-            do throws(JSONError) {
-                answer = try JSONDocument(body.bytes)
-            } catch .duplicateKey {
-                throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer names a field twice")
-            } catch {
-                throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer is not a JSON object")
-            }
-            guard answer.rootKind == .object else {
-                throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer is not a JSON object")
-            }
-            return try operation.decode(answer)
-        }
-    }
-
     /// The time to sign with: the local clock, corrected by what the
     /// gateway's clock said (clock skew).
     package func signingTime() -> time_t { http.clock.now() }
 
-    /// Sends a request and returns its 2xx answer's body as `decode` reads
-    /// it, while the connection still holds it (so a success copies nothing
-    /// but what `decode` keeps); any other answer is thrown as the HSSError
-    /// that describes it. The whole call, session included, runs within
+    /// Sends a request and hands its 2xx answer's body to `decode` while the
+    /// connection still holds it (so a success copies nothing but what
+    /// `decode` keeps); any other answer is thrown as the HSSError that
+    /// describes it. The whole call, session included, runs within
     /// timeout_ms; the retry loop (RequestLoop) tries failed attempts again.
     /// `now` fixes the signing time (tests, benchmarks) and turns the
     /// clock-skew correction off.
-    package func send<T>(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> T) throws -> T {
+    package func send(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> Void) throws {
         var callSecret: Bytes?
         for parameter in request.query where parameter.isSecret {
             if parameter.value.count < Redactor.shortest { warnShortSecret("the registry password") }
@@ -126,7 +106,7 @@ package final class HSSClient {
         let session = try sessions.session(context)
         context = context.holding(session.redactor)
         let prepared =
-            request.headers.isEmpty
+            request.headers.isEmpty && request.pathParameters.isEmpty
             ? session.prepared(
                 request, path: { resolvedPath(request, projectID: session.projectID) }, configuration: configuration)
             : PreparedEndpoint.make(
@@ -138,7 +118,7 @@ package final class HSSClient {
                 request, prepared: prepared[activeEndpoint.load(ordering: .relaxed)], session: session,
                 now: now ?? signingTime(), extraLines: extraLines, context: context)
         }
-        var decoded: T?
+        var decoded = false
         let response = try http.loop.run(
             "\(request.method.rawValue) \(request.pathTemplate)", of: "HSS", context, signsWithClock: now == nil
         ) { timeouts, signingTime in
@@ -148,7 +128,8 @@ package final class HSSClient {
             ) { connection, response in
                 guard (200..<300).contains(response.status) else { return }
                 do {
-                    decoded = try decode(response.body)
+                    try decode(response.body)
+                    decoded = true
                 } catch var error as HSSError {
                     error.httpStatus = response.status
                     error.requestID = connection.requestID(redactor: context.redactor)
@@ -156,7 +137,7 @@ package final class HSSClient {
                 }
             }
         }
-        if let decoded { return decoded }
+        if decoded { return }
         switch response.status {
         case 400..<600:
             let error = ServiceErrorBody.describe(response, redactor: context.redactor)
@@ -241,8 +222,7 @@ package final class HSSClient {
     /// The path template with "{project_id}" and the request's own
     /// parameters filled in, each encoded as one path segment.
     private func resolvedPath(_ request: Request, projectID: String) -> String {
-        var template = request.pathTemplate
-        return template.withUTF8 { bytes in
+        return request.pathTemplate.withUTF8Buffer { bytes in
             let out = SecureBuffer(capacity: bytes.count + 64)
             var start = 0
             while let open = bytes[start...].firstIndex(of: UInt8(ascii: "{")),
@@ -297,20 +277,4 @@ package final class HSSClient {
     /// A warning for the user about the configuration (a credentials file
     /// that others can read), if any.
     package var warning: String? { sessions.warning }
-}
-
-extension JSONDocument {
-    /// A top-level string field an answer must have, in wiped memory;
-    /// refused when absent, not a string, or holding a NUL (C strings would
-    /// end there).
-    package func requiredText(_ name: String) throws -> SecureBuffer {
-        guard let value = string(at: [name]) else {
-            throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer lacks \(name)")
-        }
-        guard value.isValid else { throw HSSError(HSS_E_OUT_OF_MEMORY, "could not store \(name)") }
-        guard !value.bytes.contains(0) else {
-            throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer has a NUL character in \(name)")
-        }
-        return value
-    }
 }

@@ -9,9 +9,11 @@ import HSSTransport
 /// X-Sdk-Date and its Authorization, into its connection's arena
 /// (PreparedEndpoint.write): nothing else is built per call.
 final class PreparedEndpoint {
+    /// The method and the path template's address (a literal's): the
+    /// request has no path parameters or headers of its own.
     struct Key: Hashable {
         let method: HTTPMethod
-        let pathTemplate: String
+        let pathTemplate: UInt
     }
 
     /// "https://host/v5/<project>/...?" (the "?" dropped when a call has no query).
@@ -72,7 +74,9 @@ final class PreparedEndpoint {
         // The encoded query is at most 3 bytes per byte; it is written once and copied into the
         // canonical request (scratch), so reserve for both before any view into the arena is taken.
         var queryBytes = 0
-        for parameter in request.query { queryBytes += 3 * (parameter.name.utf8.count + parameter.value.count) + 2 }
+        for parameter in request.query {
+            queryBytes += 3 * (parameter.name.utf8CodeUnitCount + parameter.value.count) + 2
+        }
         arena.reserveCapacity(
             forAppending: urlHead.count + queryBytes + 64 + (template?.scratchBytes(queryCount: queryBytes) ?? 0))
         let start = arena.count
@@ -80,10 +84,13 @@ final class PreparedEndpoint {
         let queryStart = arena.count
         withUnsafeTemporaryAllocation(of: Signer.QueryView.self, capacity: request.query.count) { views in
             for (i, parameter) in request.query.enumerated() {
-                (views.baseAddress! + i).initialize(to: .init(name: parameter.name, value: parameter.value.buffer))
+                (views.baseAddress! + i).initialize(
+                    to: .init(
+                        name: UnsafeBufferPointer(
+                            start: parameter.name.utf8Start, count: parameter.name.utf8CodeUnitCount),
+                        value: parameter.value.buffer))
             }
-            var all = views
-            Signer.appendCanonicalQuery(&all, to: arena)
+            Signer.appendCanonicalQuery(views, to: arena)
             views.baseAddress!.deinitialize(count: request.query.count)
         }
         let queryEnd = arena.count

@@ -8,8 +8,9 @@ import HSSTransport
 package struct Request {
     package var method: HTTPMethod
     /// The path with "{name}" placeholders, e.g.
-    /// "/v5/{project_id}/image/registries/image-upload-command".
-    package var pathTemplate: String
+    /// "/v5/{project_id}/image/registries/image-upload-command". A literal:
+    /// its address identifies the path's prepared requests (Session.prepared).
+    package var pathTemplate: StaticString
     /// Values for the placeholders beyond "{project_id}", which the client
     /// fills in. Each is percent-encoded as one path segment.
     package var pathParameters: [String: String]
@@ -19,7 +20,7 @@ package struct Request {
     package var headers: [Header]
 
     package init(
-        method: HTTPMethod, pathTemplate: String, pathParameters: [String: String] = [:],
+        method: HTTPMethod, pathTemplate: StaticString, pathParameters: [String: String] = [:],
         query: [QueryParameter] = [], headers: [Header] = []
     ) {
         self.method = method
@@ -33,17 +34,17 @@ package struct Request {
 /// A query parameter, its value read where the caller holds it. A secret
 /// one is also redacted from every text the service sends back.
 package struct QueryParameter {
-    package let name: String
+    package let name: StaticString
     package let value: Bytes
     package let isSecret: Bool
 
-    package init(_ name: String, _ value: Bytes, isSecret: Bool = false) {
+    package init(_ name: StaticString, _ value: Bytes, isSecret: Bool = false) {
         self.name = name
         self.value = value
         self.isSecret = isSecret
     }
 
-    package init(_ name: String, _ value: SecureBuffer, isSecret: Bool = false) {
+    package init(_ name: StaticString, _ value: SecureBuffer, isSecret: Bool = false) {
         self.init(name, Bytes(value), isSecret: isSecret)
     }
 }
@@ -55,7 +56,8 @@ package protocol Operation {
     /// The API reference's limits; throws HSSError.invalid naming the field.
     func validate() throws
     func request() -> Request
-    /// Reads a 2xx answer, already parsed as strict JSON with its root an
-    /// object. Errors name the field, never quote the answer.
-    func decode(_ answer: JSONDocument) throws -> Output
+    /// Reads a 2xx answer's body while the connection holds it (with
+    /// AnswerFields: strict JSON, errors that name the field, never quote
+    /// the answer).
+    func decode(_ body: UnsafeBufferPointer<UInt8>) throws -> Output
 }

@@ -63,7 +63,8 @@ final class Session {
     func prepared(
         _ request: Request, path: () -> String, configuration: ClientConfiguration
     ) -> [PreparedEndpoint] {
-        let key = PreparedEndpoint.Key(method: request.method, pathTemplate: request.pathTemplate)
+        let key = PreparedEndpoint.Key(
+            method: request.method, pathTemplate: UInt(bitPattern: request.pathTemplate.utf8Start))
         if let known = prepared.withLock({ $0[key] }) { return known }
         let made = PreparedEndpoint.make(
             method: request.method, path: path(), extraHeaders: [], session: self, configuration: configuration)

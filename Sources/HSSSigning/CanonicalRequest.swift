@@ -169,27 +169,40 @@ extension Signer {
     /// query that is sent. Names are never secret; values may be.
     package static func canonicalQuery(_ parameters: [(name: String, value: SecureBuffer)]) -> SecureBuffer {
         let out = SecureBuffer(capacity: 256)
-        var views = parameters.map { QueryView(name: $0.name, value: $0.value.bytes) }
-        withExtendedLifetime(parameters) { appendCanonicalQuery(&views, to: out) }
+        var names: [UInt8] = []
+        for parameter in parameters { names.append(contentsOf: parameter.name.utf8) }
+        names.withUnsafeBufferPointer { all in
+            var at = 0
+            var views = parameters.map { parameter in
+                let count = parameter.name.utf8.count
+                defer { at += count }
+                return QueryView(
+                    name: UnsafeBufferPointer(rebasing: all[at..<at + count]), value: parameter.value.bytes)
+            }
+            withExtendedLifetime(parameters) {
+                views.withUnsafeMutableBufferPointer { appendCanonicalQuery($0, to: out) }
+            }
+        }
         return out
     }
 
     /// One parameter of a query, its value borrowed (a caller's C string or
     /// a SecureBuffer's bytes, alive for the call).
     package struct QueryView {
-        package let name: String
+        package let name: UnsafeBufferPointer<UInt8>
         package let value: UnsafeBufferPointer<UInt8>
 
-        package init(name: String, value: UnsafeBufferPointer<UInt8>) {
+        package init(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
             self.name = name
             self.value = value
         }
     }
 
     /// Appends the canonical query of `parameters` (sorted in place) to `out`.
-    package static func appendCanonicalQuery(
-        _ parameters: inout some MutableCollection<QueryView> & RandomAccessCollection, to out: SecureBuffer
-    ) {
+    /// A concrete buffer, not a generic collection: callers in other modules
+    /// would get an unspecialised copy that allocates on each element read.
+    package static func appendCanonicalQuery(_ parameters: UnsafeMutableBufferPointer<QueryView>, to out: SecureBuffer)
+    {
         // Insertion sort: a handful of parameters, no allocation.
         var i = parameters.index(after: parameters.startIndex)
         while i < parameters.endIndex {
@@ -213,8 +226,18 @@ extension Signer {
     }
 
     private static func precedes(_ lhs: QueryView, _ rhs: QueryView) -> Bool {
-        lhs.name != rhs.name
-            ? lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8) : lhs.value.lexicographicallyPrecedes(rhs.value)
+        let byName = compare(lhs.name, rhs.name)
+        return byName != 0 ? byName < 0 : compare(lhs.value, rhs.value) < 0
+    }
+
+    /// Byte order, a prefix first (memcmp, then the lengths).
+    private static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(a.count, b.count)
+        if common > 0, let x = a.baseAddress, let y = b.baseAddress {
+            let c = memcmp(x, y, common)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
     }
 
     /// `YYYYMMDDTHHMMSSZ` in UTC.

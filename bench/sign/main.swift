@@ -72,10 +72,13 @@ enum SignBench {
         arena.reserveCapacity(forAppending: 2048)
         withUnsafeTemporaryAllocation(of: Signer.QueryView.self, capacity: request.query.count) { views in
             for (i, parameter) in request.query.enumerated() {
-                (views.baseAddress! + i).initialize(to: .init(name: parameter.name, value: parameter.value.buffer))
+                (views.baseAddress! + i).initialize(
+                    to: .init(
+                        name: UnsafeBufferPointer(
+                            start: parameter.name.utf8Start, count: parameter.name.utf8CodeUnitCount),
+                        value: parameter.value.buffer))
             }
-            var all = views
-            Signer.appendCanonicalQuery(&all, to: arena)
+            Signer.appendCanonicalQuery(views, to: arena)
             views.baseAddress!.deinitialize(count: request.query.count)
         }
         let queryEnd = arena.count
