@@ -24,6 +24,33 @@ int chss_sha256(const void *data, size_t length, unsigned char out[32])
     return ok;
 }
 
+struct chss_sha256_prefix {
+    SHA256_CTX state; /* after the prefix */
+};
+
+chss_sha256_prefix *chss_sha256_prefix_new(const void *prefix, size_t length)
+{
+    chss_sha256_prefix *p = calloc(1, sizeof *p);
+    if (p != NULL && !(SHA256_Init(&p->state) && SHA256_Update(&p->state, prefix ? prefix : "", length))) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int chss_sha256_from(const chss_sha256_prefix *prefix, const void *data, size_t length, unsigned char out[32])
+{
+    SHA256_CTX ctx = prefix->state;
+    int ok = SHA256_Update(&ctx, data ? data : "", length) && SHA256_Final(out, &ctx);
+    OPENSSL_cleanse(&ctx, sizeof ctx);
+    return ok;
+}
+
+void chss_sha256_prefix_free(chss_sha256_prefix *prefix)
+{
+    free(prefix);
+}
+
 /* HMAC (RFC 2104) with the SK's inner and outer states hashed once: each
  * message then starts from a copy of them, as OpenSSL's own HMAC does. */
 struct chss_hmac_key {

@@ -83,6 +83,10 @@ package final class SigningTemplate {
     package let signedHeaders: String
     /// Whether the request signs an X-Sdk-Date (every libhss request does).
     private let signsDate: Bool
+    /// SHA-256 after the method and URI lines, for the SHA-256 algorithms:
+    /// a call hashes only the rest of its canonical request (nil if OpenSSL
+    /// could not allocate it; the whole request is hashed then).
+    package private(set) var headHash: SHA256Prefix?
 
     /// `headers` are the request's headers without X-Sdk-Date; it is
     /// signed (at its sorted place) when `signsDate`.
@@ -112,6 +116,7 @@ package final class SigningTemplate {
         tail.append(signedHeaders)
         tail.append(UInt8(ascii: "\n"))
         tail.append(bodyHash)
+        headHash = SHA256Prefix(head.bytes)
     }
 
     /// How many bytes Signer.appendAuthorization may write into a call's
@@ -123,11 +128,12 @@ package final class SigningTemplate {
     }
 
     /// Appends the canonical request for `query` and `date` (X-Sdk-Date's
-    /// 16 bytes) to `out`.
+    /// 16 bytes) to `out`; without its method and URI lines if not `withHead`
+    /// (to be hashed after headHash).
     package func appendCanonicalRequest(
-        to out: SecureBuffer, query: UnsafeBufferPointer<UInt8>, date: UnsafeBufferPointer<UInt8>
+        to out: SecureBuffer, query: UnsafeBufferPointer<UInt8>, date: UnsafeBufferPointer<UInt8>, withHead: Bool = true
     ) {
-        out.append(head)
+        if withHead { out.append(head) }
         out.append(query)
         out.append(UInt8(ascii: "\n"))
         out.append(before)

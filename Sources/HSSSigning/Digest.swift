@@ -38,6 +38,28 @@ package enum Digest {
     }
 }
 
+/// SHA-256 after a prefix hashed once (a canonical request's method and
+/// URI line, the same on every call of a SigningTemplate): a call hashes only
+/// the rest. The prefix is not secret.
+package final class SHA256Prefix {
+    private let state: OpaquePointer
+
+    package init?(_ prefix: UnsafeBufferPointer<UInt8>) {
+        guard let state = chss_sha256_prefix_new(prefix.baseAddress, prefix.count) else { return nil }
+        self.state = state
+    }
+
+    deinit { chss_sha256_prefix_free(state) }
+
+    /// Writes the hex SHA-256 of the prefix then `rest` (64 bytes); returns 64, or 0 on failure.
+    package func writeHex(continuingWith rest: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
+            chss_sha256_from(state, rest.baseAddress, rest.count, digest.baseAddress) == 1
+                ? Digest.writeHex(UnsafeBufferPointer(digest), to: out) : 0
+        }
+    }
+}
+
 /// An HMAC keyed once, with SHA-256 or SM3: the SK's inner and outer states
 /// are prepared at client creation and each message starts from a copy of
 /// them, so one key may serve many threads. The key state is wiped when freed.

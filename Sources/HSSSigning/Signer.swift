@@ -62,9 +62,10 @@ package struct Signer {
         canonicalDate: UnsafeBufferPointer<UInt8>, date: UnsafeBufferPointer<UInt8>
     ) {
         let start = out.count
-        template.appendCanonicalRequest(to: out, query: query, date: canonicalDate)
+        let head = algorithm.usesSM3 ? nil : template.headHash
+        template.appendCanonicalRequest(to: out, query: query, date: canonicalDate, withHead: head == nil)
         let canonicalEnd = out.count
-        appendStringToSign(to: out, date: date, canonicalRequest: start..<canonicalEnd)
+        appendStringToSign(to: out, date: date, canonicalRequest: start..<canonicalEnd, after: head)
         let toSign = canonicalEnd..<out.count
         // The signature, computed from the scratch, then written where the scratch began.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 160) { signature in
@@ -89,12 +90,16 @@ package struct Signer {
 
     /// The string to sign: the algorithm, the date, (V11 only) its
     /// "YYYYMMDD/region/service", and the hex hash of the canonical request
-    /// (out[canonicalRequest]), one per line, appended to `out`.
+    /// (`head` then out[canonicalRequest], or out[canonicalRequest] alone),
+    /// one per line, appended to `out`.
     private func appendStringToSign(
-        to out: SecureBuffer, date: UnsafeBufferPointer<UInt8>, canonicalRequest: Range<Int>
+        to out: SecureBuffer, date: UnsafeBufferPointer<UInt8>, canonicalRequest: Range<Int>, after head: SHA256Prefix?
     ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { hex in
-            let length = algorithm.writeHashHex(of: UnsafeBufferPointer(rebasing: out.bytes[canonicalRequest]), to: hex)
+            let rest = UnsafeBufferPointer(rebasing: out.bytes[canonicalRequest])
+            let length =
+                head.map { $0.writeHex(continuingWith: rest, to: hex.baseAddress!) }
+                ?? algorithm.writeHashHex(of: rest, to: hex)
             out.append(algorithm.name)
             out.append(UInt8(ascii: "\n"))
             out.append(date)
@@ -164,7 +169,9 @@ package struct Signer {
         let out = SecureBuffer(capacity: canonicalRequest.count + 160)
         out.append(canonicalRequest)
         var date = date
-        date.withUTF8 { appendStringToSign(to: out, date: $0, canonicalRequest: 0..<canonicalRequest.count) }
+        date.withUTF8 {
+            appendStringToSign(to: out, date: $0, canonicalRequest: 0..<canonicalRequest.count, after: nil)
+        }
         let result = SecureBuffer(capacity: out.count - canonicalRequest.count)
         result.append(UnsafeBufferPointer(rebasing: out.bytes[canonicalRequest.count...]))
         return result

@@ -17,6 +17,14 @@ chss_hmac_key *chss_hmac_sha256_new(const void *key, size_t key_length);
 int chss_hmac_sha256(const chss_hmac_key *key, const void *data, size_t length, unsigned char out[32]);
 void chss_hmac_sha256_free(chss_hmac_key *key);
 
+/* SHA-256 after a fixed prefix, hashed once (a canonical request's method
+ * and URI): chss_sha256_from finishes a copy of it with `data`, so threads
+ * may share one. The prefix is not secret; the copy is wiped. */
+typedef struct chss_sha256_prefix chss_sha256_prefix;
+chss_sha256_prefix *chss_sha256_prefix_new(const void *prefix, size_t length);
+int chss_sha256_from(const chss_sha256_prefix *prefix, const void *data, size_t length, unsigned char out[32]);
+void chss_sha256_prefix_free(chss_sha256_prefix *prefix);
+
 /* The other signing algorithms (issue 15), on OpenSSL 3's default provider.
  * Algorithms are fetched when a key is prepared (once per client), never per
  * signature; prepared keys are read-only afterwards, so threads may share

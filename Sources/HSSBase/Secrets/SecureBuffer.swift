@@ -109,8 +109,15 @@ package final class SecureBuffer {
     /// Lossy UTF-8 text, for values that are not secret (error bodies).
     package func string() -> String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Makes room for `extra` bytes plus the trailing NUL.
+    /// Makes room for `extra` bytes plus the trailing NUL. The check is
+    /// inlined into every append; growing is not.
+    @inline(__always)
     private func reserve(_ extra: Int) -> Bool {
+        count + extra < capacity && storage != nil && isValid ? true : grow(extra)
+    }
+
+    @inline(never)
+    private func grow(_ extra: Int) -> Bool {
         guard isValid else { return false }
         let needed = count + extra + 1
         if needed <= capacity, storage != nil { return true }
