@@ -44,14 +44,15 @@ package final class CurlTransport: HTTPTransport {
         }
     }
 
-    /// Idle connections, and the process that made them. After fork() the
-    /// child finds another pid and leaves the parent's connections alone:
+    /// Idle connections, and the process that made them (its fork
+    /// generation: ForkGeneration.swift). After fork() the child finds
+    /// another generation and leaves the parent's connections alone:
     /// reusing one would put two processes on one connection (and one TLS
     /// session), so that each could read the other's answers; cleaning one
     /// up would send a TLS close_notify on the parent's connection. They are
     /// abandoned, not freed, in the child.
     private struct Pool {
-        var pid = getpid()
+        var generation = ForkGeneration.current
         var idle: [CurlConnection] = []
 
         mutating func take() -> CurlConnection? {
@@ -65,11 +66,11 @@ package final class CurlTransport: HTTPTransport {
         }
 
         private mutating func forgetIfForked() {
-            let current = getpid()
-            if pid != current {
+            let current = ForkGeneration.current
+            if generation != current {
                 for connection in idle { connection.abandon() }
                 idle.removeAll()
-                pid = current
+                generation = current
             }
         }
     }
@@ -86,7 +87,7 @@ package final class CurlTransport: HTTPTransport {
 
     deinit {
         pool.withLock { pool in
-            guard pool.pid == getpid() else { return }
+            guard pool.generation == ForkGeneration.current else { return }
             for connection in pool.idle { connection.close() }
             pool.idle.removeAll()
         }
