@@ -262,30 +262,31 @@ extension Signer {
     /// into them, so the fixed-width digits never see a negative or
     /// five-digit year.
     package static func writeSDKDate(_ time: time_t, to text: UnsafeMutablePointer<UInt8>) {
-        var t = min(max(time, sdkDateRange.lowerBound), sdkDateRange.upperBound)
-        var parts = tm()
-        if gmtime_r(&t, &parts) == nil {  // cannot happen in range; the epoch then
-            parts = tm()
-            parts.tm_mday = 1
-            parts.tm_year = 70
+        let t = Int(min(max(time, sdkDateRange.lowerBound), sdkDateRange.upperBound))
+        // The proleptic Gregorian date of day t / 86400 by integer arithmetic
+        // (eras of 400 years, years starting in March), not gmtime_r.
+        let z = t / 86_400 + 719_468
+        let era = z / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let second = t % 86_400
+        func two(_ value: Int, at i: Int) {
+            text[i] = UInt8(truncatingIfNeeded: 48 + value / 10)
+            text[i + 1] = UInt8(truncatingIfNeeded: 48 + value % 10)
         }
-        var at = 0
-        func put(_ value: Int32, digits: Int) {
-            var value = Int(value)
-            for i in stride(from: at + digits - 1, through: at, by: -1) {
-                text[i] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
-            at += digits
-        }
-        put(parts.tm_year + 1900, digits: 4)
-        put(parts.tm_mon + 1, digits: 2)
-        put(parts.tm_mday, digits: 2)
-        text[at] = UInt8(ascii: "T")
-        at += 1
-        put(parts.tm_hour, digits: 2)
-        put(parts.tm_min, digits: 2)
-        put(parts.tm_sec, digits: 2)
-        text[at] = UInt8(ascii: "Z")
+        two(year / 100, at: 0)
+        two(year % 100, at: 2)
+        two(month, at: 4)
+        two(day, at: 6)
+        text[8] = UInt8(ascii: "T")
+        two(second / 3_600, at: 9)
+        two(second / 60 % 60, at: 11)
+        two(second % 60, at: 13)
+        text[15] = UInt8(ascii: "Z")
     }
 }

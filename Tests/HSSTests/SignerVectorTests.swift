@@ -105,4 +105,22 @@ final class SignerVectorTests: XCTestCase {
         XCTAssertEqual(Signer.sdkDate(1_136_214_245), "20060102T150405Z")
         XCTAssertEqual(Signer.sdkDate(1_709_210_096), "20240229T123456Z")
     }
+
+    /// X-Sdk-Date's arithmetic calendar against libc's gmtime_r and
+    /// strftime: the last second of every 13th day of years 1970 to 9999
+    /// (13 is prime to 7, 30, 31, 365 and 1461: every month, day, weekday and
+    /// leap position comes round), and the next one.
+    func testSdkDateIsGmtime() {
+        var text = [CChar](repeating: 0, count: 32)
+        for day in stride(from: 0, through: 2_932_896, by: 13) {
+            for var time in [day * 86_400 + 86_399, day * 86_400 + 86_400] where time <= 253_402_300_799 {
+                var parts = tm()
+                gmtime_r(&time, &parts)
+                strftime(&text, text.count, "%Y%m%dT%H%M%SZ", &parts)
+                let wanted = String(cString: text)
+                let date = Signer.sdkDate(time)
+                if date != wanted { return XCTFail("\(time): \(date), not \(wanted)") }
+            }
+        }
+    }
 }
