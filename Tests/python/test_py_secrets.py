@@ -186,3 +186,16 @@ def test_secrets_are_not_kept_on_the_client():
     state = vars(client)
     assert not any(isinstance(v, (str, bytes)) and any(f in v for f in CORES) for v in state.values())
     client.close()
+
+
+def test_the_answer_buffer_is_wiped_after_each_call():
+    # The binding's own memory: the per-thread buffer hss_image_upload_command_get_into writes the
+    # answer (which holds the password) into.
+    from hss import _client
+
+    with aksk() as client:
+        result = client.get_image_upload_command(**REQ)
+        assert PW_C in result.image_command
+    scratch = _client._scratch()
+    used = sum(scratch.lengths) + 3
+    assert used > 3 and bytes(scratch.view[:used]) == bytes(used)

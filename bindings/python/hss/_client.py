@@ -698,14 +698,15 @@ class Client:
                                str(view[a + 1:a + 1 + b], "utf-8", "replace"),
                                str(view[a + b + 2:a + b + 2 + c], "utf-8", "replace"))
         finally:
-            _memset(scratch.buffer, 0, a + b + c + 3)  # image_command holds the password
+            end = a + b + c + 3
+            view[:end] = _ZEROS[:end]  # image_command holds the password
 
 
 _FilledRequest = _native.FilledRequest
 _REQUEST_VERSION = _native.REQUEST_VERSION
 _get_into = _native.lib.hss_image_upload_command_get_into
 _BUFFER_SIZE = _native.IMAGE_UPLOAD_COMMAND_BUFFER_SIZE
-_memset = ctypes.memset
+_ZEROS = memoryview(bytes(_BUFFER_SIZE))  # what a call's buffer is wiped with, without a crossing
 _threads = threading.local()
 
 
