@@ -21,7 +21,8 @@ Shared test plumbing, one of each:
 
 C-level only:
     build_c        compile a C file against include/hss.h and libhss, cached per session
-    hss_c          the compiled Tests/c/test_api.c and a runner for its cases
+    hss_c          the compiled Tests/c/test_api.c and a runner for its cases (one attempt
+                   per call unless the test sets HSS_TEST_MAX_ATTEMPTS)
 
 Test modules must not `from conftest import ...`: Tests/python has a conftest.py of its own
 and, with pytest's default import mode, both are the module `conftest`. Everything a test
@@ -505,9 +506,10 @@ class CProgram:
         return {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(self.lib_dir), "LC_ALL": "C", **LOOPBACK_ENV}
 
     def client_env(self) -> dict:
-        """A working AK/SK client against the HTTP emulator."""
+        """A working AK/SK client against the HTTP emulator, one attempt per call: a test whose
+        subject is retries sets HSS_TEST_MAX_ATTEMPTS itself (None: the library's default)."""
         return {"HSS_TEST_ENDPOINT": self.http.endpoint, "HSS_TEST_PROJECT_ID": DEFAULT_PROJECT,
-                "HSS_TEST_AK": EMULATOR_AK, "HSS_TEST_SK": EMULATOR_SK}
+                "HSS_TEST_AK": EMULATOR_AK, "HSS_TEST_SK": EMULATOR_SK, "HSS_TEST_MAX_ATTEMPTS": "1"}
 
     def list_cases(self) -> list:
         out = subprocess.run([str(self.exe), "--list"], env=self.base_env(), capture_output=True,

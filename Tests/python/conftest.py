@@ -7,15 +7,16 @@ import pytest
 
 @pytest.fixture
 def make_client(http_emulator):
-    """Factory: hss.Client against the plain-HTTP emulator (AK/SK unless auth_token is given);
-    every client made is closed at teardown."""
+    """Factory: hss.Client against the plain-HTTP emulator (AK/SK unless auth_token is given),
+    one attempt per call unless max_attempts is given (a test whose subject is retries); every
+    client made is closed at teardown."""
     import hss
 
     made = []
 
     def make(**overrides):
         kwargs = {"endpoint": http_emulator.endpoint, "project_id": "proj-python", "ak": support.AK,
-                  "sk": support.SK}
+                  "sk": support.SK, "max_attempts": 1}
         if "auth_token" in overrides:
             del kwargs["ak"], kwargs["sk"]
         kwargs.update(overrides)
