@@ -1,5 +1,6 @@
 """Fixtures of the Python binding tests (Tests/python): hss.Client factories against the
-shared http_emulator (Tests/conftest.py); helpers live in hss_testsupport."""
+shared http_emulator (Tests/conftest.py), and `told`, what the binding hands the library;
+helpers live in hss_testsupport."""
 
 import hss_testsupport as support  # sets HSS_LIBRARY and sys.path before anything imports hss
 import pytest
@@ -32,3 +33,27 @@ def make_client(http_emulator):
 @pytest.fixture
 def client(make_client):
     return make_client()
+
+
+SECRET_OPTIONS = ("sk", "security_token", "auth_token", "proxy_password")
+
+
+@pytest.fixture
+def told(monkeypatch):
+    """The hss_client_options each client creation hands the library (hss_client_new and
+    hss_client_new_from_env wrapped), one dict per creation: every field but the secrets, with
+    `trace` as whether a trace function was given."""
+    from hss import _native
+
+    seen = []
+    for name in ("hss_client_new", "hss_client_new_from_env"):
+        real = getattr(_native.lib, name)
+
+        def spy(opts, out, err, real=real):
+            o = opts._obj  # byref(struct) -> the struct
+            fields = {f: getattr(o, f) for f, _ in o._fields_ if f not in SECRET_OPTIONS}
+            seen.append(dict(fields, trace=bool(o.trace)))
+            return real(opts, out, err)
+
+        monkeypatch.setattr(_native.lib, name, spy)
+    return seen

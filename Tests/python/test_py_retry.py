@@ -11,28 +11,9 @@ import pytest
 from hss_testsupport import AK, GOOD, SK
 
 import hss
-from hss import _native
 
 WRONG_SK = "Wrong-Secret-Key-4711"
 FAST = {"retry_base": 0.001, "retry_cap": 0.001}  # retries without waiting
-
-
-@pytest.fixture
-def told(monkeypatch):
-    """The hss_client_options each client creation hands the library, as a list of dicts of the
-    issue 13 fields (recorded by wrapping hss_client_new and hss_client_new_from_env)."""
-    seen = []
-    for name in ("hss_client_new", "hss_client_new_from_env"):
-        real = getattr(_native.lib, name)
-
-        def spy(opts, out, err, real=real):
-            o = opts._obj  # byref(struct) -> the struct
-            seen.append({f: getattr(o, f) for f in ("trace_level", "max_attempts", "retry_base_ms",
-                                                     "retry_cap_ms")} | {"trace": bool(o.trace)})
-            return real(opts, out, err)
-
-        monkeypatch.setattr(_native.lib, name, spy)
-    return seen
 
 
 def _fail(client, **params):
