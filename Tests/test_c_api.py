@@ -201,7 +201,11 @@ def test_success_headers_sent(hss_c, http_emulator):
 
 
 def test_success_endpoint_wins_over_region(hss_c, http_emulator):
-    call_ok(hss_c, http_emulator, {"HSS_TEST_REGION": "cn-north-4"})
+    """The call goes to the endpoint given (call_ok: the emulator answered it), not to the
+    region's; the region is still the one given."""
+    r, _ = call_ok(hss_c, http_emulator, {"HSS_TEST_REGION": "cn-north-4", "HSS_TEST_PRINT_SETTINGS": "1"})
+    assert r.results["setting.endpoint"] == ("%s (options)" % http_emulator.endpoint).encode()
+    assert r.results["setting.region"] == b"cn-north-4 (options)"
 
 
 def test_success_endpoint_trailing_slash_and_case(hss_c, http_emulator):
