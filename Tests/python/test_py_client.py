@@ -1,7 +1,6 @@
 """hss.Client against the emulator: success byte for byte, configuration, lifetime."""
 
 import copy
-import gc
 import pathlib
 import pickle
 import threading
@@ -352,12 +351,11 @@ def test_garbage_collection_frees_the_handle(http_emulator, freed):
 
 
 def test_failed_construction_leaves_nothing_to_free(freed):
-    """No C client was made: the only free is hss_client_free(NULL), and the half-made object
-    goes at once."""
+    """No C client was made: the half-made object goes at once, without a collection, and what
+    it frees is hss_client_free(NULL) (an earlier test's garbage may add more of those)."""
     with pytest.raises(hss.InvalidArgumentError):
         hss.Client(project_id="p")
-    gc.collect()
-    assert freed == [None]
+    assert freed and set(freed) == {None}
 
 
 def test_client_repr_shows_only_where_it_goes(make_client, http_emulator):
