@@ -169,10 +169,25 @@ if _GUARDED:
     subprocess.Popen = _GuardedPopen
 
 
+# What `make check` leaves to `make test` (the Makefile's TEST_MARKS), and what only `make
+# check-all` runs (LONG_MARKS: long_build). A test carries one when it needs more than the
+# library, the command and the venv, or takes long; everything else is the inner loop.
+MARKERS = {
+    "packaging": "needs `make wheel` or `make deb`, or installs a distribution into a fresh venv",
+    "man_pages": "renders the manual pages (man-db, groff) and runs their examples",
+    "soak": "many thousands of calls",
+    "valgrind": "runs under valgrind memcheck",
+    "long_build": "builds the library again from source (make check-all only)",
+}
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    """Without the guard: build it and run this same pytest command again under it. Here,
-    not at import time, because pytest captures fds 1 and 2 while it imports conftests."""
+    """Registers MARKERS. Without the guard: builds it and runs this same pytest command again
+    under it. Here, not at import time, because pytest captures fds 1 and 2 while it imports
+    conftests."""
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", "%s: %s" % (name, text))
     if _GUARDED:
         return
     if _START_ENV.get(_REEXEC):

@@ -273,12 +273,14 @@ def valgrind_clean(r):
     return r
 
 
+@pytest.mark.valgrind
 def test_init_under_valgrind(hss_c):
     """The _init functions write a version-1 struct in a block of exactly that size and no
     more (valgrind would report an invalid write)."""
     valgrind_clean(hss_c.run("init", valgrind=True))
 
 
+@pytest.mark.valgrind
 def test_v1_structs(hss_c, http_emulator):
     """Options and a request of version 1, laid out by hand as a program built against the
     1.0.0 header lays them out, work with hss_client_new and as hss_client_new_from_env's
@@ -295,6 +297,7 @@ def test_v1_structs(hss_c, http_emulator):
         assert echo["auth"] == "aksk"
 
 
+@pytest.mark.valgrind
 def test_gerror_rule(hss_c, http_emulator):
     """A non-NULL *err on entry: every function with an err parameter returns
     HSS_E_INVALID_ARGUMENT, keeps *err and that error object as they were, sends nothing, and
