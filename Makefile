@@ -39,9 +39,11 @@ SWIFT_LIB_FLAGS := -c release --product hss --disable-local-rpath \
 BUILD_PACKAGES := libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config gcc make
 VENV_PACKAGES := python3 python3-venv
 LINT_PACKAGES := clang-format
-# make check: the test CA (openssl), the header compiled as C++ (g++); make test: memcheck, the manuals
+# make check: the test CA (openssl), the header compiled as C++ (g++); make test: the manuals;
+# make check-all: valgrind's memcheck
 CHECK_PACKAGES := openssl g++
-TEST_PACKAGES := valgrind man-db groff-base
+TEST_PACKAGES := man-db groff-base
+ALL_PACKAGES := valgrind
 DEB_PACKAGES := debhelper dh-python lintian build-essential
 SOURCES := $(shell find Sources -type f) include/hss.h Package.swift
 
@@ -63,7 +65,7 @@ PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREF
 
 DEB_DIR := $(BUILD)/deb
 
-.PHONY: all help deps venv-deps lint-deps check-deps test-deps deb-deps lib cli venv install uninstall deb bench \
+.PHONY: all help deps venv-deps lint-deps check-deps test-deps deb-deps all-deps lib cli venv install uninstall deb bench \
 	bench-compare print-version check check-swift check-suites test test-suites test-fuzz-smoke long-suites lint format demo clean
 
 ## all: the library and the command (build/lib, build/bin); the default
@@ -83,7 +85,9 @@ check-deps: APT_WANTED = $(BUILD_PACKAGES) $(VENV_PACKAGES) $(CHECK_PACKAGES)
 test-deps: APT_WANTED = $(BUILD_PACKAGES) $(VENV_PACKAGES) $(LINT_PACKAGES) $(CHECK_PACKAGES) $(TEST_PACKAGES) \
 	$(DEB_PACKAGES)
 deb-deps: APT_WANTED = $(BUILD_PACKAGES) $(DEB_PACKAGES)
-deps venv-deps lint-deps check-deps test-deps deb-deps:
+all-deps: APT_WANTED = $(BUILD_PACKAGES) $(VENV_PACKAGES) $(LINT_PACKAGES) $(CHECK_PACKAGES) $(TEST_PACKAGES) \
+	$(DEB_PACKAGES) $(ALL_PACKAGES)
+deps venv-deps lint-deps check-deps test-deps deb-deps all-deps:
 	@missing=$$(for p in $(APT_WANTED); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "make $@: installing Debian packages:" $$missing; \
@@ -162,10 +166,11 @@ format: $(VENV_STAMP) | lint-deps
 
 # ----------------------------------------------------------------------------- the tests
 # Three speeds. Each test runs in exactly one of them: Tests/conftest.py's markers say which
-# tests need more than the library, the command and the venv (TEST_MARKS, make test) or build
-# the library again from source (LONG_MARKS, make check-all); all the others are make check's.
-TEST_MARKS := packaging or man_pages or soak or valgrind
-LONG_MARKS := long_build
+# tests need more than the library, the command and the venv (TEST_MARKS, make test), or build
+# the library again from source or run under valgrind (LONG_MARKS, make check-all); all the
+# others are make check's.
+TEST_MARKS := packaging or man_pages or soak
+LONG_MARKS := long_build or valgrind
 PYTEST = HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin HSS_DEB_DIR=$(CURDIR)/$(DEB_DIR) \
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
@@ -188,13 +193,13 @@ check-swift: | deps
 check-suites: $(LIB_SONAME) $(CLI) $(VENV_STAMP) | check-deps
 	$(PYTEST) -m "not ($(TEST_MARKS) or $(LONG_MARKS))" Tests
 
-## test: what CI runs, under 8 minutes: make check, lint, then the packages, manual pages, valgrind, soak, fuzz smoke
+## test: what CI runs, under 8 minutes: make check, lint, then the packages, manual pages, soak, fuzz smoke
 test: test-deps check lint
 	@$(MAKE) --no-print-directory -j2 test-suites test-fuzz-smoke
 
 # What make check leaves out: the wheel and (as root) the .debs built and proved, pip installing
-# the binding into a fresh venv, the manual pages rendered and their examples run, valgrind
-# memcheck, 10,000 calls for memory growth.
+# the binding into a fresh venv, the manual pages rendered and their examples run, 10,000 calls
+# for memory growth.
 test-suites: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(VENV_WHEELS) wheel $(if $(filter 0,$(shell id -u)),deb) | test-deps
 	$(PYTEST) -m "($(TEST_MARKS)) and not ($(LONG_MARKS))" Tests
 
@@ -206,9 +211,9 @@ test-fuzz-smoke: | deps
 	@if $(MAKE) --no-print-directory fuzz-smoke >$(FUZZ_SMOKE_LOG) 2>&1; then sed -n '/^target /,$$p' $(FUZZ_SMOKE_LOG); \
 	else cat $(FUZZ_SMOKE_LOG); echo "make test-fuzz-smoke: make fuzz-smoke failed"; exit 1; fi
 
-# The long builds: the sdist building the library with Swift, and a planted header/export
-# mismatch that must fail the library's build.
-long-suites: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(VENV_WHEELS) wheel | test-deps
+# The long ones: the sdist building the library with Swift, a planted header/export mismatch that
+# must fail the library's build, and the C-level cases under valgrind memcheck.
+long-suites: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(VENV_WHEELS) wheel | all-deps
 	$(PYTEST) -m "$(LONG_MARKS)" Tests
 
 # The library built with ASan + UBSan, then with TSan, apart from build/lib (.build-asan, .build-tsan,
@@ -220,8 +225,8 @@ long-suites: $(LIB_SONAME) $(CLI) $(VENV_STAMP) $(VENV_WHEELS) wheel | test-deps
 sanitize: $(VENV_STAMP) | check-deps
 	SWIFT=$(SWIFT) PYTHON=$(CURDIR)/$(VENV)/bin/python Tests/sanitize/run.sh
 
-## check-all: make test, the long builds (sdist with Swift, planted ABI mismatch), sanitize and make fuzz
-check-all: test long-suites sanitize fuzz
+## check-all: make test, then the long builds (sdist with Swift, planted ABI mismatch), valgrind, sanitize, fuzz
+check-all: all-deps test long-suites sanitize fuzz
 
 ## demo: the example program against Huawei Cloud, or the local emulator without credentials
 demo: $(EXAMPLE) $(CLI) | venv-deps
@@ -283,13 +288,13 @@ uninstall:
 # Debian packages from a copy of the tree, then lintian (0 errors, 0 warnings). The copy gets the
 # library make lib built, copied after the sources so that debian/rules' `make lib` finds it up to
 # date (one Swift build, not two; -nc: no clean to remove it first); the command is compiled there
-# again, with Debian's hardening flags.
+# again, with Debian's hardening flags. debian/rules' make is not one of ours: no MAKEFLAGS (-j).
 ## deb: the Debian packages (build/deb), checked by lintian
 deb: $(LIB_SONAME) | deb-deps
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/libhss-$(VERSION)
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t $(DEB_DIR)/libhss-$(VERSION)
 	cp -P --parents $(LIB_REAL) $(LIB_SONAME) $(LIBDIR)/libhss.so -t $(DEB_DIR)/libhss-$(VERSION)
-	cd $(DEB_DIR)/libhss-$(VERSION) && PATH="$(dir $(SWIFT)):$$PATH" dpkg-buildpackage -us -uc -b -nc
+	cd $(DEB_DIR)/libhss-$(VERSION) && MAKEFLAGS= PATH="$(dir $(SWIFT)):$$PATH" dpkg-buildpackage -us -uc -b -nc
 	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
 
 # Python distributions (packaging/wheel/build.sh): dist/libhss-<version>-py3-none-manylinux_*.whl,

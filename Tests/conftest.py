@@ -170,13 +170,13 @@ if _GUARDED:
 
 
 # What `make check` leaves to `make test` (the Makefile's TEST_MARKS), and what only `make
-# check-all` runs (LONG_MARKS: long_build). A test carries one when it needs more than the
-# library, the command and the venv, or takes long; everything else is the inner loop.
+# check-all` runs (LONG_MARKS: long_build, valgrind). A test carries one when it needs more than
+# the library, the command and the venv, or takes long; everything else is the inner loop.
 MARKERS = {
     "packaging": "needs `make wheel` or `make deb`, or installs a distribution into a fresh venv",
     "man_pages": "renders the manual pages (man-db, groff) and runs their examples",
     "soak": "many thousands of calls",
-    "valgrind": "runs under valgrind memcheck",
+    "valgrind": "runs under valgrind memcheck (make check-all only)",
     "long_build": "builds the library again from source (make check-all only)",
 }
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from test_c_api import EMULATOR_TOKEN, expect_env
 
-pytestmark = pytest.mark.valgrind  # make test installs valgrind: no skip without it
+pytestmark = pytest.mark.valgrind  # make check-all installs valgrind: no skip without it
 
 
 class Ctx:
