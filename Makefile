@@ -171,8 +171,9 @@ format: $(VENV_STAMP) | lint-deps
 # others are make check's.
 TEST_MARKS := packaging or man_pages or soak
 LONG_MARKS := long_build or valgrind
+# PYTEST_ARGS: more pytest arguments, e.g. make check PYTEST_ARGS=-x
 PYTEST = HSS_LIB_DIR=$(CURDIR)/$(LIBDIR) HSS_BIN_DIR=$(CURDIR)/$(BUILD)/bin HSS_DEB_DIR=$(CURDIR)/$(DEB_DIR) \
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 ## check: the inner loop, under 3 minutes: build, Swift unit tests, the C-level, Python and command suites
 check: | check-deps
