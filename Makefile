@@ -190,9 +190,10 @@ check-swift: | deps
 	else cat $(SWIFT_TEST_LOG); echo "make check-swift: swift test failed"; exit 1; fi
 
 # The emulator, C API (ABI, canary grid, retries, identity, network), Python binding and shell
-# command suites, driven by pytest against the bundled emulator.
+# command suites, driven by pytest against the bundled emulator, in two workers (pytest-xdist;
+# loadfile: each module's tests in one worker, in order): most tests wait on a child or a server.
 check-suites: $(LIB_SONAME) $(CLI) $(VENV_STAMP) | check-deps
-	$(PYTEST) -m "not ($(TEST_MARKS) or $(LONG_MARKS))" Tests
+	$(PYTEST) -n 2 --dist loadfile -m "not ($(TEST_MARKS) or $(LONG_MARKS))" Tests
 
 ## test: what CI runs, under 8 minutes: make check, lint, then the packages, manual pages, soak, fuzz smoke
 test: test-deps check lint
