@@ -21,7 +21,8 @@ Shared test plumbing, one of each:
 
 C-level only:
     build_c        compile a C file against include/hss.h and libhss, cached per session
-    hss_c          the compiled Tests/c/test_api.c and a runner for its cases
+    hss_c          the compiled Tests/c/test_api.c and a runner for its cases (one attempt
+                   per call unless the test sets HSS_TEST_MAX_ATTEMPTS)
 
 Test modules must not `from conftest import ...`: Tests/python has a conftest.py of its own
 and, with pytest's default import mode, both are the module `conftest`. Everything a test
@@ -168,10 +169,25 @@ if _GUARDED:
     subprocess.Popen = _GuardedPopen
 
 
+# What `make check` leaves to `make test` (the Makefile's TEST_MARKS), and what only `make
+# check-all` runs (LONG_MARKS: long_build, valgrind). A test carries one when it needs more than
+# the library, the command and the venv, or takes long; everything else is the inner loop.
+MARKERS = {
+    "packaging": "needs `make wheel` or `make deb`, or installs a distribution into a fresh venv",
+    "man_pages": "renders the manual pages (man-db, groff) and runs their examples",
+    "soak": "many thousands of calls",
+    "valgrind": "runs under valgrind memcheck (make check-all only)",
+    "long_build": "builds the library again from source (make check-all only)",
+}
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    """Without the guard: build it and run this same pytest command again under it. Here,
-    not at import time, because pytest captures fds 1 and 2 while it imports conftests."""
+    """Registers MARKERS. Without the guard: builds it and runs this same pytest command again
+    under it. Here, not at import time, because pytest captures fds 1 and 2 while it imports
+    conftests."""
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", "%s: %s" % (name, text))
     if _GUARDED:
         return
     if _START_ENV.get(_REEXEC):
@@ -505,9 +521,10 @@ class CProgram:
         return {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(self.lib_dir), "LC_ALL": "C", **LOOPBACK_ENV}
 
     def client_env(self) -> dict:
-        """A working AK/SK client against the HTTP emulator."""
+        """A working AK/SK client against the HTTP emulator, one attempt per call: a test whose
+        subject is retries sets HSS_TEST_MAX_ATTEMPTS itself (None: the library's default)."""
         return {"HSS_TEST_ENDPOINT": self.http.endpoint, "HSS_TEST_PROJECT_ID": DEFAULT_PROJECT,
-                "HSS_TEST_AK": EMULATOR_AK, "HSS_TEST_SK": EMULATOR_SK}
+                "HSS_TEST_AK": EMULATOR_AK, "HSS_TEST_SK": EMULATOR_SK, "HSS_TEST_MAX_ATTEMPTS": "1"}
 
     def list_cases(self) -> list:
         out = subprocess.run([str(self.exe), "--list"], env=self.base_env(), capture_output=True,

@@ -127,6 +127,7 @@ def test_exports_are_the_ledger(lib):
 PLANTED = "hss_client_options_init"
 
 
+@pytest.mark.long_build
 def test_planted_signature_mismatch_fails_the_build(tmp_path):
     """Every export is checked by the compiler against its declaration in hss.h (@c
     @implementation): a copy of the sources whose header declares one parameter differently

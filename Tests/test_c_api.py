@@ -201,7 +201,11 @@ def test_success_headers_sent(hss_c, http_emulator):
 
 
 def test_success_endpoint_wins_over_region(hss_c, http_emulator):
-    call_ok(hss_c, http_emulator, {"HSS_TEST_REGION": "cn-north-4"})
+    """The call goes to the endpoint given (call_ok: the emulator answered it), not to the
+    region's; the region is still the one given."""
+    r, _ = call_ok(hss_c, http_emulator, {"HSS_TEST_REGION": "cn-north-4", "HSS_TEST_PRINT_SETTINGS": "1"})
+    assert r.results["setting.endpoint"] == ("%s (options)" % http_emulator.endpoint).encode()
+    assert r.results["setting.region"] == b"cn-north-4 (options)"
 
 
 def test_success_endpoint_trailing_slash_and_case(hss_c, http_emulator):
@@ -262,25 +266,35 @@ def test_err_null(hss_c, http_emulator):
 # and hss_image_upload_command_get, nothing sent: the opt:*version_* and req:version_* validation
 # cases above. By the _init functions: init_refused, a no-traffic case.)
 
-def valgrind_clean(r):
-    """The run passed under valgrind (exit 99 marks a memory error or a definite leak)."""
-    r.check()
-    assert "Memcheck" in r.valgrind_log, "valgrind did not run:\n" + r.describe()
+# Each of these runs twice: plainly in make check (what it returns and sends), and under valgrind
+# memcheck in make check-all (what it writes, reads, leaks). make sanitize runs the cases under
+# its sanitizers instead (test_sanitize.py's test_valgrind_cases).
+UNDER_VALGRIND = [pytest.param(False, id="plain"), pytest.param(True, marks=pytest.mark.valgrind, id="valgrind")]
+
+
+def run_checked(hss_c, case, valgrind):
+    """Run the case, which must pass; under valgrind, without a memory error or a definite leak
+    (exit 99)."""
+    r = hss_c.run(case, valgrind=valgrind).check()
+    if valgrind:
+        assert "Memcheck" in r.valgrind_log, "valgrind did not run:\n" + r.describe()
     return r
 
 
-def test_init_under_valgrind(hss_c):
-    """The _init functions write a version-1 struct in a block of exactly that size and no
-    more (valgrind would report an invalid write)."""
-    valgrind_clean(hss_c.run("init", valgrind=True))
+@pytest.mark.parametrize("valgrind", UNDER_VALGRIND)
+def test_init(hss_c, valgrind):
+    """The _init functions fill a version-1 struct in a block of exactly that size and no more
+    (valgrind would report an invalid write)."""
+    run_checked(hss_c, "init", valgrind)
 
 
-def test_v1_structs(hss_c, http_emulator):
+@pytest.mark.parametrize("valgrind", UNDER_VALGRIND)
+def test_v1_structs(hss_c, http_emulator, valgrind):
     """Options and a request of version 1, laid out by hand as a program built against the
     1.0.0 header lays them out, work with hss_client_new and as hss_client_new_from_env's
-    overrides; under valgrind, so that a read beyond version 1's fields is an error."""
+    overrides; under valgrind, a read beyond version 1's fields is an error."""
     before = len(http_emulator.echoes)
-    r = valgrind_clean(hss_c.run("v1_structs", valgrind=True))
+    r = run_checked(hss_c, "v1_structs", valgrind)
     assert r.results["image_command"] == image_command("myharbor.com:443", "library", "admin", "s3cret-PW")
     echoes = http_emulator.echoes[before:]
     assert len(echoes) == 2, r.describe()
@@ -291,12 +305,13 @@ def test_v1_structs(hss_c, http_emulator):
         assert echo["auth"] == "aksk"
 
 
-def test_gerror_rule(hss_c, http_emulator):
+@pytest.mark.parametrize("valgrind", UNDER_VALGRIND)
+def test_gerror_rule(hss_c, http_emulator, valgrind):
     """A non-NULL *err on entry: every function with an err parameter returns
     HSS_E_INVALID_ARGUMENT, keeps *err and that error object as they were, sends nothing, and
     (valgrind) neither leaks nor touches freed memory."""
     before = http_emulator.stats()
-    r = valgrind_clean(hss_c.run("gerror", valgrind=True))
+    r = run_checked(hss_c, "gerror", valgrind)
     assert http_emulator.stats() == before, "a call with a non-NULL *err sent something"
     assert r.error["begin"] == b"first" and r.error["status"] == b"1", r.describe()
 

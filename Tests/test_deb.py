@@ -60,7 +60,8 @@ with hss.Client.from_env() as client:
 print(result.image_command)
 """
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="installing .debs needs root (CI and make test run as root)")
+pytestmark = [pytest.mark.packaging,
+              pytest.mark.skipif(os.geteuid() != 0, reason="installing .debs needs root (as make test runs in CI)")]
 
 
 def run(cmd, env, cwd, **kwargs):

@@ -9,14 +9,12 @@ until exit, which is not a leak. Tests/valgrind.supp, when present, is passed as
 
 import os
 import re
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from test_c_api import EMULATOR_TOKEN, expect_env
 
-pytestmark = pytest.mark.skipif(shutil.which("valgrind", path="/usr/bin:/bin") is None,
-                                reason="valgrind is not installed")
+pytestmark = pytest.mark.valgrind  # make check-all installs valgrind: no skip without it
 
 
 class Ctx:

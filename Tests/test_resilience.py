@@ -52,9 +52,11 @@ def emu(_emu):
 
 
 def env_for(emu, **extra):
+    """Retries are the subject here: the library's default max_attempts (3) unless a test sets it."""
     env = {"HSS_TEST_ENDPOINT": emu.endpoint, "HSS_TEST_AK": AK, "HSS_TEST_SK": SK,
            "HSS_TEST_SECURITY_TOKEN": SECURITY_TOKEN, "HSS_TEST_PASSWORD": PASSWORD,
-           "HSS_DEBUG": "1", "HSS_TEST_TRACE_LEVEL": "3", "HSS_TEST_TIMEOUT_MS": "10000"}
+           "HSS_DEBUG": "1", "HSS_TEST_TRACE_LEVEL": "3", "HSS_TEST_TIMEOUT_MS": "10000",
+           "HSS_TEST_MAX_ATTEMPTS": None}
     env.update(extra)
     return env
 

@@ -50,6 +50,8 @@ import installed_emulator
 import pytest
 from _hss_testing import DEFAULT_AK, DEFAULT_SK
 
+pytestmark = pytest.mark.packaging
+
 ROOT = Path(__file__).resolve().parent.parent
 WHEEL_DIR = Path(os.environ.get("HSS_WHEEL_DIR") or ROOT / "dist")
 TOOLS = ROOT / "build" / "wheel-tools" / "bin"
@@ -268,6 +270,7 @@ def test_sdist_without_swift_says_what_to_install(sdist, tmp_path):
     assert not list(tmp_path.glob("*.whl"))
 
 
+@pytest.mark.long_build
 def test_sdist_builds_the_library_with_swift(sdist, tmp_path, http_emulator, https_emulator, loopback_env):
     env = {k: v for k, v in os.environ.items() if k != "SWIFT"}
     run = _pip_wheel(sdist, tmp_path, env)

@@ -1,5 +1,9 @@
 """hss.Client with the default credential chain, IAM project-id discovery, settings() and
-resolve(), against the emulator's IAM and HSS routes (issue 12).
+resolve(), against the emulator's IAM and HSS routes (issue 12): what the binding adds (the
+settings as Setting tuples, resolve(), the exception of a failed chain, the keywords of the
+network options, the trace bridged to logging) and one call through the chain. The chain's
+providers, discovery and its errors are the C API's (Tests/test_identity.py); proxies and
+no_proxy are Tests/test_network_settings.py's.
 
 Every test runs in `chain_env`: no HUAWEICLOUD_* / CLOUD_SDK_* / HC_CONTAINER_* or proxy
 variable of the developer's, HOME an empty directory, and the metadata service, IAM and STS
@@ -136,84 +140,6 @@ def test_region_alone_with_a_profile_discovers_the_project(chain_env, emu, make)
     }
 
 
-def test_region_alone_on_an_ecs_with_an_agency(chain_env, emu, make):
-    """The other acceptance path: only the metadata service (the emulator's), the IAM endpoint
-    and the region's endpoint. The call is signed with the temporary AK and its token."""
-    chain_env.set(HUAWEICLOUD_SDK_METADATA_ENDPOINT=emu.endpoint)
-    chain_env.region_at(emu)
-    client = make(region=REGION)
-    assert client.get_image_upload_command(**GOOD).image_command == expected_image_command(**GOOD)
-    (minted,) = emu.server.identity.issued
-    call = hss_calls(emu)[-1]
-    assert call["params"]["project_id"] == iam_project(emu)
-    assert call["echo"]["access_key"] == minted.ak and call["echo"]["temporary"] and call["echo"]["security_token"]
-    assert client.settings()["credentials"] == (minted.ak[:4] + "..." + minted.ak[-4:], "metadata")
-
-
-def test_basiccredentials_section_and_from_env(chain_env, emu):
-    """The section the official builder really reads, and Client.from_env with the chain."""
-    chain_env.profile(section="basiccredentials", ak=AK, sk=SK)
-    chain_env.region_at(emu)
-    with hss.Client.from_env(region=REGION) as client:
-        assert client.get_image_upload_command(**GOOD).image_command == expected_image_command(**GOOD)
-        assert client.settings()["credentials"] == (MASKED_AK, "profile")
-
-
-def test_profile_project_id_and_iam_endpoint(chain_env, emu, closed_port, make):
-    """A profile's project_id is used as is (no IAM call); its iam_endpoint wins over
-    HUAWEICLOUD_SDK_IAM_ENDPOINT."""
-    chain_env.profile(ak=AK, sk=SK, project_id="proj-from-profile", iam_endpoint=emu.endpoint)
-    chain_env.set(**{REGION_VAR: emu.endpoint})  # IAM variable: the closed port
-    client = make(region=REGION)
-    client.resolve()
-    settings = client.settings()
-    assert settings["project_id"] == ("proj-from-profile", "profile")
-    assert settings["iam_endpoint"] == (emu.endpoint, "profile")
-    client.get_image_upload_command(**GOOD)
-    assert hss_calls(emu)[-1]["params"]["project_id"] == "proj-from-profile"
-
-
-def test_environment_credentials_with_discovery(chain_env, emu, make):
-    chain_env.set(HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK)
-    chain_env.region_at(emu)
-    client = make(region=REGION)
-    client.resolve()
-    settings = client.settings()
-    assert settings["credentials"] == (MASKED_AK, "environment")
-    assert settings["project_id"] == (iam_project(emu), "iam")
-    client.get_image_upload_command(**GOOD)
-    assert hss_calls(emu)[-1]["params"]["project_id"] == iam_project(emu)
-
-
-def test_discovery_is_cached_per_process(chain_env, emu, make):
-    """A second client with the same AK, region and IAM endpoint asks IAM no more."""
-    chain_env.profile(ak=AK, sk=SK)
-    chain_env.region_at(emu)
-    make(region=REGION).resolve()
-    second = make(region=REGION)
-    second.get_image_upload_command(**GOOD)
-    assert second.settings()["project_id"] == (iam_project(emu), "iam")
-    assert emu.stats()["iam_projects"] == 1
-
-
-@pytest.mark.parametrize("projects", [[], ["p-one", "p-two"]], ids=["none", "several"])
-def test_iam_knows_zero_or_several_projects(chain_env, make_emulator, make, projects):
-    """Clear errors quoting IAM's trace id (the official SDK's texts); nothing reaches HSS."""
-    trace = "iam-trace-0123456789abcdef"
-    with make_emulator(identity={"projects": {REGION: projects}, "trace_id": trace}) as emu:
-        chain_env.profile(ak=AK, sk=SK)
-        chain_env.region_at(emu)
-        client = make(region=REGION)
-        with pytest.raises(hss.CredentialsError) as info:
-            client.resolve()
-        message = str(info.value)
-        assert "X-IAM-Trace-Id" in message and trace in message and REGION in message
-        assert all(p in message for p in projects)
-        with pytest.raises(hss.CredentialsError):
-            client.get_image_upload_command(**GOOD)
-        assert hss_calls(emu) == []
-
-
 # ----------------------------------------------------------------------------- settings()
 
 def test_settings_is_a_fresh_dict_of_settings(chain_env, emu, make):
@@ -297,52 +223,6 @@ def test_no_credentials_anywhere(chain_env, emu, make):
     assert len(hss_calls(emu)) == before
 
 
-def test_profile_errors_are_reported(chain_env, emu, make):
-    """A profile file without keys, or missing: the chain's error says what the profile lacked."""
-    path = chain_env.profile(region="x")  # [basic] without ak/sk
-    client = make(endpoint=emu.endpoint, project_id="p")
-    with pytest.raises(hss.CredentialsError) as info:
-        client.resolve()
-    assert path in str(info.value)
-    chain_env.set(HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(chain_env.tmp / "missing"))
-    with pytest.raises(hss.CredentialsError) as info:
-        make(endpoint=emu.endpoint, project_id="p").resolve()
-    assert str(chain_env.tmp / "missing") in str(info.value)
-
-
-def test_iam_unreachable(chain_env, emu, make):
-    chain_env.profile(ak=AK, sk=SK)
-    chain_env.set(**{REGION_VAR: emu.endpoint})  # IAM: the closed port
-    client = make(region=REGION)
-    with pytest.raises(hss.NetworkError) as info:
-        client.resolve()
-    assert "IAM" in str(info.value)
-    assert SK not in str(info.value)
-
-
-def test_iam_refuses_the_credentials(chain_env, emu, make):
-    chain_env.profile(ak=AK, sk="WRONG-PROFILE-SK")
-    chain_env.region_at(emu)
-    client = make(region=REGION)
-    with pytest.raises(hss.ClientRequestError) as info:
-        client.resolve()
-    e = info.value
-    assert e.status_code == 401 and "IAM" in str(e)
-    for text in (str(e), repr(e), e.error_msg):
-        assert "WRONG-PROFILE-SK" not in text
-
-
-def test_discovery_needs_a_region(chain_env, emu, make):
-    """An endpoint that names no region, no project id anywhere: nothing to look up."""
-    chain_env.profile(ak=AK, sk=SK)
-    chain_env.set(HUAWEICLOUD_SDK_IAM_ENDPOINT=emu.endpoint)
-    before = emu.stats()["requests"]
-    with pytest.raises(hss.CredentialsError) as info:
-        make(endpoint=emu.endpoint).resolve()
-    assert "project_id" in str(info.value) and "region" in str(info.value)
-    assert emu.stats()["requests"] == before
-
-
 # ----------------------------------------------------------------------------- options
 
 def test_every_c_option_is_a_keyword():
@@ -381,26 +261,6 @@ def test_invalid_network_options(chain_env, emu, kwargs, field):
     assert "pw@" not in str(info.value)
 
 
-def test_cleartext_proxy_is_refused_unless_allowed(chain_env, emu, closed_port):
-    """An http:// endpoint through a proxy would show the registry password to it: refused,
-    nothing sent; allowed explicitly, the call goes to the proxy (here: a closed port)."""
-    proxy = "http://127.0.0.1:%d" % closed_port
-    before = emu.stats()["requests"]
-    with pytest.raises(hss.InvalidArgumentError) as info:
-        with hss.Client(endpoint=emu.endpoint, project_id="p", ak=AK, sk=SK, proxy=proxy) as client:
-            client.get_image_upload_command(**GOOD)
-    assert "allow_cleartext_proxy" in str(info.value)
-    with hss.Client(endpoint=emu.endpoint, project_id="p", ak=AK, sk=SK, proxy=proxy,
-                    allow_cleartext_proxy=True) as client:
-        with pytest.raises(hss.NetworkError):
-            client.get_image_upload_command(**GOOD)
-    assert emu.stats()["requests"] == before  # the proxy was used, not the emulator
-    # "" is no proxy at all, whatever the environment says
-    chain_env.set(http_proxy=proxy, HTTPS_PROXY=proxy, ALL_PROXY=proxy)
-    with hss.Client(endpoint=emu.endpoint, project_id="p", ak=AK, sk=SK, proxy="") as client:
-        client.get_image_upload_command(**GOOD)
-
-
 # ----------------------------------------------------------------------------- proxies
 
 PROXY_PASSWORD = "Proxy-Pw-Canary-77"
@@ -422,15 +282,14 @@ def test_https_through_the_proxy_option(chain_env, tls_emu, make_proxy):
 
 
 def test_proxy_authentication(chain_env, tls_emu, make_proxy):
+    """proxy_username and proxy_password reach the library; the password shows neither in the
+    error of a refused one nor in the client's repr."""
     proxy = make_proxy(username="proxy-user", password=PROXY_PASSWORD)
-    with tls_client(tls_emu, proxy=proxy.url) as client:  # no credentials: 407
-        with pytest.raises(hss.HSSError) as info:
-            client.get_image_upload_command(**GOOD)
-    assert proxy.requests[-1]["status"] == 407 and proxy.tunnels == 0
     with tls_client(tls_emu, proxy=proxy.url, proxy_username="proxy-user",
                     proxy_password="wrong-" + PROXY_PASSWORD) as client:
         with pytest.raises(hss.HSSError) as info:
             client.get_image_upload_command(**GOOD)
+    assert proxy.requests[-1]["status"] == 407 and proxy.tunnels == 0
     assert PROXY_PASSWORD not in str(info.value) and PROXY_PASSWORD not in repr(client)
     with tls_client(tls_emu, proxy=proxy.url, proxy_username="proxy-user",
                     proxy_password=PROXY_PASSWORD) as client:
@@ -439,20 +298,13 @@ def test_proxy_authentication(chain_env, tls_emu, make_proxy):
     assert proxy.tunnels == 1
 
 
-def test_proxy_from_the_environment_and_no_proxy(chain_env, tls_emu, make_proxy):
-    """Without the option, https_proxy applies as with curl; no_proxy (option or variable)
-    bypasses it."""
+def test_no_proxy_option(chain_env, tls_emu, make_proxy):
+    """no_proxy reaches the library: the proxy option is bypassed for the host it names (the
+    proxy variables and the rule are Tests/test_network_settings.py's)."""
     proxy = make_proxy()
-    chain_env.set(https_proxy=proxy.url)
-    with tls_client(tls_emu) as client:
-        client.get_image_upload_command(**GOOD)
-    assert proxy.tunnels == 1
     with tls_client(tls_emu, proxy=proxy.url, no_proxy="127.0.0.1") as client:
         client.get_image_upload_command(**GOOD)
-    chain_env.set(no_proxy="127.0.0.1")
-    with tls_client(tls_emu) as client:
-        client.get_image_upload_command(**GOOD)
-    assert proxy.tunnels == 1  # neither of the last two went through it
+    assert proxy.requests == []
 
 
 def test_cleartext_proxy_when_allowed(chain_env, emu, make_proxy):
@@ -464,18 +316,6 @@ def test_cleartext_proxy_when_allowed(chain_env, emu, make_proxy):
         assert client.get_image_upload_command(**GOOD).image_command == expected_image_command(**GOOD)
     assert proxy.saw("GET %s/v5/p/image/registries/image-upload-command?" % emu.endpoint)
     assert proxy.tunnels == 0
-
-
-def test_discovery_through_the_proxy(chain_env, tls_emu, make_proxy):
-    """The IAM lookup takes the same proxy as the HSS call."""
-    proxy = make_proxy()
-    chain_env.profile(ak=AK, sk=SK)
-    chain_env.set(**{REGION_VAR: tls_emu.endpoint, "HUAWEICLOUD_SDK_IAM_ENDPOINT": tls_emu.endpoint})
-    with hss.Client(region=REGION, ca_file=tls_emu.ca_file, proxy=proxy.url) as client:
-        client.get_image_upload_command(**GOOD)
-        assert client.settings()["project_id"].source == "iam"
-    assert proxy.tunnels >= 1
-    assert all(r["line"] == "CONNECT 127.0.0.1:%d HTTP/1.1" % tls_emu.port for r in proxy.requests)
 
 
 # ----------------------------------------------------------------------------- trace

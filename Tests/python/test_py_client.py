@@ -1,7 +1,6 @@
 """hss.Client against the emulator: success byte for byte, configuration, lifetime."""
 
 import copy
-import gc
 import pathlib
 import pickle
 import threading
@@ -166,9 +165,10 @@ def test_positional_arguments_are_refused(http_emulator):
         hss.Client("cn-north-4")  # type: ignore[misc]
 
 
-def test_timeouts_are_seconds(make_client):
+def test_timeouts_are_seconds(make_client, told):
     client = make_client(timeout=0.25, connect_timeout=2)  # fractions are fine
-    assert client.get_image_upload_command(**GOOD)
+    assert (told[-1]["timeout_ms"], told[-1]["connect_timeout_ms"]) == (250, 2000)
+    assert client.get_image_upload_command(**GOOD).image_command == expected_image_command(**GOOD)
 
 
 @pytest.mark.parametrize("name", ["timeout", "connect_timeout"])
@@ -182,9 +182,12 @@ def test_timeout_messages_speak_seconds(http_emulator, name, seconds):
 
 
 @pytest.mark.parametrize("name", ["timeout", "connect_timeout"])
-def test_timeout_limit_itself_is_accepted(make_client, name):
+def test_timeout_limit_itself_is_accepted(make_client, told, name):
     make_client(**{name: 3600}).close()
-    make_client(**{name: 0.0001}).close()  # rounded up to 1 ms, not 0 (the default)
+    make_client(**{name: 0.0001}).close()
+    make_client().close()
+    # the limit itself; a fraction of a ms rounded up to 1 ms, not 0 (which is the default's)
+    assert [t[name + "_ms"] for t in told] == [3_600_000, 1, 0]
 
 
 @pytest.fixture
@@ -225,11 +228,15 @@ def test_from_env_cloud_sdk_names_and_token(sdk_env, http_emulator):
     sdk_env.setenv("CLOUD_SDK_SK", SK)
     with hss.Client.from_env(endpoint=http_emulator.endpoint, project_id="p1") as client:
         client.get_image_upload_command(**GOOD)
+    echo = http_emulator.echoes[-1]
+    assert (echo["project_id"], echo["auth"], echo["access_key"]) == ("p1", "aksk", AK), echo
     sdk_env.delenv("CLOUD_SDK_AK")
     sdk_env.delenv("CLOUD_SDK_SK")
     sdk_env.setenv("HUAWEICLOUD_SDK_AUTH_TOKEN", TOKEN)
     with hss.Client.from_env(endpoint=http_emulator.endpoint, project_id="p2") as client:
         client.get_image_upload_command(**GOOD)
+    echo = http_emulator.echoes[-1]
+    assert (echo["project_id"], echo["auth"]) == ("p2", "token"), echo
 
 
 def test_from_env_without_configuration(sdk_env):
@@ -314,18 +321,41 @@ def test_context_manager_closes_on_error(make_client):
     assert client.closed
 
 
-def test_garbage_collection_frees_the_handle(http_emulator):
-    for _ in range(50):
+@pytest.fixture
+def freed(monkeypatch):
+    """The handles given to hss_client_free (the binding's _Handle._free wrapped), as addresses
+    (None for NULL)."""
+    from hss._client import _Handle
+
+    seen = []
+    real = _Handle._free
+
+    def spy(handle):
+        seen.append(handle.value)
+        return real(handle)
+
+    monkeypatch.setattr(_Handle, "_free", staticmethod(spy))
+    return seen
+
+
+def test_garbage_collection_frees_the_handle(http_emulator, freed):
+    """A client that is dropped without close() frees its C client at once (CPython counts
+    references; a cycle would keep it until a collection, or for ever)."""
+    for n in range(1, 51):
         client = hss.Client(endpoint=http_emulator.endpoint, project_id="p", ak=AK, sk=SK)
         client.get_image_upload_command(**GOOD)
+        handle = client._handle.value
+        assert handle
         del client
-    gc.collect()
+        assert freed[-1:] == [handle] and len(freed) == n
 
 
-def test_failed_construction_leaves_nothing_to_free():
+def test_failed_construction_leaves_nothing_to_free(freed):
+    """No C client was made: the half-made object goes at once, without a collection, and what
+    it frees is hss_client_free(NULL) (an earlier test's garbage may add more of those)."""
     with pytest.raises(hss.InvalidArgumentError):
         hss.Client(project_id="p")
-    gc.collect()
+    assert freed and set(freed) == {None}
 
 
 def test_client_repr_shows_only_where_it_goes(make_client, http_emulator):

@@ -85,6 +85,7 @@ print(result.image_command)
 """
 
 
+@pytest.mark.packaging
 def test_fresh_venv_pip_install_and_call(tmp_path, http_emulator):
     src = tmp_path / "src"
     shutil.copytree(BINDING_DIR, src, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info", "*.so*"))

@@ -1,21 +1,22 @@
-"""Secrets that come back from the wire are redacted in every form (include/hss.h's redaction rule).
+"""What the binding shows of an error keeps the library's redaction (include/hss.h's rule).
 
-The canned-answer server (stub_server) answers error bodies and request ids that hold a secret of
-the call (the registry password, the SK, the security token, the auth token: the canaries of
-Tests/secret_forms.py, shared with the C and shell tests, like the forms) in each form an
-encoder, gateway or proxy may produce: raw; percent-encoded as RFC 3986, WHATWG/Java URLEncoder,
-Python quote() and quote_plus() write it, in upper, lower or mixed-case hex; '+' for a space;
-JSON string escapes (\\/, \\", \\\\, \\uXXXX with a surrogate pair), alone or mixed with raw
-bytes. Each form goes into a JSON object's message and code, a JSON array, a truncated object, a
-raw text body, the X-Request-Id header and the body's request_id.
+The grid of every secret in every form and every kind of body is the C API's
+(Tests/test_canary.py); the rule itself is Tests/HSSTests/RedactorTests.swift's. Here, one case
+per place a secret can come back through the binding (secret_forms.one_case_per_place(): the
+error message, the code, a body shown raw, the request id from the header or the body, with the
+secrets of a call taking turns, each in another form), then every form of every secret at once,
+and the "hss" logger's records of a traced call.
 
-No exception text, attribute or traceback may then show any form of any secret, nor one of its
-markers: distinctive substrings at both ends of every secret that no encoding changes, which
-also catch a partial redaction. What was redacted shows as "***" (redacted, not dropped); a
-request id that is otherwise a valid token comes back with "***" where the secret was.
+No exception text, attribute, pickle, traceback (with the locals of the binding's own frames)
+or log record may show any form of any secret, nor one of its markers: distinctive substrings at
+both ends of every secret that no encoding changes, which also catch a partial redaction. What
+was redacted shows as "***" (redacted, not dropped); a request id that is otherwise a valid token
+comes back with "***" where the secret was.
 """
 
+import logging
 import os
+import pickle
 import traceback
 
 import pytest
@@ -24,18 +25,13 @@ from secret_forms import (
     AUTH_TOKEN,
     BODIES,
     ENCODINGS,
-    NESTED_ENCODINGS,
-    NESTED_PLACES,
     PASSWORD,
-    PASSWORD_IN_TOKEN,
-    PASSWORD_WITH_SK,
     SECRET_VALUES,
     SECURITY_TOKEN,
     SK,
-    TOKEN_WITH_PASSWORD,
     assert_clean,
-    cases,
     distinct_forms,
+    one_case_per_place,
     serve,
 )
 
@@ -45,13 +41,14 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(hss.__file__)) + os.sep
 
 
 def exception_texts(e):
-    """Every text an exception can show: str, repr, args, each attribute, the traceback (with
-    the locals of the binding's own frames)."""
+    """Every text an exception can show: str, repr, args, each attribute, its pickle, the
+    traceback (with the locals of the binding's own frames)."""
     yield "str", str(e)
     yield "repr", repr(e)
     yield "args", repr(e.args)
     for name, value in vars(e).items():
         yield "attribute %s" % name, "%s %r" % (value, value)
+    yield "pickle", pickle.dumps(e)
     yield "traceback", "".join(traceback.format_exception(type(e), e, e.__traceback__))
     te = traceback.TracebackException(type(e), e, e.__traceback__, capture_locals=True)
     for frame in te.stack:
@@ -59,71 +56,55 @@ def exception_texts(e):
             yield "locals of %s" % frame.name, repr(frame.locals)
 
 
-def assert_no_secret(e):
-    for what, text in exception_texts(e):
-        assert_clean(text, what)
-
-
-def call_failing(client, password):
+def call_failing(client, password=PASSWORD):
     with pytest.raises(hss.ServiceError) as info:
         client.get_image_upload_command(**dict(GOOD, password=password))
+    for what, text in exception_texts(info.value):
+        assert_clean(text, what)
     return info.value
 
 
 @pytest.fixture
-def aksk(make_client, stub_server):
-    return make_client(endpoint=stub_server.endpoint, sk=SK, security_token=SECURITY_TOKEN)
+def clients(make_client, stub_server):
+    """secret name -> a client of the stub server that holds it (the auth token needs token auth)."""
+    aksk = make_client(endpoint=stub_server.endpoint, sk=SK, security_token=SECURITY_TOKEN)
+    token = make_client(endpoint=stub_server.endpoint, auth_token=AUTH_TOKEN)
+    return {"password": aksk, "sk": aksk, "security_token": aksk, "auth_token": token}
 
 
-@pytest.fixture
-def token(make_client, stub_server):
-    return make_client(endpoint=stub_server.endpoint, auth_token=AUTH_TOKEN)
-
-
-def check(e, place, status, expected_request_id):
-    """No secret anywhere; "***" where one was."""
-    assert_no_secret(e)
+@pytest.mark.parametrize("place, secret, form", one_case_per_place())
+def test_each_place_is_redacted(clients, stub_server, place, secret, form):
+    status, request_id = serve(stub_server, place, ENCODINGS[form](SECRET_VALUES[secret]))
+    e = call_failing(clients[secret])
     assert e.status_code == status
     if place in BODIES:
         field = BODIES[place][2]
         assert "***" in getattr(e, field), "%s was dropped, not redacted: %r" % (field, getattr(e, field))
-    if expected_request_id is not None:
-        assert e.request_id == expected_request_id
+    if request_id is not None:
+        assert e.request_id == request_id
     else:  # not a valid token once redacted or not: redacted or dropped, nothing else
         assert e.request_id in ("req-***-end", ""), e.request_id
 
 
-@pytest.mark.parametrize("secret, form, place", cases(["password", "sk", "security_token"]))
-def test_aksk_secrets_redacted(aksk, stub_server, secret, form, place):
-    status, request_id = serve(stub_server, place, ENCODINGS[form](SECRET_VALUES[secret]))
-    check(call_failing(aksk, PASSWORD), place, status, request_id)
-
-
-@pytest.mark.parametrize("secret, form, place", cases(["password", "auth_token"]))
-def test_token_secrets_redacted(token, stub_server, secret, form, place):
-    status, request_id = serve(stub_server, place, ENCODINGS[form](SECRET_VALUES[secret]))
-    check(call_failing(token, PASSWORD), place, status, request_id)
-
-
-@pytest.mark.parametrize("place", NESTED_PLACES)
-@pytest.mark.parametrize("form", NESTED_ENCODINGS)
-def test_password_containing_the_sk(aksk, stub_server, form, place):
-    status, request_id = serve(stub_server, place, ENCODINGS[form](PASSWORD_WITH_SK))
-    check(call_failing(aksk, PASSWORD_WITH_SK), place, status, request_id)
-
-
-@pytest.mark.parametrize("place", NESTED_PLACES)
-@pytest.mark.parametrize("form", NESTED_ENCODINGS)
-def test_auth_token_containing_the_password(make_client, stub_server, form, place):
-    client = make_client(endpoint=stub_server.endpoint, auth_token=TOKEN_WITH_PASSWORD)
-    status, request_id = serve(stub_server, place, ENCODINGS[form](TOKEN_WITH_PASSWORD))
-    check(call_failing(client, PASSWORD_IN_TOKEN), place, status, request_id)
-
-
-def test_every_secret_and_form_at_once(aksk, stub_server):
+def test_every_secret_and_form_at_once(clients, stub_server):
     """All forms of the call's secrets in one raw body and one header: no fragment survives."""
     texts = [ENCODINGS[form](SECRET_VALUES[name]) for name, form in
              distinct_forms(["password", "sk", "security_token"])]
     stub_server.answer_raw(("upstream: " + " | ".join(texts)).encode(), 502,
                            "req-%s-end" % ENCODINGS["rfc3986"](SECURITY_TOKEN))
-    check(call_failing(aksk, PASSWORD), "text", 502, "req-***-end")
+    e = call_failing(clients["sk"])
+    assert e.status_code == 502 and "***" in e.error_msg and e.request_id == "req-***-end"
+
+
+def test_log_records_are_redacted(make_client, stub_server, caplog):
+    """The library's trace, bridged to the "hss" logger at DEBUG when the client is made (the
+    canonical request, the headers, the answer's status and request id): no record shows a secret."""
+    caplog.set_level(logging.DEBUG, logger="hss")
+    client = make_client(endpoint=stub_server.endpoint, sk=SK, security_token=SECURITY_TOKEN)
+    stub_server.answer_raw(ENCODINGS["json"](PASSWORD).encode(), 400, "req-%s-end" % ENCODINGS["rfc3986"](SK))
+    call_failing(client)
+    records = [r.getMessage() for r in caplog.records if r.name == "hss"]
+    assert any(line.startswith("canonical request: ") for line in records), records
+    assert any(line.startswith("< HTTP 400") for line in records), records
+    for line in records:
+        assert_clean(line, "a log record")

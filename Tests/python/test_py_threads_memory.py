@@ -103,11 +103,13 @@ def _rss_bytes():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+@pytest.mark.soak
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc")
 def test_no_memory_growth_over_10000_calls(emulator_process):
     # The emulator runs in a child process so that only this process's memory is measured.
     ok = hss.Client(endpoint=emulator_process.endpoint, project_id="proj-mem", ak=AK, sk=SK)
-    failing = hss.Client(endpoint=emulator_process.endpoint, project_id="emu-status-429", ak=AK, sk=SK)
+    failing = hss.Client(endpoint=emulator_process.endpoint, project_id="emu-status-429", ak=AK, sk=SK,
+                         max_attempts=1)
     params = dict(GOOD, namespace="ns é &=+%/~", password="pw-memory &=+%/~ é")
 
     def round_(calls):

@@ -2,7 +2,9 @@
 
     cli            the built hss-image-upload-command (env HSS_BIN_DIR, default build/bin)
                    and a runner, configured for the shared http_emulator:
-                   cli.run(args, stdin=, env=, project=) -> subprocess result
+                   cli.run(args, stdin=, env=, project=, max_attempts=1) -> subprocess result;
+                   "--max-attempts 1" goes first unless the args set it or max_attempts=None
+                   (a test whose subject is retries), or bare=True
 
 The emulators, the canned-answer stub_server and closed_port are the shared fixtures of
 Tests/conftest.py.
@@ -53,12 +55,16 @@ class Cli:
         return env
 
     def run(self, args, stdin: bytes | str | None = None, env: dict | None = None,
-            project: str = "cli-project", bare: bool = False, timeout: float = 30):
+            project: str = "cli-project", bare: bool = False, timeout: float = 30,
+            max_attempts: int | None = 1):
         """Run the command. With bare=True the environment is only `env` over the base
-        (no emulator configuration)."""
+        (no emulator configuration) and the args are as given; otherwise one attempt per call
+        (--max-attempts first) unless the args say otherwise or max_attempts is None."""
         if isinstance(stdin, str):
             stdin = stdin.encode()
         full = dict(self.base_env(), **(env or {})) if bare else self.env(project, env)
+        if not bare and max_attempts is not None and not any(a.startswith("--max-attempts") for a in args):
+            args = ["--max-attempts", str(max_attempts), *args]
         return subprocess.run([str(self.exe), *args], input=stdin if stdin is not None else b"",
                               env=full, capture_output=True, timeout=timeout)
 
