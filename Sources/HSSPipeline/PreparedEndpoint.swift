@@ -11,7 +11,7 @@ import HSSTransport
 final class PreparedEndpoint {
     /// The method and the path template's address (a literal's): the
     /// request has no path parameters or headers of its own.
-    struct Key: Hashable {
+    struct Key: Equatable {
         let method: HTTPMethod
         let pathTemplate: UInt
     }

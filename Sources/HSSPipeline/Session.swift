@@ -57,7 +57,9 @@ final class Session {
 
     /// What every call to an API path sends to each endpoint, prepared on
     /// first use (PreparedEndpoint).
-    private let prepared = Mutex<[PreparedEndpoint.Key: [PreparedEndpoint]]>([:])
+    /// A list, not a dictionary: a client calls a handful of paths, and a
+    /// scan of pointer-sized keys costs less than hashing one.
+    private let prepared = Mutex<[(key: PreparedEndpoint.Key, endpoints: [PreparedEndpoint])]>([])
 
     /// The prepared requests of `request`'s method and path, one per endpoint.
     func prepared(
@@ -65,10 +67,12 @@ final class Session {
     ) -> [PreparedEndpoint] {
         let key = PreparedEndpoint.Key(
             method: request.method, pathTemplate: UInt(bitPattern: request.pathTemplate.utf8Start))
-        if let known = prepared.withLock({ $0[key] }) { return known }
+        if let known = prepared.withLock({ $0.first { $0.key == key }?.endpoints }) { return known }
         let made = PreparedEndpoint.make(
             method: request.method, path: path(), extraHeaders: [], session: self, configuration: configuration)
-        prepared.withLock { $0[key] = made }
+        prepared.withLock { list in
+            if !list.contains(where: { $0.key == key }) { list.append((key, made)) }
+        }
         return made
     }
 
