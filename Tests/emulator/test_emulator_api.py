@@ -296,6 +296,28 @@ def test_keep_alive_stats():
         server.shutdown()
 
 
+def test_idle_connections_are_dropped_and_counted():
+    """A kept-alive connection left idle for idle_timeout is closed and counted in dropped_idle
+    (a test of libhss's connection pool needs both: Tests/test_sanitize.py); one its client closes
+    is not counted, nor one that never carried a request."""
+    server, port = start_emulator()
+    server.idle_timeout = 0.2
+    try:
+        kept, closed, silent = (http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(3))
+        for conn in (kept, closed):
+            target, headers = signed_request(port, date=sdk_date())
+            assert send(port, target, headers, conn=conn)[0] == 200
+        closed.close()
+        silent.connect()
+        # EOF means the server has closed it, and so has counted it (it counts before closing);
+        # the 10 s socket timeout only ends a hang.
+        assert kept.sock.recv(1) == b"" and silent.sock.recv(1) == b""
+        assert server.stats()["dropped_idle"] == 1
+        assert server.stats(reset=True)["connections"] == 2 and server.stats()["dropped_idle"] == 0
+    finally:
+        server.shutdown()
+
+
 def test_tls_stalled_handshake_does_not_block(emu_tls, test_ca):
     # A client that connects and never speaks TLS must not hold up other connections.
     idle = socket.create_connection(("127.0.0.1", emu_tls))

@@ -389,7 +389,7 @@ def test_route_counters(idemu):
     send(port, "/nope", {"Host": "x"})
     assert send_signed(port, date=sdk_date())[0] == 200
     full = idemu.stats()
-    assert set(full) == {"requests", "connections", *routes.ROUTE_NAMES}
+    assert set(full) == {"requests", "connections", "dropped_idle", *routes.ROUTE_NAMES}
     assert {k: v for k, v in full.items() if v} == {
         "requests": 4, "connections": 4, "metadata_token": 1, "metadata_securitykey": 1, "not_found": 1, "hss": 1}
     assert stats(port) == {"requests": 4, "connections": 4}  # the HTTP answer keeps its old shape ...

@@ -75,7 +75,8 @@ class Emulator:
         return [r["params"] for r in self.records if r["params"] is not None]
 
     def stats(self, reset: bool = False) -> dict:
-        """{"requests", "connections", <route>: hits...}, as GET /_emulator/stats?routes=1 answers."""
+        """{"requests", "connections", "dropped_idle", <route>: hits...}, as GET
+        /_emulator/stats?routes=1 answers (EmulatorServer.snapshot_stats)."""
         return self.server.snapshot_stats(reset)
 
     # -- what it answers --

@@ -26,7 +26,6 @@ def _text(raw: bytes) -> str:
 class EmulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every answer carries Content-Length
     server_version = "hss-emulator"
-    timeout = 60  # idle keep-alive connections are dropped after this
     disable_nagle_algorithm = True  # else every kept-alive answer waits ~40 ms for delayed ACKs
 
     # -- plumbing --
@@ -41,6 +40,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         return super().date_time_string(self.server.unix_now() if timestamp is None else timestamp)
 
     def setup(self):
+        self.timeout = self.server.idle_timeout  # the socket's (StreamRequestHandler.setup)
         super().setup()
         self._connection_counted = False
         handshake = getattr(self.connection, "do_handshake", None)  # an ssl.SSLSocket's (TLS)
@@ -55,7 +55,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self.date_override = None
         self.answer_headers: list[tuple[str, str]] = []  # added to this request's answer
         self.record = None
+        self.raw_requestline = None  # stays None when the wait for a request line times out
         super().handle_one_request()
+        if self.raw_requestline is None and self._connection_counted:
+            self.server.dropped_while_idle()  # http.server closes the connection
 
     def note(self, **fields):
         """Add to this request's record (params, echo, auth)."""

@@ -36,13 +36,18 @@ class EmulatorServer(ThreadingHTTPServer):
     first, the secrets in it as the server saw them: time (time.monotonic() at arrival), method,
     path (as received), query ([(name, value)] decoded), headers ([(name, value)]), body (bytes),
     route, request_id, status (None until answered; stays None when hung up), auth (how it was
-    authenticated, None if not), params (the HSS parameters, once valid), echo (emulator_echo)."""
+    authenticated, None if not), params (the HSS parameters, once valid), echo (emulator_echo).
+
+    idle_timeout: seconds a connection may wait for its next request before the emulator closes
+    it (counted in stats' dropped_idle once it has carried a request); a connection that is
+    already open keeps the limit it started with."""
 
     daemon_threads = True  # a stalled handler must never keep the process alive
     allow_reuse_address = True
     # socketserver's default backlog of 5 drops the SYNs of many clients connecting at once (the
     # kernel retries 1, 3, 7 s later): libhss's 64-thread test connects 64 at a time.
     request_queue_size = 128
+    idle_timeout = 60.0
 
     def __init__(self, address, credentials: dict[str, str], tokens, ssl_context=None, verbose=False,
                  identity_service: identity.Identity | None = None, record: bool = True):
@@ -64,7 +69,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self._repeat: set[str] = set()  # routes whose script starts over when it runs out
         self._wake = threading.Event()  # set by clear_faults() and shutdown(): ends every wait
         self._stopping = False
-        self.requests = self.connections = 0
+        self.requests = self.connections = self.dropped_idle = 0
         self.route_hits = dict.fromkeys(routes.ROUTE_NAMES, 0)
 
     # -- arrivals: counters, records, scripted answers --
@@ -85,6 +90,11 @@ class EmulatorServer(ThreadingHTTPServer):
             if route in self._repeat:
                 script.append(action)
             return action
+
+    def dropped_while_idle(self):
+        """A kept-alive connection was closed after idle_timeout without a request."""
+        with self._lock:
+            self.dropped_idle += 1
 
     def script(self, actions: list, route: str = "hss", repeat: bool = False):
         """Replace `route`'s scripted answers (faults.py): one action per request to it, then
@@ -127,13 +137,15 @@ class EmulatorServer(ThreadingHTTPServer):
     # -- counters --
 
     def snapshot_stats(self, reset: bool, routes_too: bool = True) -> dict:
-        """{"requests", "connections"} and (routes_too) one hit counter per route name."""
+        """{"requests", "connections"} and (routes_too) dropped_idle (the kept-alive connections
+        closed after idle_timeout) and one hit counter per route name."""
         with self._lock:
             snap = {"requests": self.requests, "connections": self.connections}
             if routes_too:
+                snap["dropped_idle"] = self.dropped_idle
                 snap.update(self.route_hits)
             if reset:
-                self.requests = self.connections = 0
+                self.requests = self.connections = self.dropped_idle = 0
                 self.route_hits = dict.fromkeys(routes.ROUTE_NAMES, 0)
         return snap
 
