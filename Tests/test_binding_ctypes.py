@@ -21,7 +21,8 @@ function to hss.h fails here until the binding declares it.
 C type -> ctypes: void -> None; int and every enum -> c_int; unsigned int -> c_uint; long ->
 c_long; const char * -> c_char_p; void * -> c_void_p; a pointer to an opaque type (hss_client,
 hss_error, a result) -> c_void_p, and to a pointer to one -> POINTER(c_void_p); a pointer to a
-public struct -> POINTER(its Structure); hss_trace_fn -> CFUNCTYPE of its own types.
+public struct -> POINTER(its Structure); a callback type (hss_trace_fn, hss_*_done_fn) -> CFUNCTYPE of its
+own types.
 """
 
 import ctypes
@@ -40,7 +41,9 @@ ENUMS = {name: dict((m, int(v)) for m, v in re.findall(r"(\w+) = (\d+)", body))
          for name, body in re.findall(r"typedef enum (\w+) \{(.*?)\} \1;", HEADER, re.S)}
 OPAQUE = set(re.findall(r"typedef struct (\w+) \1;", HEADER))
 STRUCT_BODIES = dict(re.findall(r"typedef struct (hss_\w+) \{(.*?)\} \1;", HEADER, re.S))
-CALLBACK = re.search(r"typedef ([^;{}]*?)\(\*(hss_trace_fn)\)\(([^)]*)\);", HEADER)
+# Every callback type: name -> (its result, its parameters).
+CALLBACKS = {name: (result, params)
+             for result, name, params in re.findall(r"typedef ([^;{}]*?)\(\*(hss_\w+_fn)\)\(([^)]*)\);", HEADER)}
 
 
 # ctypes.c_size_t is an alias: the name ctypes reports is that of the type it stands for.
@@ -66,9 +69,11 @@ def ctypes_name(ctype: str) -> str:
     if stars == 0:
         if base in ENUMS:
             return "c_int"
-        if base == "hss_trace_fn":
-            return "CFUNCTYPE(%s)" % ", ".join(map(ctypes_name, [CALLBACK.group(1)] + parameters(CALLBACK.group(3))))
-        scalar = {"void": "None", "int": "c_int", "unsigned int": "c_uint", "long": "c_long", "size_t": SIZE_T}
+        if base in CALLBACKS:
+            result, params = CALLBACKS[base]
+            return "CFUNCTYPE(%s)" % ", ".join(map(ctypes_name, [result] + parameters(params)))
+        scalar = {"void": "None", "int": "c_int", "unsigned int": "c_uint", "unsigned": "c_uint", "long": "c_long",
+                  "size_t": SIZE_T}
         assert base in scalar, "a C type this test cannot map: %r" % ctype
         return scalar[base]
     if stars == 1 and base == "char":
@@ -124,6 +129,7 @@ print(json.dumps({
     "signing": {m.name: _client._SIGNING_ALGORITHMS[m.value] for m in _client.SigningAlgorithm},
     "trace_levels": {str(k): v for k, v in _client._TRACE_LEVELS.items()},
     "trace_info_debug": [_client._HSS_TRACE_INFO, _client._HSS_TRACE_DEBUG],
+    "completions_dispatch": _native.COMPLETIONS_DISPATCH,
 }))
 """
 
@@ -162,3 +168,4 @@ def test_enum_values_the_binding_passes_are_the_headers(binding):
                                        str(levels["HSS_TRACE_INFO"]): logging.INFO,
                                        str(levels["HSS_TRACE_DEBUG"]): logging.DEBUG}
     assert binding["trace_info_debug"] == [levels["HSS_TRACE_INFO"], levels["HSS_TRACE_DEBUG"]]
+    assert binding["completions_dispatch"] == ENUMS["hss_completions"]["HSS_COMPLETIONS_DISPATCH"]
