@@ -56,16 +56,19 @@ final class AsyncCall: InFlightCall {
 
     private func what() -> String { "\(request.method.rawValue) \(request.pathTemplate)" }
 
-    /// On the caller's thread: watches the cancel switch and hands the call
-    /// to the engine.
-    func start() {
-        watch = cancel?.watch { [engine, self] in engine.post { self.cancelNow() } }
-        engine.post { self.begin() }
-    }
+    /// On the caller's thread: hands the call to the engine.
+    func start() { engine.post { self.begin() } }
 
+    /// Watches the cancel switch (a switch triggered already ends the call
+    /// here, before anything is sent), then takes the first step.
     private func begin() {
         calls.add(self)
-        if cancel?.isTriggered == true { return cancelNow() }
+        if let cancel {
+            guard let token = cancel.watch({ [engine, self] in engine.post { self.cancelNow() } }) else {
+                return cancelNow()
+            }
+            watch = token
+        }
         if let session = client.sessions.now, !session.needsRenewal(at: Int(time(nil))) { return use(session) }
         // The worker makes (or renews) the session, as the blocking path would, within the
         // call's deadline; the timer ends a call still queued behind other work at its deadline.

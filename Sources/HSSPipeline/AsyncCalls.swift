@@ -106,14 +106,16 @@ final class AsyncResolve: InFlightCall {
         context = calls.client.context()
     }
 
-    func start() {
-        watch = cancel?.watch { [engine, self] in engine.post { self.cancelNow() } }
-        engine.post { self.begin() }
-    }
+    func start() { engine.post { self.begin() } }
 
     private func begin() {
         calls.add(self)
-        if cancel?.isTriggered == true { return cancelNow() }
+        if let cancel {
+            guard let token = cancel.watch({ [engine, self] in engine.post { self.cancelNow() } }) else {
+                return cancelNow()
+            }
+            watch = token
+        }
         timer = engine.schedule(atMs: context.deadlineMs + AsyncCalls.lateMarginMs) { [self] in
             timer = nil
             complete(context.expired(before: "the credentials and the project id were obtained"))

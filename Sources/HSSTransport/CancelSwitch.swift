@@ -14,19 +14,14 @@ package final class CancelSwitch: Sendable {
     }
 
     private let state = Mutex(State())
-    private let triggeredFlag = Atomic<Bool>(false)
 
     package init() {}
-
-    /// Whether it was triggered (a lock-free read, for checks on every step).
-    package var isTriggered: Bool { triggeredFlag.load(ordering: .acquiring) }
 
     /// Triggers it: every watcher runs once, here; later calls do nothing.
     package func trigger() {
         let watchers = state.withLock { state -> [@Sendable () -> Void] in
             guard !state.triggered else { return [] }
             state.triggered = true
-            triggeredFlag.store(true, ordering: .releasing)
             defer { state.watchers.removeAll() }
             return Array(state.watchers.values)
         }

@@ -42,9 +42,9 @@
  *            buffer's size)
  *   resolve  HSS_TEST_RESOLVE=1: `call` runs hss_client_resolve (checked
  *            against the expectation) instead of the calls
- *   async    HSS_TEST_ASYNC=1: the calls go through
- *            hss_image_upload_command_start, each waited for (its callback
- *            runs on libhss's engine thread)
+ *   async    HSS_TEST_ASYNC=1: the calls (`call`'s and the req: cases')
+ *            go through hss_image_upload_command_start, each waited for
+ *            (its callback runs on libhss's engine thread)
  *
  * `call` prints how long each call (or hss_client_resolve) took inside the
  * process, as "elapsed_ms=<n>" lines on stdout, for the deadline tests.
@@ -536,6 +536,14 @@ static hss_status call_async(hss_client *client, const hss_image_upload_command_
     return o.status;
 }
 
+/* The call as HSS_TEST_ASYNC says: hss_image_upload_command_get, or start and wait. */
+static hss_status get_or_start(hss_client *client, const hss_image_upload_command_request *r,
+                               hss_image_upload_command **out, hss_error **err)
+{
+    return getenv("HSS_TEST_ASYNC") != NULL ? call_async(client, r, out, err)
+                                            : hss_image_upload_command_get(client, r, out, err);
+}
+
 /* One call, checked against `e`; prints the result when `print` is set.
  * Returns 1 when it succeeded. */
 static int one_call(hss_client *client, const hss_image_upload_command_request *r, const expectation *e, int print,
@@ -557,8 +565,7 @@ static int one_call(hss_client *client, const hss_image_upload_command_request *
         hss_error_free(err);
         return 0;
     }
-    st = getenv("HSS_TEST_ASYNC") != NULL ? call_async(client, r, &result, &err)
-                                          : hss_image_upload_command_get(client, r, &result, &err);
+    st = get_or_start(client, r, &result, &err);
     printf("elapsed_ms=%ld\n", monotonic_ms() - started);
     if (st == HSS_OK) {
         CHECK(e->status == HSS_OK, "%s: expected %s, got HSS_OK", what, status_name(e->status));
@@ -1071,10 +1078,10 @@ static void run_request_case(const request_case *c)
         *(const char **)(void *)((char *)&r + c->offset) = c->value;
     switch (c->special) {
     case R_CLIENT_NULL:
-        st = hss_image_upload_command_get(NULL, &r, &result, &err);
+        st = get_or_start(NULL, &r, &result, &err);
         break;
     case R_REQUEST_NULL:
-        st = hss_image_upload_command_get(client, NULL, &result, &err);
+        st = get_or_start(client, NULL, &result, &err);
         break;
     case R_OUT_NULL:
         st = hss_image_upload_command_get(client, &r, NULL, &err);
@@ -1082,10 +1089,10 @@ static void run_request_case(const request_case *c)
     case R_VERSION_0:
     case R_VERSION_2:
         r.version = c->special == R_VERSION_0 ? 0u : HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION + 1u;
-        st = hss_image_upload_command_get(client, &r, &result, &err);
+        st = get_or_start(client, &r, &result, &err);
         break;
     default:
-        st = hss_image_upload_command_get(client, &r, &result, &err);
+        st = get_or_start(client, &r, &result, &err);
         break;
     }
     check_invalid(c->name, st, err, c->field);

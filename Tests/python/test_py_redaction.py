@@ -13,8 +13,12 @@ No exception text, attribute or traceback may then show any form of any secret, 
 markers: distinctive substrings at both ends of every secret that no encoding changes, which
 also catch a partial redaction. What was redacted shows as "***" (redacted, not dropped); a
 request id that is otherwise a valid token comes back with "***" where the secret was.
+
+Every case runs with hss.Client and with hss.AsyncClient (make_client).
 """
 
+import asyncio
+import functools
 import os
 import traceback
 
@@ -64,9 +68,18 @@ def assert_no_secret(e):
         assert_clean(text, what)
 
 
+@pytest.fixture(params=["Client", "AsyncClient"])
+def make_client(request, make_client):
+    """Every case twice: with hss.Client and with hss.AsyncClient (libhss's engine)."""
+    return make_client if request.param == "Client" else functools.partial(make_client, cls=hss.AsyncClient)
+
+
 def call_failing(client, password):
     with pytest.raises(hss.ServiceError) as info:
-        client.get_image_upload_command(**dict(GOOD, password=password))
+        if isinstance(client, hss.AsyncClient):
+            asyncio.run(client.get_image_upload_command(**dict(GOOD, password=password)))
+        else:
+            client.get_image_upload_command(**dict(GOOD, password=password))
     return info.value
 
 
