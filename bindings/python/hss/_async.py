@@ -13,13 +13,14 @@ dropped.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import itertools
 from ctypes import byref, c_void_p
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
 
 if TYPE_CHECKING:  # annotations only
-    from typing import Any, Callable, Dict, Optional, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Tuple
 
     from ._client import PathLike
 
@@ -29,24 +30,51 @@ from .errors import ClientClosedError, error_class_for  # noqa: E402
 __all__ = ["AsyncClient"]
 
 _lib = _native.lib
+#: The library again, through ctypes.PyDLL, whose calls keep the GIL: for hss_client_dispatch, whose
+#: callbacks are Python and would each take the GIL back (Tests/test_binding_ctypes.py checks it too).
+lib_keeping_gil = ctypes.PyDLL(_native.library_path())
+_native._declare(lib_keeping_gil, _native.library_path(), only=("hss_client_dispatch",))
+_dispatch_keeping_gil = lib_keeping_gil.hss_client_dispatch
 _tokens = itertools.count(1)
-#: The calls in flight of every AsyncClient: token (the C `user`) -> (future, cancel switch).
-_calls: Dict[int, Tuple[asyncio.Future, c_void_p]] = {}
+#: Completions settled per loop callback: a burst of them never holds the loop for long.
+_SLICE = 32
 
 
-def _settle(token: Optional[int]) -> Optional[asyncio.Future]:
-    """The completed call's future, if its task still awaits it; its cancel switch freed."""
-    future, cancel = _calls.pop(token or 0, (None, None))
-    if cancel is not None:
-        _lib.hss_cancel_free(cancel)
-    return None if future is None or future.done() else future
+class _Call:
+    """One call in flight: its future, its cancel switch, the list of its client's completed
+    calls, and once it completed its outcome (the C callback's arguments)."""
+
+    __slots__ = ("future", "cancel", "completed", "outcome")
+
+    def __init__(self, future: asyncio.Future, cancel: c_void_p, completed: List["_Call"]) -> None:
+        self.future = future
+        self.cancel = cancel
+        self.completed = completed
+        self.outcome: Optional[Tuple[Callable[..., None], int, Optional[int], Optional[int]]] = None
+
+    def settle(self) -> None:
+        """Frees the switch, resolves the future if its task still awaits it, frees the C objects."""
+        _lib.hss_cancel_free(self.cancel)
+        finish, status, result, err = self.outcome  # type: ignore[misc]
+        finish(None if self.future.done() else self.future, status, result, err)
 
 
-def _image_upload_command_done(status: int, result: Optional[int], err: Optional[int],
-                               token: Optional[int]) -> None:
-    # Runs in hss_client_dispatch (or hss_client_free), on the thread of the loop that owns the
-    # client. An exception here cannot cross into C: ctypes reports it to sys.unraisablehook.
-    future = _settle(token)
+#: The calls in flight of every AsyncClient, by token (the C `user`).
+_calls: Dict[int, _Call] = {}
+
+
+def _note(token: Optional[int], outcome: Tuple[Callable[..., None], int, Optional[int], Optional[int]]) -> None:
+    """A call completed: runs in hss_client_dispatch (or hss_client_free) on the loop's thread and
+    only notes the outcome, so that a burst of completions is dispatched in moments; its client
+    settles it (AsyncClient._settle). An exception here cannot cross into C: ctypes reports it to
+    sys.unraisablehook."""
+    call = _calls.pop(token or 0)
+    call.outcome = outcome
+    call.completed.append(call)
+
+
+def _image_upload_command(future: Optional[asyncio.Future], status: int, result: Optional[int],
+                          err: Optional[int]) -> None:
     if status != 0:
         error = _native.take_error(status, c_void_p(err))
         if future is not None:
@@ -63,8 +91,7 @@ def _image_upload_command_done(status: int, result: Optional[int], err: Optional
         _lib.hss_image_upload_command_free(handle)  # wiped: image_command holds the password
 
 
-def _resolve_done(status: int, err: Optional[int], token: Optional[int]) -> None:
-    future = _settle(token)
+def _resolve(future: Optional[asyncio.Future], status: int, result: None, err: Optional[int]) -> None:
     if status != 0:
         error = _native.take_error(status, c_void_p(err))
         if future is not None:
@@ -78,8 +105,9 @@ def _text(raw: Optional[bytes]) -> str:
 
 
 # The C callbacks, alive as long as the module (calls may complete at any time).
-_IMAGE_UPLOAD_COMMAND_DONE = _native.DONE_FN(_image_upload_command_done)
-_RESOLVE_DONE = _native.RESOLVE_DONE_FN(_resolve_done)
+_IMAGE_UPLOAD_COMMAND_DONE = _native.DONE_FN(
+    lambda status, result, err, token: _note(token, (_image_upload_command, status, result, err)))
+_RESOLVE_DONE = _native.RESOLVE_DONE_FN(lambda status, err, token: _note(token, (_resolve, status, None, err)))
 
 
 class _DispatchClient(_client.Client):
@@ -138,6 +166,8 @@ class AsyncClient:
     ) -> None:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._fd = -1
+        self._completed: List[_Call] = []
+        self._settling = False
         try:
             self._client = _DispatchClient(
                 region=region, endpoint=endpoint, project_id=project_id, ak=ak, sk=sk, security_token=security_token,
@@ -157,6 +187,8 @@ class AsyncClient:
         self = cls.__new__(cls)
         self._loop = None
         self._fd = -1
+        self._completed = []
+        self._settling = False
         self._client = _DispatchClient.from_env(**options)
         return self
 
@@ -183,10 +215,27 @@ class AsyncClient:
         return handle
 
     def _dispatch(self) -> None:
-        """The loop's reader: the completed calls' callbacks, here on the loop's thread."""
+        """The loop's reader: the completed calls, noted (hss_client_dispatch), then settled a
+        slice at a time, each slice a callback of the loop of its own."""
         handle = self._client._handle
         if handle is not None:
-            _lib.hss_client_dispatch(handle)
+            _dispatch_keeping_gil(handle)
+        if self._completed and not self._settling and self._loop is not None:
+            self._settling = True
+            self._loop.call_soon(self._settle)
+
+    def _settle(self, every: bool = False) -> None:
+        """Resolves the futures of the completed calls: _SLICE of them, then again later (all of
+        them when `every`, as close() needs)."""
+        completed = self._completed
+        count = len(completed) if every else min(len(completed), _SLICE)
+        settled, completed[:count] = completed[:count], []
+        for call in settled:
+            call.settle()
+        if completed and not every and self._loop is not None:
+            self._loop.call_soon(self._settle)
+        else:
+            self._settling = False
 
     def _new_call(self) -> Tuple[c_void_p, int, asyncio.Future]:
         """A call's cancel switch, token (the C `user`) and future, which its completion resolves."""
@@ -196,14 +245,14 @@ class AsyncClient:
             raise error_class_for(status)("could not create a cancel switch", status=status)
         token = next(_tokens)
         future = asyncio.get_running_loop().create_future()
-        _calls[token] = (future, cancel)
+        _calls[token] = _Call(future, cancel, self._completed)
         return cancel, token, future
 
     @staticmethod
     def _check_started(status: int, token: int, err: c_void_p) -> None:
         """A refused start's completion never comes: its call is forgotten and its error raised."""
         if status != 0:
-            _settle(token)
+            _lib.hss_cancel_free(_calls.pop(token).cancel)
             raise _native.take_error(status, err)
 
     @staticmethod
@@ -211,7 +260,7 @@ class AsyncClient:
         try:
             return await future
         except asyncio.CancelledError:
-            # A cancelled future's completion has not come yet (it frees the switch): the task
+            # A cancelled future's call has not been settled yet (that frees the switch): the task
             # was cancelled, and so is the call.
             if future.cancelled():
                 _lib.hss_cancel_trigger(cancel)
@@ -283,7 +332,8 @@ class AsyncClient:
             return
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._fd)
-        client.close()  # their completions run here, on this thread
+        client.close()  # their completions are noted here, on this thread
+        self._settle(every=True)
 
     @property
     def closed(self) -> bool:
@@ -298,6 +348,12 @@ class AsyncClient:
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()  # a last resort: the C objects of completed calls are wiped and freed
+        except Exception:  # interpreter shutdown, or a loop of another thread: nothing sensible left
+            pass
 
     def __repr__(self) -> str:
         client = getattr(self, "_client", None)
