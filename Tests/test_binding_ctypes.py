@@ -101,7 +101,7 @@ def header_prototypes() -> dict:
 # What the binding declares, read from the loaded package (so what ctypes will really use).
 DUMP = """
 import ctypes, json, sys
-from hss import _client, _native
+from hss import _async, _client, _native
 
 def describe(t):
     if t is None:
@@ -123,6 +123,9 @@ def prototype(handle, name):
 
 print(json.dumps({
     "lib": {n: prototype(_native.lib, n) for n in json.loads(sys.argv[1])},
+    # hss.AsyncClient's handle whose calls keep the GIL: the functions it declares.
+    "lib_keeping_gil": {n: prototype(_async.lib_keeping_gil, n) for n in json.loads(sys.argv[1])
+                        if getattr(_async.lib_keeping_gil, n).argtypes is not None},
     "structs": {c.__name__: [[f, describe(t)] for f, t in c._fields_]
                 for c in (_native.ClientOptions, _native.ImageUploadCommandRequest)},
     "settings": list(_native.SETTINGS),
@@ -148,6 +151,12 @@ def test_every_function_is_declared_as_the_header_declares_it(binding):
     expected = header_prototypes()
     wrong = {name: (binding["lib"][name], want) for name, want in expected.items() if binding["lib"][name] != want}
     assert wrong == {}, "function: (the binding's [restype, argtypes...], the header's)"
+
+
+def test_the_gil_keeping_handle_declares_as_the_header_does(binding):
+    expected = header_prototypes()
+    assert binding["lib_keeping_gil"] == {name: expected[name] for name in binding["lib_keeping_gil"]}
+    assert "hss_client_dispatch" in binding["lib_keeping_gil"]
 
 
 def test_struct_fields_have_the_header_types(binding):

@@ -16,6 +16,7 @@ bench/results/latest.md's section "Calls that do not block" and in its targets t
 existing latest.md (and latest.json) in place of the last run's: a short run for this part only.
 """
 
+import datetime
 import json
 import os
 import re
@@ -40,7 +41,8 @@ def _fmt(x):
 def measure(runner, bin_dir, pyclients):
     """Every repetition runs each measurement once, interleaved (see driver.py)."""
     e = runner.endpoint
-    a = {"in_flight": IN_FLIGHT, "c": [], "blocking": [], "cancel": [], "python": [], "sdk": []}
+    a = {"in_flight": IN_FLIGHT, "c": [], "blocking": [], "cancel": [], "python": [], "sdk": [], "reps": runner.reps,
+         "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")}
     for rep in range(runner.reps):
         c = runner.run([os.path.join(bin_dir, "async"), "inflight", e, str(IN_FLIGHT), str(CALLS)])
         a["c"].append(c)
@@ -91,8 +93,8 @@ def targets(a):
     return rows
 
 
-def section(a):
-    """The section's lines."""
+def section(a, alone=False):
+    """The section's lines (`alone`: measured by --only async, on another day than the rest)."""
     w = []
     c_rates, b_rates = _rates(a["c"]), _rates(a["blocking"])
     threads = max(_values(a["c"], "libhss_threads") or [0])
@@ -102,6 +104,10 @@ def section(a):
              "%s of them in flight at every moment (each completion starts the next), one client, against the "
              "local nginx; %s calls per repetition (the official SDK: %s). Median over the repetitions; min–max "
              "beside it." % (_fmt(IN_FLIGHT), _fmt(CALLS), _fmt(SDK_CALLS)))
+    if alone:
+        w.append("")
+        w.append("Measured on %s (UTC) by `bench/run.sh --only async`, %d repetitions, apart from the rest of "
+                 "this file." % (a["started"], a["reps"]))
     w.append("")
     w.append("| client | calls/s | min–max | errors | threads of the library's own | client CPU µs/call |")
     w.append("|---|---:|---|---:|---:|---:|")
@@ -187,7 +193,7 @@ def splice(out_dir, a):
     lines[end:end] = table_rows(targets(a))
     text = "\n".join(lines)
     anchor = text.index("\n## Memory")
-    text = text[:anchor] + "\n" + "\n".join(section(a)) + text[anchor:]
+    text = text[:anchor] + "\n" + "\n".join(section(a, alone=True)) + text[anchor:]
     with open(path, "w") as f:
         f.write(text)
     json_path = os.path.join(out_dir, "latest.json")

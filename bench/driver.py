@@ -1026,7 +1026,7 @@ def main():
         async_bench.splice(args.out, measured)
         log("put the calls that do not block into %s (%.0f s)" % (os.path.join(args.out, "latest.md"),
                                                                   time.monotonic() - t0))
-        print("\n".join(async_bench.section(measured)))
+        print("\n".join(async_bench.section(measured, alone=True)))
         print("\n".join(async_bench.table_rows(async_bench.targets(measured))))
         return
     r = {"started": datetime.datetime.now(datetime.timezone.utc)}
