@@ -11,6 +11,7 @@ make bench).
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,8 @@ def mode(request):
 
 
 class _SilentServer:
-    """Accepts every connection and never answers (the connections stay open until close)."""
+    """Accepts every connection, reads what comes and never answers; notes when each connection's
+    client closed it (`closed_ms`: time.monotonic, CLOCK_MONOTONIC, as the C program's clock)."""
 
     def __init__(self):
         self.sock = socket.socket()
@@ -43,6 +45,7 @@ class _SilentServer:
         self.sock.listen(128)
         self.endpoint = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
         self.accepted = []
+        self.closed_ms = {}
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
@@ -53,6 +56,15 @@ class _SilentServer:
             except OSError:
                 return
             self.accepted.append(conn)
+            threading.Thread(target=self._read, args=(len(self.accepted) - 1, conn), daemon=True).start()
+
+    def _read(self, index, conn):
+        try:
+            while conn.recv(4096):
+                pass
+        except OSError:
+            return
+        self.closed_ms[index] = time.monotonic() * 1000
 
     def close(self):
         self.sock.close()
@@ -120,6 +132,15 @@ def test_cancel_while_waiting_for_the_server(hss_async, http_emulator, silent_se
     r = run(hss_async, "cancel", emulator_env(http_emulator, HSS_TEST_ENDPOINT=endpoint, **mode))
     assert latency(r) < CANCEL_MARGIN_MS
     assert r.results["attempts"] == b"1"
+
+
+def test_a_cancelled_transfer_closes_its_connection(hss_async, http_emulator, silent_server, mode):
+    """The request was sent and no answer came: cancelling closes that connection (the server sees
+    it closed before the next call starts), and the next call of the client opens a new one."""
+    r = run(hss_async, "cancel", emulator_env(http_emulator, HSS_TEST_ENDPOINT=silent_server.endpoint,
+                                              HSS_TEST_AGAIN="1", **mode))
+    assert len(silent_server.accepted) == 2
+    assert silent_server.closed_ms[0] < int(r.results["again_started_ms"])
 
 
 def test_cancel_during_backoff(hss_async, http_emulator, mode):

@@ -106,8 +106,8 @@ def section(a, alone=False):
              "beside it." % (_fmt(IN_FLIGHT), _fmt(CALLS), _fmt(SDK_CALLS)))
     if alone:
         w.append("")
-        w.append("Measured on %s (UTC) by `bench/run.sh --only async`, %d repetitions, apart from the rest of "
-                 "this file." % (a["started"], a["reps"]))
+        w.append("Measured on %s (UTC) by `bench/driver.py --only async` (as `bench/run.sh --only async` runs "
+                 "it), %d repetitions, apart from the rest of this file." % (a["started"], a["reps"]))
     w.append("")
     w.append("| client | calls/s | min–max | errors | threads of the library's own | client CPU µs/call |")
     w.append("|---|---:|---|---:|---:|---:|")
@@ -160,7 +160,10 @@ def section(a, alone=False):
     w.append("")
     w.append("The collector's pauses are Python's cyclic garbage collector walking the heap (1,000 tasks, their "
              "frames and futures); the callbacks beside them are the library's descriptor dispatched (a burst of "
-             "completions, each only noted there), a slice of futures settled, a task's step.")
+             "completions, each only noted there), a slice of futures settled, a task's step. The loop's thread "
+             "shares this machine's %d CPUs with nginx's 2 workers and libhss's engine, all busy: where the "
+             "wall-clock figure exceeds the CPU-time one, the loop's thread was waiting for a CPU." %
+             (os.cpu_count() or 0))
     w.append("")
     return w
 

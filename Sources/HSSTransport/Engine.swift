@@ -102,10 +102,9 @@ package final class Engine: @unchecked Sendable {
     private func run() -> Never {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         while true {
-            for job in inbox.withLock({ jobs -> [Job] in
-                defer { jobs.removeAll() }
-                return jobs
-            }) { job() }
+            var jobs: [Job] = []
+            inbox.withLock { swap(&jobs, &$0) }
+            for job in jobs { job() }
             for job in timers.due(atMs: monotonicMs()) { job() }
             var running: Int32 = 0
             curl_multi_perform(multi, &running)

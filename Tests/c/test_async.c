@@ -16,7 +16,8 @@
  *            that never answers
  *   counts   HSS_TEST_CALLS, HSS_TEST_THREADS
  *   timing   HSS_TEST_CANCEL_AFTER_MS, HSS_TEST_CANCEL_ON (a trace line's
- *            substring that triggers the cancel switch)
+ *            substring that triggers the cancel switch), HSS_TEST_AGAIN=1
+ *            (`cancel`: a second call, cancelled too, 300 ms after the first)
  *
  * It prints "name=value" lines: each call's status, the latency from a
  * trigger to its completion ("cancel_latency_ms"), a call's duration
@@ -431,6 +432,21 @@ static void case_cancel(void)
     if (triggered != 0)
         printf("cancel_latency_ms=%ld\nattempts=%d\n", call.done_at - triggered, call.attempts);
     hss_cancel_free(cancel);
+    if (env_long("HSS_TEST_AGAIN", 0)) {
+        /* A second call on the same client, when the first one's connection should be closed:
+         * pytest checks that it came on a new one. */
+        struct call again;
+        memset(&again, 0, sizeof again);
+        hss_cancel_new(&cancel);
+        sleep_ms(300);
+        printf("again_started_ms=%ld\n", now_ms());
+        start(client, &again, 1, cancel);
+        sleep_ms(200);
+        hss_cancel_trigger(cancel);
+        CHECK(wait_for(client, 2, 60000) && again.status == HSS_E_CANCELLED, "the second call: %s",
+              hss_status_str(again.status));
+        hss_cancel_free(cancel);
+    }
     hss_client_free(client);
 }
 
