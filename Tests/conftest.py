@@ -22,7 +22,8 @@ Shared test plumbing, one of each:
 C-level only:
     build_c        compile a C file against include/hss.h and libhss, cached per session
     hss_c          the compiled Tests/c/test_api.c and a runner for its cases (one attempt
-                   per call unless the test sets HSS_TEST_MAX_ATTEMPTS)
+                   per call unless the test sets HSS_TEST_MAX_ATTEMPTS; .extra_env: variables
+                   of every run, e.g. HSS_TEST_ASYNC=1 for the asynchronous form)
 
 Test modules must not `from conftest import ...`: Tests/python has a conftest.py of its own
 and, with pytest's default import mode, both are the module `conftest`. Everything a test
@@ -529,6 +530,8 @@ class CProgram:
         self.tmp = tmp
         self._runs = 0
         self.project_id = DEFAULT_PROJECT
+        # Set by a test module for all of its runs (e.g. HSS_TEST_ASYNC: the asynchronous form).
+        self.extra_env: dict = {}
 
     def base_env(self) -> dict:
         return {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(self.lib_dir), "LC_ALL": "C", **LOOPBACK_ENV}
@@ -551,6 +554,7 @@ class CProgram:
         full = self.base_env()
         if client:
             full.update(self.client_env())
+        full.update(self.extra_env)
         for k, v in (env or {}).items():
             if v is None:
                 full.pop(k, None)

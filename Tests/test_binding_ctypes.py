@@ -21,7 +21,8 @@ function to hss.h fails here until the binding declares it.
 C type -> ctypes: void -> None; int and every enum -> c_int; unsigned int -> c_uint; long ->
 c_long; const char * -> c_char_p; void * -> c_void_p; a pointer to an opaque type (hss_client,
 hss_error, a result) -> c_void_p, and to a pointer to one -> POINTER(c_void_p); a pointer to a
-public struct -> POINTER(its Structure); hss_trace_fn -> CFUNCTYPE of its own types.
+public struct -> POINTER(its Structure); a callback type (hss_trace_fn, hss_*_done_fn) -> CFUNCTYPE of its
+own types.
 """
 
 import ctypes
@@ -40,7 +41,9 @@ ENUMS = {name: dict((m, int(v)) for m, v in re.findall(r"(\w+) = (\d+)", body))
          for name, body in re.findall(r"typedef enum (\w+) \{(.*?)\} \1;", HEADER, re.S)}
 OPAQUE = set(re.findall(r"typedef struct (\w+) \1;", HEADER))
 STRUCT_BODIES = dict(re.findall(r"typedef struct (hss_\w+) \{(.*?)\} \1;", HEADER, re.S))
-CALLBACK = re.search(r"typedef ([^;{}]*?)\(\*(hss_trace_fn)\)\(([^)]*)\);", HEADER)
+# Every callback type: name -> (its result, its parameters).
+CALLBACKS = {name: (result, params)
+             for result, name, params in re.findall(r"typedef ([^;{}]*?)\(\*(hss_\w+_fn)\)\(([^)]*)\);", HEADER)}
 
 
 # ctypes.c_size_t is an alias: the name ctypes reports is that of the type it stands for.
@@ -66,9 +69,11 @@ def ctypes_name(ctype: str) -> str:
     if stars == 0:
         if base in ENUMS:
             return "c_int"
-        if base == "hss_trace_fn":
-            return "CFUNCTYPE(%s)" % ", ".join(map(ctypes_name, [CALLBACK.group(1)] + parameters(CALLBACK.group(3))))
-        scalar = {"void": "None", "int": "c_int", "unsigned int": "c_uint", "long": "c_long", "size_t": SIZE_T}
+        if base in CALLBACKS:
+            result, params = CALLBACKS[base]
+            return "CFUNCTYPE(%s)" % ", ".join(map(ctypes_name, [result] + parameters(params)))
+        scalar = {"void": "None", "int": "c_int", "unsigned int": "c_uint", "unsigned": "c_uint", "long": "c_long",
+                  "size_t": SIZE_T}
         assert base in scalar, "a C type this test cannot map: %r" % ctype
         return scalar[base]
     if stars == 1 and base == "char":
@@ -96,7 +101,7 @@ def header_prototypes() -> dict:
 # What the binding declares, read from the loaded package (so what ctypes will really use).
 DUMP = """
 import ctypes, json, sys
-from hss import _client, _native
+from hss import _async, _client, _native
 
 def describe(t):
     if t is None:
@@ -118,12 +123,16 @@ def prototype(handle, name):
 
 print(json.dumps({
     "lib": {n: prototype(_native.lib, n) for n in json.loads(sys.argv[1])},
+    # hss.AsyncClient's handle whose calls keep the GIL: the functions it declares.
+    "lib_keeping_gil": {n: prototype(_async.lib_keeping_gil, n) for n in json.loads(sys.argv[1])
+                        if getattr(_async.lib_keeping_gil, n).argtypes is not None},
     "structs": {c.__name__: [[f, describe(t)] for f, t in c._fields_]
                 for c in (_native.ClientOptions, _native.ImageUploadCommandRequest)},
     "settings": list(_native.SETTINGS),
     "signing": {m.name: _client._SIGNING_ALGORITHMS[m.value] for m in _client.SigningAlgorithm},
     "trace_levels": {str(k): v for k, v in _client._TRACE_LEVELS.items()},
     "trace_info_debug": [_client._HSS_TRACE_INFO, _client._HSS_TRACE_DEBUG],
+    "completions_dispatch": _native.COMPLETIONS_DISPATCH,
 }))
 """
 
@@ -144,6 +153,12 @@ def test_every_function_is_declared_as_the_header_declares_it(binding):
     assert wrong == {}, "function: (the binding's [restype, argtypes...], the header's)"
 
 
+def test_the_gil_keeping_handle_declares_as_the_header_does(binding):
+    expected = header_prototypes()
+    assert binding["lib_keeping_gil"] == {name: expected[name] for name in binding["lib_keeping_gil"]}
+    assert "hss_client_dispatch" in binding["lib_keeping_gil"]
+
+
 def test_struct_fields_have_the_header_types(binding):
     assert set(STRUCT_BODIES) == set(BINDING_STRUCTS)
     for struct, body in STRUCT_BODIES.items():
@@ -162,3 +177,4 @@ def test_enum_values_the_binding_passes_are_the_headers(binding):
                                        str(levels["HSS_TRACE_INFO"]): logging.INFO,
                                        str(levels["HSS_TRACE_DEBUG"]): logging.DEBUG}
     assert binding["trace_info_debug"] == [levels["HSS_TRACE_INFO"], levels["HSS_TRACE_DEBUG"]]
+    assert binding["completions_dispatch"] == ENUMS["hss_completions"]["HSS_COMPLETIONS_DISPATCH"]

@@ -246,7 +246,8 @@ def test_status_str_texts(hss_c):
     assert r.results["HSS_E_INVALID_ARGUMENT"] == b"invalid argument"
     assert r.results["HSS_E_CREDENTIALS"] == b"no usable credentials or project id"
     assert r.results["HSS_E_DRY_RUN"] == b"dry run: nothing was sent"
-    assert len(r.results) == 12
+    assert r.results["HSS_E_CANCELLED"] == b"cancelled"
+    assert len(r.results) == 13
 
 
 def test_version(hss_c):

@@ -13,6 +13,8 @@ successes only stderr is checked.
 
 Every run traces at the debug level (HSS_DEBUG=1: the canonical request, the string to sign, the
 headers, each retry and clock decision, on stderr), so the trace is held to the same rule.
+
+Every test runs twice: with the blocking call and with the one that does not block (call_form).
 """
 
 import json
@@ -47,6 +49,15 @@ from secret_forms import (
 from test_c_api import VALIDATION_CASES, expect_env
 
 CANARY_AK = "CANARYAK"
+
+
+@pytest.fixture(autouse=True, params=["get", "start"])
+def call_form(request, hss_c):
+    """Every case twice: through hss_image_upload_command_get, and through
+    hss_image_upload_command_start (the engine's path: Tests/c/test_api.c's HSS_TEST_ASYNC)."""
+    hss_c.extra_env = {"HSS_TEST_ASYNC": "1"} if request.param == "start" else {}
+    yield request.param
+    hss_c.extra_env = {}
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,9 @@ FUNCTION_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "RETURN VALUE", "EXAMPLE
 # The version that added each function, when not 1.0.0 (its page's AVAILABILITY says so).
 ADDED_IN = {"hss_client_resolve": "1.1.0", "hss_client_setting": "1.1.0", "hss_client_setting_source": "1.1.0",
             "hss_error_attempts": "1.1.0", "hss_error_retryable": "1.2.0", "hss_client_set_trace_level": "1.2.0",
-            "hss_image_upload_command_get_into": "1.2.0"}
+            "hss_image_upload_command_get_into": "1.2.0", "hss_cancel_new": "1.2.0", "hss_cancel_trigger": "1.2.0",
+            "hss_cancel_free": "1.2.0", "hss_image_upload_command_start": "1.2.0",
+            "hss_client_resolve_start": "1.2.0", "hss_client_completion_fd": "1.2.0", "hss_client_dispatch": "1.2.0"}
 SYMBOLS = ROOT / "debian" / "libhss1.symbols"
 OVERVIEW_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "CONVENTIONS", "ERRORS", "THREADS", "FORK", "SECRETS",
                      "TLS", "EXAMPLE", "AVAILABILITY", "SEE ALSO"]

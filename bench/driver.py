@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+import async_bench
 from pyclients import AK, ALGORITHMS, PARAMS, PROJECT_ID, SK
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -698,7 +699,7 @@ def targets(r):
     growth = mem[-1][1] - mem[0][1] if len(mem) >= 2 else None
     row("RSS growth over %s calls" % (fmt_int(mem[-1][0]) if mem else "?"), growth,
         "%+d KiB" % growth if growth is not None else "", TARGETS["rss_growth_kib"] - 1, False, "< 1 MiB")
-    return rows
+    return rows + async_bench.targets(r["async"])
 
 
 def report_algorithms(w, r):
@@ -823,6 +824,8 @@ def report(args, r):
     w("")
     w("The client, nginx (2 workers) and the kernel's loopback share the same %d CPUs." % (os.cpu_count() or 0))
     w("")
+
+    lines += async_bench.section(r["async"])
 
     # memory
     mem_rows = r["memory"]["rows"]
@@ -1038,12 +1041,22 @@ def main():
     ap.add_argument("--cli-runs", type=int, default=40, help="hyperfine runs of each command per repetition")
     ap.add_argument("--profile-calls", type=int, default=2000)
     ap.add_argument("--profile-rows", type=int, default=30)
+    ap.add_argument("--only", choices=["async"], help="run only these measurements, and put them into the last "
+                    "run's latest.md and latest.json (bench/async_bench.py)")
     args = ap.parse_args()
     if args.reps < 1:
         ap.error("--reps must be at least 1")
 
     t0 = time.monotonic()
     runner = Runner(args.endpoint, args.reps, args.seconds)
+    if args.only == "async":
+        measured = async_bench.measure(runner, BIN, PYCLIENTS)
+        async_bench.splice(args.out, measured)
+        log("put the calls that do not block into %s (%.0f s)" % (os.path.join(args.out, "latest.md"),
+                                                                  time.monotonic() - t0))
+        print("\n".join(async_bench.section(measured, alone=True)))
+        print("\n".join(async_bench.table_rows(async_bench.targets(measured))))
+        return
     r = {"started": datetime.datetime.now(datetime.timezone.utc)}
 
     sigs = runner.signatures()
@@ -1076,6 +1089,8 @@ def main():
     log("6: threads")
     n_threads = max(int(med(r["calls"]["c_api"]["rates"]) * args.seconds), 800)
     r["threads"] = runner.threads([1, 2, 4, 8], n_threads)
+    log("6b: calls that do not block")
+    r["async"] = async_bench.measure(runner, BIN, PYCLIENTS)
     log("7: memory over %d calls" % args.memory_calls)
     r["memory"] = runner.memory(1000, args.memory_calls)
     log("8: cold start, dlopen and imports")
@@ -1109,6 +1124,7 @@ def main():
     raw = {key: r[key] for key in ("calls", "sign", "memory", "cold", "dlopen", "imports", "cli", "size",
                                    "machine", "signatures_agree", "algorithm_checks", "targets")}
     raw["threads"] = {str(t): v for t, v in r["threads"].items()}
+    raw["async"] = async_bench.raw(r["async"])
     raw["started"] = r["started"].isoformat()
     if r["profile"]:
         raw["profile_instructions_per_call"] = {

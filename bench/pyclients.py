@@ -2,6 +2,10 @@
 
     pyclients.py binding  ENDPOINT N   libhss's Python binding (hss.Client), N sequential calls
     pyclients.py sdk      ENDPOINT N   the official SDK (huaweicloudsdkhss HssClient), N calls
+    pyclients.py async-binding ENDPOINT N IN_FLIGHT   hss.AsyncClient on asyncio: N calls, IN_FLIGHT
+                                       in flight at every moment; also the event loop's longest stall
+    pyclients.py async-sdk ENDPOINT N IN_FLIGHT       the official SDK's HssAsyncClient (its futures,
+                                       awaited from asyncio through the loop's default executor), alike
     pyclients.py sdk-sign N [ALG]      the official signer alone (Signer.sign over an SdkRequest), with
                                        SDK-HMAC-SHA256 or the signer class of ALG (ALGORITHMS)
     pyclients.py sdk-sign check [ALG]  its Authorization value for the fixed date 20240101T000000Z
@@ -9,12 +13,20 @@
                                        AUTH (an Authorization of that request and date): verified=1|0
     pyclients.py import MODULE         seconds to import MODULE (hss, huaweicloudsdkhss.v5)
 
-Prints "calls=N errors=E seconds=S cpu_seconds=C" (or signatures=..., import_seconds=...). The inputs are
+Prints "calls=N errors=E seconds=S cpu_seconds=C" (or signatures=..., import_seconds=...); the async
+modes also max_stall_ms and max_stall_cpu_ms (the longest one callback of the event loop held it, in
+wall-clock and in the loop thread's CPU time, which other processes' load does not inflate),
+max_stall_no_gc_ms (the same, less the pauses of Python's cyclic garbage collector within it),
+max_gc_pause_ms (the collector's longest pause),
+max_lag_ms (the longest a ticker task woke up late: the queue of ready callbacks, 1,000 tasks'
+included), threads (the most threads the process had while the calls ran) and load (the 1-minute
+load average at the end). The inputs are
 those of bench/bench_common.h, and for V11-HMAC-SHA256 bench/sign's region and service. The official SDK
 writes ~/.huaweicloud/application_id on import: the driver runs this with HOME pointing at a scratch
 directory.
 """
 
+import os
 import resource
 import sys
 import time
@@ -77,6 +89,108 @@ def bench_sdk(endpoint, n):
     print("calls=%d errors=%d seconds=%.6f cpu_seconds=%.6f" % (n, errors, seconds, cpu_seconds))
 
 
+def timed_async(n, in_flight, call):
+    """Warm up with in_flight calls at once, then n calls with in_flight in flight at every moment,
+    while a ticker task measures the loop's longest stall; returns (errors, seconds, cpu seconds,
+    longest stall in seconds, most threads seen)."""
+    import asyncio
+    import gc
+
+    # The longest callback: wall-clock, CPU time, and wall-clock less the cyclic garbage collector's
+    # pauses within it; and the collector's longest pause.
+    longest = [0.0, 0.0, 0.0, 0.0]
+    collecting = [0.0, 0.0]  # when the current pause started, the pauses' total so far
+    run_callback = asyncio.events.Handle._run
+
+    def timed_run(handle):  # every callback the loop runs, timed: how long it holds the loop
+        start, cpu_start, paused = time.perf_counter(), time.thread_time(), collecting[1]
+        run_callback(handle)
+        took = time.perf_counter() - start
+        longest[0] = max(longest[0], took)
+        longest[1] = max(longest[1], time.thread_time() - cpu_start)
+        longest[2] = max(longest[2], took - (collecting[1] - paused))
+
+    def collector(phase, info):
+        if phase == "start":
+            collecting[0] = time.perf_counter()
+        else:
+            pause = time.perf_counter() - collecting[0]
+            collecting[1] += pause
+            longest[3] = max(longest[3], pause)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*[call() for _ in range(in_flight)])
+        errors, left, lag, threads = 0, n, 0.0, len(os.listdir("/proc/self/task"))
+        running = True
+
+        async def ticker():
+            nonlocal lag, threads
+            while running:
+                before = loop.time()
+                await asyncio.sleep(0.001)
+                lag = max(lag, loop.time() - before - 0.001)
+                threads = max(threads, len(os.listdir("/proc/self/task")))
+
+        async def worker():
+            nonlocal errors, left
+            while left > 0:
+                left -= 1
+                try:
+                    await call()
+                except Exception as exc:  # counted, and the first one shown
+                    if errors == 0:
+                        print("first error: %r" % (exc,), file=sys.stderr)
+                    errors += 1
+
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0.01)
+        # The workers' tasks are made in this step of the harness's own, which is not timed: from here on,
+        # every callback is.
+        workers = [asyncio.ensure_future(worker()) for _ in range(in_flight)]
+        asyncio.events.Handle._run = timed_run
+        gc.callbacks.append(collector)
+        start, cpu_start = time.perf_counter(), cpu()
+        await asyncio.gather(*workers)
+        seconds, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
+        running = False
+        await tick
+        asyncio.events.Handle._run = run_callback
+        gc.callbacks.remove(collector)
+        return errors, seconds, cpu_seconds, longest, lag, threads
+
+    return asyncio.run(main())
+
+
+def bench_async(kind, endpoint, n, in_flight):
+    if kind == "async-binding":
+        import hss
+
+        client = hss.AsyncClient(endpoint=endpoint, project_id=PROJECT_ID, ak=AK, sk=SK)
+        call = lambda: client.get_image_upload_command(**PARAMS)  # noqa: E731
+    else:
+        import asyncio
+
+        from huaweicloudsdkcore.auth.credentials import BasicCredentials
+        from huaweicloudsdkhss.v5 import HssAsyncClient, ShowImageUploadCommandRequest
+
+        client = (HssAsyncClient.new_builder().with_credentials(BasicCredentials(AK, SK, PROJECT_ID))
+                  .with_endpoints([endpoint]).build())
+
+        async def call():
+            future = client.show_image_upload_command_async(ShowImageUploadCommandRequest(**PARAMS))
+            result = await asyncio.get_running_loop().run_in_executor(None, future.result)
+            if not result.image_command:
+                raise RuntimeError("unexpected answer: %r" % (result,))
+
+    errors, seconds, cpu_seconds, (stall, stall_cpu, stall_no_gc, gc_pause), lag, threads = timed_async(
+        n, in_flight, call)
+    print("calls=%d errors=%d seconds=%.6f cpu_seconds=%.6f in_flight=%d max_stall_ms=%.3f max_stall_cpu_ms=%.3f "
+          "max_stall_no_gc_ms=%.3f max_gc_pause_ms=%.3f max_lag_ms=%.3f threads=%d load=%.2f" % (
+              n, errors, seconds, cpu_seconds, in_flight, stall * 1000, stall_cpu * 1000, stall_no_gc * 1000,
+              gc_pause * 1000, lag * 1000, threads, os.getloadavg()[0]))
+
+
 def sdk_signer(algorithm):
     """The official signer of `algorithm` (signers.md §1), made once as the SDK client makes it
     per request, and sign(date=None) -> the Authorization of this API's request."""
@@ -137,6 +251,8 @@ def main(argv):
         bench_binding(argv[1], int(argv[2]))
     elif len(argv) == 3 and argv[0] == "sdk":
         bench_sdk(argv[1], int(argv[2]))
+    elif len(argv) == 4 and argv[0] in ("async-binding", "async-sdk"):
+        bench_async(argv[0], argv[1], int(argv[2]), int(argv[3]))
     elif len(argv) in (2, 3) and argv[0] == "sdk-sign" and set(argv[2:]) <= set(ALGORITHMS):
         bench_sdk_sign(*argv[1:])
     elif len(argv) == 3 and argv[0] == "sdk-verify" and argv[1] in ALGORITHMS[2:4]:

@@ -6,7 +6,8 @@
 # Never part of `make test`. See bench/README.md.
 #
 # Knobs (environment): BENCH_REPS (default 5), BENCH_SECONDS per repetition (1.5),
-# BENCH_MEMORY_CALLS (100000), SWIFT, CC, NGINX.
+# BENCH_MEMORY_CALLS (100000), SWIFT, CC, NGINX. Arguments go to bench/driver.py: `bench/run.sh --only
+# async` measures only the calls that do not block, into the last run's results.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -71,7 +72,7 @@ log "building the C programs"
 CFLAGS="-O2 -Wall -Wextra -Werror -Iinclude"
 CURL_FLAGS=$(pkg-config --cflags --libs libcurl)
 CRYPTO_FLAGS=$(pkg-config --cflags --libs libcrypto)
-for prog in c_api threads memory cold_start; do
+for prog in c_api threads memory cold_start async; do
     $CC $CFLAGS -o "$BIN/$prog" "bench/$prog.c" -Lbuild/lib -lhss -lpthread $CURL_FLAGS
 done
 $CC $CFLAGS -o "$BIN/curl_floor" bench/curl_floor.c $CURL_FLAGS
@@ -121,4 +122,4 @@ log "nginx (pid $NGINX_PID) on $ENDPOINT"
 LD_LIBRARY_PATH=build/lib "$BIN/curl_floor" "$ENDPOINT" 1 0 > /dev/null || die "nginx does not answer the API path"
 
 # --- 7. Measure and report. ---
-"$VENV/bin/python" bench/driver.py --endpoint "$ENDPOINT" --out bench/results
+"$VENV/bin/python" bench/driver.py --endpoint "$ENDPOINT" --out bench/results "$@"

@@ -74,9 +74,12 @@
  * Thread safety: an hss_client may be shared by any number of threads that
  * call hss_image_upload_command_get at the same time; the client keeps a pool
  * of connections and each call uses one of them exclusively. hss_client_free
- * must not run while another thread still uses the client. Result and error
+ * must not run while another thread still uses the client (calls that do
+ * not block may still be in flight: it cancels them). Result and error
  * objects belong to the thread that received them. All other functions are
- * thread-safe. libhss initialises libcurl itself, once, thread-safely.
+ * thread-safe. libhss initialises libcurl itself, once, thread-safely. Which
+ * thread runs the callbacks of calls that do not block, and what they may
+ * do: "Calls that do not block", at the end of this file.
  *
  * fork(): a client made before fork() may be used in both processes (in the
  * child only if the parent was single-threaded when it forked, as POSIX
@@ -85,7 +88,8 @@
  * their TLS state), so no process can receive another's answer. The child
  * leaves its inherited copies alone (they close at exit or exec) and its
  * first call opens a new connection; hss_client_free in the child frees
- * only what the child made.
+ * only what the child made. A process that has used calls that do not
+ * block has libhss's threads: see "Calls that do not block" for its child.
  */
 #ifndef HSS_H
 #define HSS_H
@@ -163,7 +167,11 @@ typedef enum hss_status {
     /* The client was made with dry_run: the request was validated, built
      * and signed, and not sent. hss_error_service_message holds it as it
      * would have been sent, redacted as debug trace lines are. */
-    HSS_E_DRY_RUN = 11
+    HSS_E_DRY_RUN = 11,
+    /* The call's cancel switch was triggered (hss_cancel_trigger) before it
+     * completed, or its client was freed while it was in flight. A transfer
+     * under way was stopped and its connection closed. */
+    HSS_E_CANCELLED = 12
 } hss_status;
 
 /* A constant, static English description of a status ("invalid argument").
@@ -289,7 +297,17 @@ typedef enum hss_signing_algorithm {
     HSS_SIGNING_V11_HMAC_SHA256 = 5
 } hss_signing_algorithm;
 
-#define HSS_CLIENT_OPTIONS_VERSION 3
+/* Where the completions of calls that do not block run (see "Calls that
+ * do not block" below). */
+typedef enum hss_completions {
+    /* On libhss's engine thread, as soon as each call completes. */
+    HSS_COMPLETIONS_LIBRARY_THREAD = 0,
+    /* On the caller's thread, in hss_client_dispatch, which the caller runs
+     * when hss_client_completion_fd is readable (its own event loop). */
+    HSS_COMPLETIONS_DISPATCH = 1
+} hss_completions;
+
+#define HSS_CLIENT_OPTIONS_VERSION 4
 
 /* Client configuration. Initialise with hss_client_options_init or
  * HSS_CLIENT_OPTIONS_INIT so that fields added in later versions get their
@@ -464,11 +482,15 @@ typedef struct hss_client_options {
                                       build and sign the request, and
                                       return HSS_E_DRY_RUN without sending
                                       it to HSS */
+    /* Version 4 */
+    int completions;               /* hss_completions: where the callbacks
+                                      of calls that do not block run; 0:
+                                      HSS_COMPLETIONS_LIBRARY_THREAD */
 } hss_client_options;
 
 #define HSS_CLIENT_OPTIONS_INIT \
     { HSS_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL, 0 }
+      NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL, 0, 0 }
 
 /* Set every field of `options` for `version` to its default (NULL or 0)
  * and options->version to `version` (pass HSS_CLIENT_OPTIONS_VERSION).
@@ -511,7 +533,13 @@ HSS_API hss_status hss_client_new_from_env(const hss_client_options *overrides,
                                            hss_client **out, hss_error **err);
 
 /* Free the client, close its connections and wipe its secrets. NULL is a
- * no-op. Returns: nothing. */
+ * no-op. Calls that do not block still in flight are cancelled first: each
+ * completes with HSS_E_CANCELLED, its callback run before this returns (on
+ * the library thread, or for HSS_COMPLETIONS_DISPATCH on this thread, with
+ * every other completion still pending). The trace function is not called
+ * after it returns. Called from a callback on the library thread, it
+ * returns at once, and all of that happens right after the callback
+ * returns. Returns: nothing. */
 HSS_API void hss_client_free(hss_client *client);
 
 /* Change the most detailed level the client's trace function receives
@@ -560,10 +588,39 @@ HSS_API const char *hss_client_setting(hss_client *client, hss_setting setting);
 HSS_API const char *hss_client_setting_source(hss_client *client, hss_setting setting);
 
 /* ---------------------------------------------------------------------- */
+/* Cancel                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* A cancel switch: any thread may trigger it, once for good, and any
+ * number of calls may hold it (a request's `cancel`, or
+ * hss_client_resolve_start's). A call holding a triggered switch completes
+ * promptly with HSS_E_CANCELLED: at once when it was triggered before the
+ * call started (nothing is sent), else by stopping what it was doing (a
+ * transfer under way is stopped and its connection closed, not reused; a
+ * wait between attempts ends). Nothing of the call is left behind: its
+ * copies of the request (the password) are wiped. A call already completed
+ * is not affected. A blocking call (hss_image_upload_command_get) holding a
+ * switch can so be cancelled from another thread. */
+typedef struct hss_cancel hss_cancel;
+
+/* A new switch, not triggered, in *out.
+ * Returns: HSS_OK; HSS_E_INVALID_ARGUMENT for a NULL out;
+ * HSS_E_OUT_OF_MEMORY. */
+HSS_API hss_status hss_cancel_new(hss_cancel **out);
+/* Trigger the switch. Idempotent; thread-safe; never blocks (the calls
+ * holding it complete on their own threads). NULL is a no-op.
+ * Returns: nothing. */
+HSS_API void hss_cancel_trigger(hss_cancel *cancel);
+/* Free the switch. Calls still holding it keep it until they complete, so
+ * it may be freed at any time after the last hss_cancel_trigger the caller
+ * makes. NULL is a no-op. Returns: nothing. */
+HSS_API void hss_cancel_free(hss_cancel *cancel);
+
+/* ---------------------------------------------------------------------- */
 /* ShowImageUploadCommand                                                  */
 /* ---------------------------------------------------------------------- */
 
-#define HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION 1
+#define HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION 2
 
 /* Inputs of ShowImageUploadCommand. Limits (Unicode characters):
  * registry_addr 1-256 ("host" or "host:port"), namespace_name, username,
@@ -582,10 +639,12 @@ typedef struct hss_image_upload_command_request {
     const char *username;
     const char *password;              /* secret */
     const char *enterprise_project_id; /* optional, e.g. "all_granted_eps" */
+    /* Version 2 */
+    hss_cancel *cancel;                /* NULL: not cancellable */
 } hss_image_upload_command_request;
 
 #define HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT \
-    { HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION, NULL, NULL, NULL, NULL, NULL }
+    { HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* As hss_client_options_init, for a request (pass
  * HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION).
@@ -602,15 +661,19 @@ typedef struct hss_image_upload_command hss_image_upload_command;
 
 /* GET /v5/{project_id}/image/registries/image-upload-command.
  * Validates `request` before any traffic; on success *out receives the
- * result. Thread-safe on a shared client (see the top of this file).
+ * result. Thread-safe on a shared client (see the top of this file). With
+ * a request->cancel, the call runs on libhss's engine thread (as
+ * hss_image_upload_command_start) while this thread waits, so that another
+ * thread can cancel it; it must not then be made from a callback on the
+ * library thread (HSS_E_INVALID_ARGUMENT).
  * Returns: HSS_OK; HSS_E_INVALID_ARGUMENT (a NULL or invalid argument,
  * nothing sent); HSS_E_NETWORK, HSS_E_TLS, HSS_E_TIMEOUT (no usable
  * answer); HSS_E_HTTP_CLIENT or HSS_E_HTTP_SERVER (the service answered
  * 4xx or 5xx: see the error object); HSS_E_BAD_RESPONSE (an answer libhss
  * cannot use); HSS_E_CREDENTIALS (no credentials or project id: see the
  * status; on the first call, or when temporary credentials are renewed);
- * HSS_E_DRY_RUN (a dry-run client: signed, not sent); HSS_E_OUT_OF_MEMORY;
- * HSS_E_INTERNAL. */
+ * HSS_E_DRY_RUN (a dry-run client: signed, not sent); HSS_E_CANCELLED (its
+ * request->cancel was triggered); HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL. */
 HSS_API hss_status hss_image_upload_command_get(hss_client *client,
                                                 const hss_image_upload_command_request *request,
                                                 hss_image_upload_command **out,
@@ -646,6 +709,99 @@ HSS_API hss_status hss_image_upload_command_get_into(hss_client *client,
                                                      const hss_image_upload_command_request *request,
                                                      char *buffer, size_t size, size_t *lengths,
                                                      hss_error **err);
+
+/* ---------------------------------------------------------------------- */
+/* Calls that do not block                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* A _start function validates its inputs, copies what it needs (the
+ * password into wiped memory: the caller's request and strings may go as
+ * soon as it returns) and returns at once. HSS_OK means that its `done`
+ * callback will run exactly once, with the call's outcome; any other
+ * status means that it will not (bad input is refused there, before any
+ * traffic). The call behaves as its blocking form: the same validation,
+ * whole-call deadline (timeout_ms), retries with backoff and Retry-After,
+ * clock-skew correction, credential renewal, endpoint failover, redaction
+ * and trace lines; HSS_E_CANCELLED when its cancel switch is triggered.
+ *
+ * Threads: libhss runs at most two threads of its own per process, started
+ * on first use: the engine, which drives every call in flight (libcurl's
+ * multi interface; a client reuses its own connections there), and a
+ * worker for what cannot be made non-blocking cheaply (the credential
+ * chain, renewing credentials, IAM project discovery), run one after the
+ * other. Any number of calls may be in flight.
+ *
+ * Callbacks: with HSS_COMPLETIONS_LIBRARY_THREAD (the default) `done` runs
+ * on the engine thread, possibly while the _start function that started
+ * the call has not returned yet; with HSS_COMPLETIONS_DISPATCH it runs in
+ * hss_client_dispatch, on the thread that calls it. A callback owns
+ * `result` and `err` (free them; NULL when absent). It may start new calls,
+ * trigger and free cancel switches, use results and errors, and call
+ * hss_client_free (see there). On the engine thread it should return
+ * quickly (every call in flight waits meanwhile), and must not make a
+ * blocking call that holds a cancel switch (refused) or wait for another
+ * completion of libhss (that would never come).
+ *
+ * fork(): the child has none of libhss's threads. Calls the parent had in
+ * flight, and completions it had not dispatched, are not continued in the
+ * child: their callbacks never run there, and hss_client_free in the child
+ * does not wait for them. The child's clients work for new calls (a new
+ * engine starts on the first; a dispatch client has a new descriptor:
+ * call hss_client_completion_fd again), provided the fork did not catch
+ * libhss's threads inside libcurl or OpenSSL: POSIX lets a multithreaded
+ * process's child call only async-signal-safe functions, and libhss's
+ * threads are idle only while they wait (for an answer, a timer or work).
+ * A child that calls exec is always safe. */
+
+/* Receives the outcome of hss_image_upload_command_start: HSS_OK with the
+ * result (err NULL), or the status with its error object (result NULL), as
+ * hss_image_upload_command_get returns them. `user` is the start's. */
+typedef void (*hss_image_upload_command_done_fn)(hss_status status, hss_image_upload_command *result,
+                                                 hss_error *err, void *user);
+
+/* Start hss_image_upload_command_get's call without waiting for it (see
+ * above): `done` (not NULL) receives its outcome with `user`.
+ * Returns: HSS_OK (done will run once); HSS_E_INVALID_ARGUMENT for a NULL
+ * client, request or done, or an invalid request (the message names the
+ * field; nothing sent); HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL when libhss's
+ * threads cannot be started. On failure *err receives the error and done
+ * never runs. */
+HSS_API hss_status hss_image_upload_command_start(hss_client *client,
+                                                  const hss_image_upload_command_request *request,
+                                                  hss_image_upload_command_done_fn done, void *user,
+                                                  hss_error **err);
+
+/* Receives the outcome of hss_client_resolve_start: HSS_OK (err NULL), or
+ * the status and its error object, as hss_client_resolve returns them. */
+typedef void (*hss_resolve_done_fn)(hss_status status, hss_error *err, void *user);
+
+/* hss_client_resolve without waiting for it: the credential chain and
+ * project discovery run on libhss's worker thread; `done` (not NULL)
+ * receives the outcome with `user`. `cancel` may be NULL. Cancelling ends
+ * the call at once; a resolution already under way goes on, and the client
+ * keeps what it finds for later calls.
+ * Returns: HSS_OK (done will run once); HSS_E_INVALID_ARGUMENT for a NULL
+ * client or done; HSS_E_INTERNAL when libhss's threads cannot be started.
+ * On failure *err receives the error and done never runs. */
+HSS_API hss_status hss_client_resolve_start(hss_client *client, hss_cancel *cancel, hss_resolve_done_fn done,
+                                            void *user, hss_error **err);
+
+/* For a client made with HSS_COMPLETIONS_DISPATCH: a descriptor (an
+ * eventfd) that is readable while completions are waiting for
+ * hss_client_dispatch. Poll it for reading (poll, epoll, libuv, asyncio's
+ * add_reader); never read or write it yourself. It belongs to the client:
+ * hss_client_free closes it (remove it from your poll set first).
+ * Returns: the descriptor, the same one each time (but in the child of a
+ * fork(): see above); -1 for a NULL client or one not in dispatch mode. */
+HSS_API int hss_client_completion_fd(hss_client *client);
+
+/* Run the callbacks of the calls that have completed, on this thread, in
+ * the order they completed. Run by one thread at a time per client (the
+ * event loop's). A callback may start calls whose completions the next
+ * dispatch runs.
+ * Returns: how many callbacks ran; 0 for a NULL client or one not in
+ * dispatch mode. */
+HSS_API unsigned hss_client_dispatch(hss_client *client);
 
 #ifdef __cplusplus
 }

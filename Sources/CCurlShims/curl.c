@@ -66,3 +66,27 @@ CURLcode chss_curl_ignore_keylog(CURL *curl)
     pthread_once(&keylog_once, find_keylog_setter);
     return curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, clear_keylog);
 }
+
+int chss_curl_multi_done(CURLM *multi, CURL **easy, CURLcode *result)
+{
+    int queued;
+    CURLMsg *message;
+    while ((message = curl_multi_info_read(multi, &queued)) != NULL) {
+        if (message->msg == CURLMSG_DONE) {
+            *easy = message->easy_handle;
+            *result = message->data.result;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+CURLSH *chss_curl_share_connections(void)
+{
+    CURLSH *share = curl_share_init();
+    if (share != NULL && curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+        curl_share_cleanup(share);
+        share = NULL;
+    }
+    return share;
+}

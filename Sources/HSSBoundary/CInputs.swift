@@ -10,9 +10,13 @@ enum StructVersions {
     static let clientOptions = [
         MemoryLayout<hss_client_options>.offset(of: \hss_client_options.iam_endpoint) ?? 0,
         MemoryLayout<hss_client_options>.offset(of: \hss_client_options.dry_run) ?? 0,
+        MemoryLayout<hss_client_options>.offset(of: \hss_client_options.completions) ?? 0,
         MemoryLayout<hss_client_options>.size,
     ]
-    static let imageUploadCommandRequest = [MemoryLayout<hss_image_upload_command_request>.size]
+    static let imageUploadCommandRequest = [
+        MemoryLayout<hss_image_upload_command_request>.offset(of: \hss_image_upload_command_request.cancel) ?? 0,
+        MemoryLayout<hss_image_upload_command_request>.size,
+    ]
 
     /// The caller's struct, of any version we know, copied into a zeroed
     /// current one: fields of later versions keep their defaults.
@@ -60,9 +64,13 @@ func secret(_ pointer: UnsafePointer<CChar>?) -> SecureBuffer? {
     pointer.map { SecureBuffer(cString: $0) }
 }
 
-func options(from c: UnsafePointer<hss_client_options>?) throws -> ClientOptions {
+/// The options, and what only the boundary uses: where completions run,
+/// and the gate the caller's trace function is called through (TraceGate).
+func options(from c: UnsafePointer<hss_client_options>?) throws -> (
+    options: ClientOptions, completions: hss_completions, gate: TraceGate?
+) {
     var result = ClientOptions()
-    guard let c else { return result }
+    guard let c else { return (result, HSS_COMPLETIONS_LIBRARY_THREAD, nil) }
     let o = try StructVersions.read(
         c, into: hss_client_options(), sizes: StructVersions.clientOptions,
         name: "options")
@@ -83,12 +91,23 @@ func options(from c: UnsafePointer<hss_client_options>?) throws -> ClientOptions
     result.proxyPassword = secret(o.proxy_password)
     result.noProxy = try text(o.no_proxy, "no_proxy")
     result.allowCleartextProxy = o.allow_cleartext_proxy != 0
-    result.trace = Trace(function: o.trace, user: o.trace_user, level: o.trace_level)
+    let gate = o.trace.map { TraceGate(function: $0, user: o.trace_user) }
+    result.trace = Trace(
+        function: gate == nil ? nil : TraceGate.call, user: gate.map { Unmanaged.passUnretained($0).toOpaque() },
+        level: o.trace_level)
     result.maxAttempts = Int(o.max_attempts)
     result.retryBaseMs = o.retry_base_ms
     result.retryCapMs = o.retry_cap_ms
     result.signingAlgorithm = Int(o.signing_algorithm)
     result.derivedKeyService = try text(o.derived_key_service, "derived_key_service")
     result.dryRun = o.dry_run != 0
-    return result
+    let completions: hss_completions
+    switch o.completions {
+    case Int32(HSS_COMPLETIONS_LIBRARY_THREAD.rawValue): completions = HSS_COMPLETIONS_LIBRARY_THREAD
+    case Int32(HSS_COMPLETIONS_DISPATCH.rawValue): completions = HSS_COMPLETIONS_DISPATCH
+    default:
+        throw HSSError.invalid(
+            "completions must be HSS_COMPLETIONS_LIBRARY_THREAD (0) or HSS_COMPLETIONS_DISPATCH (1)")
+    }
+    return (result, completions, gate)
 }

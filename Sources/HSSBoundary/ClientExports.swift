@@ -7,6 +7,7 @@
 import CHSSAPI
 import HSSBase
 import HSSPipeline
+import HSSTransport
 
 /// The version string, made once and never freed.
 private let versionString: UnsafeMutablePointer<CChar>? = strdup(HSS_VERSION_STRING)
@@ -42,7 +43,8 @@ public func hss_client_new(
 ) -> hss_status {
     deliver(out, err) {
         guard let options else { throw HSSError.invalid("options must not be NULL") }
-        return ClientBox(try HSSClient(try HSSBoundary.options(from: options)))
+        let given = try HSSBoundary.options(from: options)
+        return try ClientBox(HSSClient(given.options), completions: given.completions, gate: given.gate)
     }
 }
 
@@ -54,13 +56,15 @@ public func hss_client_new_from_env(
 ) -> hss_status {
     deliver(out, err) {
         var merged = ClientOptions.fromEnvironment()
-        merged.apply(try HSSBoundary.options(from: overrides))
-        return ClientBox(try HSSClient(merged))
+        let given = try HSSBoundary.options(from: overrides)
+        merged.apply(given.options)
+        return try ClientBox(HSSClient(merged), completions: given.completions, gate: given.gate)
     }
 }
 
 @c @implementation
 public func hss_client_free(_ client: OpaquePointer!) {
+    Handle.borrowed(client, as: ClientBox.self)?.close()
     Handle.release(client, as: ClientBox.self)
 }
 

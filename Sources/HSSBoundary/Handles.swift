@@ -24,12 +24,45 @@ enum Handle {
     }
 }
 
-/// hss_client: the client, and the C strings it has handed out.
+/// hss_client: the client, the C strings it has handed out, its calls on
+/// libhss's engine, and (HSS_COMPLETIONS_DISPATCH) their completions.
 final class ClientBox {
     let client: HSSClient
     let published = PublishedTexts()
+    let calls: AsyncCalls
+    let completions: Completions?
+    private let gate: TraceGate?
 
-    init(_ client: HSSClient) { self.client = client }
+    init(_ client: HSSClient, completions mode: hss_completions, gate: TraceGate?) throws {
+        self.client = client
+        calls = AsyncCalls(client: client)
+        calls.keepAlive = gate
+        completions = mode == HSS_COMPLETIONS_DISPATCH ? try Completions() : nil
+        self.gate = gate
+    }
+
+    /// Hands a completed call's callback to where it runs: here, on the
+    /// engine thread, or the dispatch queue.
+    func complete(_ callback: @escaping () -> Void) {
+        if let completions { completions.post(callback) } else { callback() }
+    }
+
+    /// hss_client_free's first part: the trace function is no longer
+    /// called, every call in flight is cancelled and completes (on the
+    /// engine; waited for, except on the engine thread itself, where it
+    /// follows the callback that is running), and the dispatch queue is
+    /// run a last time and its descriptor closed.
+    func close() {
+        gate?.close()
+        let onEngine = Engine.running?.isCurrentThread == true
+        let latch = onEngine ? nil : Latch()
+        let closing = calls.close { [completions] in
+            if onEngine { completions?.close() }
+            latch?.open()
+        }
+        if closing { latch?.wait() }
+        if !onEngine || !closing { completions?.close() }
+    }
 }
 
 /// An operation's result (hss_image_upload_command...): the decoded answer

@@ -26,21 +26,49 @@ public func hss_image_upload_command_get(
         guard let box = Handle.borrowed(client, as: ClientBox.self) else {
             throw HSSError.invalid("client must not be NULL")
         }
-        return Result(try operation(request).run(on: box.client))
+        return Result(try call(box, request))
     }
 }
 
 /// The caller's request, read in place for the call: the password is
-/// copied only into the request libhss builds (wiped).
-private func operation(_ request: UnsafePointer<hss_image_upload_command_request>?) throws -> ShowImageUploadCommand {
+/// copied only into the request libhss builds (wiped); and its cancel switch.
+func operation(
+    _ request: UnsafePointer<hss_image_upload_command_request>?
+) throws -> (operation: ShowImageUploadCommand, cancel: CancelSwitch?) {
     guard let request else { throw HSSError.invalid("request must not be NULL") }
     let r = try StructVersions.read(
         request, into: hss_image_upload_command_request(), sizes: StructVersions.imageUploadCommandRequest,
         name: "request")
-    return ShowImageUploadCommand(
-        registryAddr: borrowed(r.registry_addr), namespace: borrowed(r.namespace_name),
-        username: borrowed(r.username), password: borrowed(r.password),
-        enterpriseProjectID: borrowed(r.enterprise_project_id))
+    return (
+        ShowImageUploadCommand(
+            registryAddr: borrowed(r.registry_addr), namespace: borrowed(r.namespace_name),
+            username: borrowed(r.username), password: borrowed(r.password),
+            enterpriseProjectID: borrowed(r.enterprise_project_id)),
+        Handle.borrowed(r.cancel, as: CancelSwitch.self)
+    )
+}
+
+/// The blocking call: on this thread; with a cancel switch, on libhss's
+/// engine while this thread waits, so that another thread can cancel it.
+private func call(
+    _ box: ClientBox, _ request: UnsafePointer<hss_image_upload_command_request>?
+) throws -> ImageUploadCommand {
+    let (operation, cancel) = try operation(request)
+    guard let cancel else { return try operation.run(on: box.client) }
+    guard Engine.running?.isCurrentThread != true else {
+        throw HSSError.invalid(
+            "a call with a cancel switch cannot wait on libhss's engine thread (a completion callback): "
+                + "use hss_image_upload_command_start")
+    }
+    let latch = Latch()
+    var outcome: Swift.Result<ImageUploadCommand, HSSError>?
+    try operation.owned().start(on: box.client, calls: box.calls, cancel: cancel) { result in
+        outcome = result
+        latch.open()
+    }
+    latch.wait()
+    guard let outcome else { throw HSSError(HSS_E_INTERNAL, "a call completed without an outcome") }
+    return try outcome.get()
 }
 
 private let bufferSize = CurlTransport.maxBodyBytes + 3
@@ -64,7 +92,7 @@ public func hss_image_upload_command_get_into(
             throw HSSError.invalid(
                 "size is \(size) bytes; the buffer needs HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE (\(bufferSize))")
         }
-        let answer = try operation(request).run(on: box.client)
+        let answer = try call(box, request)
         let fields = answer.fields
         // The answer's cap (CurlTransport.maxBodyBytes) makes this hold; a
         // broken cap must not write past the caller's buffer.

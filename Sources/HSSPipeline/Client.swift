@@ -14,10 +14,10 @@ import Synchronization
 package final class HSSClient {
     package let configuration: ClientConfiguration
     private let transport: HTTPTransport
-    private let http: IdentityHTTP
-    private let sessions: Sessions
+    let http: IdentityHTTP
+    let sessions: Sessions
     /// The endpoint that answered last (failover is sticky).
-    private let activeEndpoint = Atomic<Int>(0)
+    let activeEndpoint = Atomic<Int>(0)
     var activeEndpointIndex: Int { activeEndpoint.load(ordering: .relaxed) }
     /// Whether a call's secret too short to redact was reported (once per client).
     private let warnedShortSecret = Atomic<Bool>(false)
@@ -54,7 +54,7 @@ package final class HSSClient {
 
     /// A new call's context: the whole-call deadline, and a redactor that
     /// knows every secret the client holds now plus the call's own.
-    private func context(knowing secrets: [SecureBuffer] = []) -> CallContext {
+    func context(knowing secrets: [SecureBuffer] = []) -> CallContext {
         var redactor = sessions.now?.redactor ?? configuration.secrets
         for secret in secrets { redactor.add(secret) }
         return CallContext(
@@ -67,7 +67,7 @@ package final class HSSClient {
 
     /// Says once per client that a secret is too short to be starred out
     /// (hss.h, Redaction): messages that hold it will be withheld whole.
-    private func warnShortSecret(_ what: String) {
+    func warnShortSecret(_ what: String) {
         guard !warnedShortSecret.exchange(true, ordering: .relaxed) else { return }
         configuration.trace.emit(
             HSS_TRACE_WARNING,
@@ -95,24 +95,10 @@ package final class HSSClient {
     /// `now` fixes the signing time (tests, benchmarks) and turns the
     /// clock-skew correction off.
     package func send(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> Void) throws {
-        var callSecret: Bytes?
-        for parameter in request.query where parameter.isSecret {
-            if parameter.value.count < Redactor.shortest { warnShortSecret("the registry password") }
-            callSecret = parameter.value  // one per operation today; more would join the redactor
-        }
-        var context = CallContext(
-            timeoutMs: configuration.timeoutMs, connectTimeoutMs: configuration.connectTimeoutMs,
-            redactor: sessions.now?.redactor ?? configuration.secrets, callSecret: callSecret)
+        var context = callContext(for: request)
         let session = try sessions.session(context)
         context = context.holding(session.redactor)
-        let prepared =
-            request.headers.isEmpty && request.pathParameters.isEmpty
-            ? session.prepared(
-                request, path: { resolvedPath(request, projectID: session.projectID) }, configuration: configuration)
-            : PreparedEndpoint.make(
-                method: request.method, path: resolvedPath(request, projectID: session.projectID),
-                extraHeaders: request.headers, session: session, configuration: configuration)
-        let extraLines = request.headers.map(IdentityHTTP.line)
+        let (prepared, extraLines) = endpoints(for: request, session: session)
         if configuration.dryRun {
             throw dryRun(
                 request, prepared: prepared[activeEndpoint.load(ordering: .relaxed)], session: session,
@@ -138,22 +124,7 @@ package final class HSSClient {
             }
         }
         if decoded { return }
-        switch response.status {
-        case 400..<600:
-            let error = ServiceErrorBody.describe(response, redactor: context.redactor)
-            if configuration.trace.wants(HSS_TRACE_DEBUG), !error.serviceMessage.isEmpty {
-                for line in error.serviceMessage.split(separator: "\n", omittingEmptySubsequences: false) {
-                    configuration.trace.emit(HSS_TRACE_DEBUG, "< \(line)")
-                }
-            }
-            throw error
-        default:
-            var error = HSSError(HSS_E_BAD_RESPONSE, "unexpected HTTP status \(response.status) from the service")
-            error.httpStatus = response.status
-            error.requestID = response.requestID
-            error.attempts = response.attempts
-            throw error
-        }
+        throw failure(of: response, context)
     }
 
     /// One attempt: the endpoint in use, then (when it cannot be reached:
@@ -188,15 +159,8 @@ package final class HSSClient {
                 if index != first { activeEndpoint.store(index, ordering: .relaxed) }
                 return response
             } catch var error as HSSError where error.connectFailed && count > 1 {
-                failures.append("\(configuration.endpoints[index].base): \(error.message)")
-                configuration.trace.emit(
-                    HSS_TRACE_INFO,
-                    "endpoint \(configuration.endpoints[index].base) unreachable (\(error.message))"
-                        + (step == count - 1 ? "" : ", trying the next one"))
-                if step == count - 1 {
-                    error.message = "no endpoint could be reached: " + failures.joined(separator: "; ")
-                    throw error
-                }
+                endpointUnreachable(&error, index: index, isLast: step == count - 1, failures: &failures)
+                if step == count - 1 { throw error }
             }
         }
         throw HSSError(HSS_E_INTERNAL, "no endpoint to send to")
@@ -204,7 +168,7 @@ package final class HSSClient {
 
     /// A dry run's end (hss.h, dry_run): the request for the endpoint in
     /// use, built and signed as it would be sent, described and not sent.
-    private func dryRun(
+    func dryRun(
         _ request: Request, prepared: PreparedEndpoint, session: Session, now: time_t, extraLines: [SecureBuffer],
         context: CallContext
     ) -> HSSError {
@@ -221,7 +185,7 @@ package final class HSSClient {
 
     /// The path template with "{project_id}" and the request's own
     /// parameters filled in, each encoded as one path segment.
-    private func resolvedPath(_ request: Request, projectID: String) -> String {
+    func resolvedPath(_ request: Request, projectID: String) -> String {
         return request.pathTemplate.withUTF8Buffer { bytes in
             let out = SecureBuffer(capacity: bytes.count + 64)
             var start = 0

@@ -24,7 +24,9 @@ package final class CurlConnection: HTTPConnection {
     private(set) var broken = false
     private let settings: CurlTransport.Settings
 
-    init?(settings: CurlTransport.Settings) {
+    /// `share`: the connection cache of one client's transfers on libhss's
+    /// engine (EngineConnections); nil: the handle's own, as with curl_easy_perform.
+    init?(settings: CurlTransport.Settings, share: UnsafeMutableRawPointer? = nil) {
         guard let handle = CurlConnection.makeHandle(settings) else { return nil }
         self.handle = handle
         self.settings = settings
@@ -33,7 +35,8 @@ package final class CurlConnection: HTTPConnection {
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         guard chss_curl_set_ptr(handle, CURLOPT_ERRORBUFFER, errorText) == CURLE_OK,
             chss_curl_set_write(handle, ResponseSink.write, sinkPointer) == CURLE_OK,
-            chss_curl_set_ptr(handle, CURLOPT_HTTPHEADER, nodes) == CURLE_OK
+            chss_curl_set_ptr(handle, CURLOPT_HTTPHEADER, nodes) == CURLE_OK,
+            share == nil || chss_curl_set_ptr(handle, CURLOPT_SHARE, share) == CURLE_OK
         else {
             curl_easy_cleanup(handle)
             nodes.deallocate()
@@ -92,6 +95,20 @@ package final class CurlConnection: HTTPConnection {
         _ method: HTTPMethod, url: UnsafePointer<CChar>, body: SecureBuffer?, timeouts: Timeouts?,
         forceDirect: Bool, wantedHeaders: [String], wantsRequestID: Bool, keepBody: Bool, redactor: () -> Redactor
     ) throws -> HTTPResponse {
+        let rc = prepare(method, url: url, body: body, timeouts: timeouts, forceDirect: forceDirect)
+        let code = rc == CURLE_OK ? withExtendedLifetime(body) { curl_easy_perform(handle) } : rc
+        restore(method, timeouts: timeouts)
+        return try answer(
+            code, wantedHeaders: wantedHeaders, wantsRequestID: wantsRequestID, keepBody: keepBody, redactor: redactor)
+    }
+
+    /// Sets the handle up for one transfer (perform's first part; libhss's
+    /// engine runs the transfer itself): its URL, headers and what differs
+    /// from the last one. The URL, the header lines and `body` must stay
+    /// where they are until the transfer is over.
+    package func prepare(
+        _ method: HTTPMethod, url: UnsafePointer<CChar>, body: SecureBuffer?, timeouts: Timeouts?, forceDirect: Bool
+    ) -> CURLcode {
         sink.start()
         errorText[0] = 0
         var rc = CURLE_OK
@@ -125,14 +142,25 @@ package final class CurlConnection: HTTPConnection {
         set(CURLOPT_URL, url)
         // HTTPHEADER points at `nodes`: NULL when there are none.
         set(CURLOPT_HTTPHEADER, headerCount == 0 ? nil : nodes)
-        let code = rc == CURLE_OK ? withExtendedLifetime(body) { curl_easy_perform(handle) } : rc
+        return rc
+    }
+
+    /// Puts back what `prepare` set for that transfer only, once it is over.
+    package func restore(_ method: HTTPMethod, timeouts: Timeouts?) {
         if headerCount == 0 { _ = chss_curl_set_ptr(handle, CURLOPT_HTTPHEADER, nodes) }
         if method != .get { _ = chss_curl_set_ptr(handle, CURLOPT_POSTFIELDS, nil) }
         if timeouts != nil {
             _ = chss_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMs)
             _ = chss_curl_set_long(handle, CURLOPT_TIMEOUT_MS, settings.timeoutMs)
         }
+    }
 
+    /// The answer of the transfer that ended with libcurl's `code` (perform's
+    /// last part): the status, the body, and the headers asked for; a
+    /// failed transfer is thrown, and the connection is not reused.
+    package func answer(
+        _ code: CURLcode, wantedHeaders: [String], wantsRequestID: Bool, keepBody: Bool, redactor: () -> Redactor
+    ) throws -> HTTPResponse {
         var status = 0
         _ = chss_curl_get_response_code(handle, &status)
         guard code == CURLE_OK else { throw failure(code, status: status, redactor: redactor()) }
@@ -149,6 +177,10 @@ package final class CurlConnection: HTTPConnection {
         }
         return response
     }
+
+    /// The transfer was stopped before its end (cancelled): libcurl closes
+    /// its connection, and this handle is not reused either.
+    package func interrupted() { broken = true }
 
     /// The error for a failed transfer (the connection is not reused).
     private func failure(_ code: CURLcode, status: Int, redactor: Redactor) -> HSSError {

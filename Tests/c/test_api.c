@@ -42,6 +42,9 @@
  *            buffer's size)
  *   resolve  HSS_TEST_RESOLVE=1: `call` runs hss_client_resolve (checked
  *            against the expectation) instead of the calls
+ *   async    HSS_TEST_ASYNC=1: the calls (`call`'s and the req: cases')
+ *            go through hss_image_upload_command_start, each waited for
+ *            (its callback runs on libhss's engine thread)
  *
  * `call` prints how long each call (or hss_client_resolve) took inside the
  * process, as "elapsed_ms=<n>" lines on stdout, for the deadline tests.
@@ -285,6 +288,7 @@ static const struct {
     {HSS_E_INTERNAL, "HSS_E_INTERNAL"},
     {HSS_E_CREDENTIALS, "HSS_E_CREDENTIALS"},
     {HSS_E_DRY_RUN, "HSS_E_DRY_RUN"},
+    {HSS_E_CANCELLED, "HSS_E_CANCELLED"},
 };
 #define N_STATUSES (sizeof status_names / sizeof status_names[0])
 
@@ -489,6 +493,57 @@ static hss_status one_call_into(hss_client *client, const hss_image_upload_comma
     return st;
 }
 
+/* HSS_TEST_ASYNC: the call through hss_image_upload_command_start, waited
+ * for; its outcome as hss_image_upload_command_get returns it. */
+struct async_outcome {
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    int completions;
+    hss_status status;
+    hss_image_upload_command *result;
+    hss_error *err;
+};
+
+static void async_done(hss_status status, hss_image_upload_command *result, hss_error *err, void *user)
+{
+    struct async_outcome *o = user;
+    pthread_mutex_lock(&o->lock);
+    o->completions++;
+    o->status = status;
+    o->result = result;
+    o->err = err;
+    pthread_cond_signal(&o->done);
+    pthread_mutex_unlock(&o->lock);
+}
+
+static hss_status call_async(hss_client *client, const hss_image_upload_command_request *r,
+                             hss_image_upload_command **out, hss_error **err)
+{
+    struct async_outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, HSS_OK, NULL, NULL};
+    hss_status st = hss_image_upload_command_start(client, r, async_done, &o, err);
+    if (st != HSS_OK)
+        return st;
+    pthread_mutex_lock(&o.lock);
+    while (o.completions == 0)
+        pthread_cond_wait(&o.done, &o.lock);
+    pthread_mutex_unlock(&o.lock);
+    if (o.status == HSS_OK)
+        *out = o.result;
+    if (err != NULL)
+        *err = o.err;
+    else
+        hss_error_free(o.err);
+    return o.status;
+}
+
+/* The call as HSS_TEST_ASYNC says: hss_image_upload_command_get, or start and wait. */
+static hss_status get_or_start(hss_client *client, const hss_image_upload_command_request *r,
+                               hss_image_upload_command **out, hss_error **err)
+{
+    return getenv("HSS_TEST_ASYNC") != NULL ? call_async(client, r, out, err)
+                                            : hss_image_upload_command_get(client, r, out, err);
+}
+
 /* One call, checked against `e`; prints the result when `print` is set.
  * Returns 1 when it succeeded. */
 static int one_call(hss_client *client, const hss_image_upload_command_request *r, const expectation *e, int print,
@@ -510,7 +565,7 @@ static int one_call(hss_client *client, const hss_image_upload_command_request *
         hss_error_free(err);
         return 0;
     }
-    st = hss_image_upload_command_get(client, r, &result, &err);
+    st = get_or_start(client, r, &result, &err);
     printf("elapsed_ms=%ld\n", monotonic_ms() - started);
     if (st == HSS_OK) {
         CHECK(e->status == HSS_OK, "%s: expected %s, got HSS_OK", what, status_name(e->status));
@@ -1023,10 +1078,10 @@ static void run_request_case(const request_case *c)
         *(const char **)(void *)((char *)&r + c->offset) = c->value;
     switch (c->special) {
     case R_CLIENT_NULL:
-        st = hss_image_upload_command_get(NULL, &r, &result, &err);
+        st = get_or_start(NULL, &r, &result, &err);
         break;
     case R_REQUEST_NULL:
-        st = hss_image_upload_command_get(client, NULL, &result, &err);
+        st = get_or_start(client, NULL, &result, &err);
         break;
     case R_OUT_NULL:
         st = hss_image_upload_command_get(client, &r, NULL, &err);
@@ -1034,10 +1089,10 @@ static void run_request_case(const request_case *c)
     case R_VERSION_0:
     case R_VERSION_2:
         r.version = c->special == R_VERSION_0 ? 0u : HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION + 1u;
-        st = hss_image_upload_command_get(client, &r, &result, &err);
+        st = get_or_start(client, &r, &result, &err);
         break;
     default:
-        st = hss_image_upload_command_get(client, &r, &result, &err);
+        st = get_or_start(client, &r, &result, &err);
         break;
     }
     check_invalid(c->name, st, err, c->field);
@@ -1081,7 +1136,7 @@ static void case_accessors_null(void)
 
 static void case_status_str(void)
 {
-    static const int unknown[] = {12, 13, 100, -1, 0x7fffffff};
+    static const int unknown[] = {13, 14, 100, -1, 0x7fffffff};
     size_t i, j;
     for (i = 0; i < N_STATUSES; i++) {
         const char *s = hss_status_str(status_names[i].status);
@@ -1266,20 +1321,25 @@ static void case_init(void)
     struct v1_request *r1 = must_malloc(sizeof *r1);
 
     check_v1_prefix();
-    /* A tripwire: the current options are version 3's, the request version
-     * 1's. When a version adds fields, check them below, and add their
+    /* A tripwire: the current options are version 4's, the request version
+     * 2's. When a version adds fields, check them below, and add their
      * older-version default case. */
-    CHECK(HSS_CLIENT_OPTIONS_VERSION == 3 && sizeof o <= offsetof(hss_client_options, dry_run) + sizeof(long) &&
-              sizeof o > offsetof(hss_client_options, dry_run),
+    CHECK(HSS_CLIENT_OPTIONS_VERSION == 4 && sizeof o <= offsetof(hss_client_options, completions) + sizeof(long) &&
+              sizeof o > offsetof(hss_client_options, completions),
           "hss_client_options has grown: check its new fields in case_init");
-    CHECK(HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION == 1 && sizeof r == sizeof *r1,
+    CHECK(HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION == 2 && sizeof r == sizeof *r1 + sizeof(void *),
           "hss_image_upload_command_request has grown: check its new fields in case_init");
 
     memset(&o, 0xA5, sizeof o); /* garbage, as in an uninitialised variable */
     CHECK(hss_client_options_init(&o, HSS_CLIENT_OPTIONS_VERSION) == HSS_OK, "hss_client_options_init");
     CHECK_V1_OPTIONS_DEFAULT("hss_client_options_init", &o, HSS_CLIENT_OPTIONS_VERSION);
     CHECK_V2_OPTIONS_DEFAULT("hss_client_options_init", &o);
-    CHECK(o.dry_run == 0, "hss_client_options_init: dry_run is not its default");
+    CHECK(o.dry_run == 0 && o.completions == 0, "hss_client_options_init: a version 3 or 4 field is not its default");
+    /* Version 3 into a version 4 struct: the version 4 field is not written. */
+    memset(&o, 0xA5, sizeof o);
+    CHECK(hss_client_options_init(&o, 3) == HSS_OK, "hss_client_options_init(&v4, 3)");
+    CHECK(o.dry_run == 0 && *(const unsigned char *)&o.completions == 0xA5,
+          "hss_client_options_init(&v4, 3) wrote beyond version 3");
     /* Version 2 into a version 3 struct: the version 3 field is not written. */
     memset(&o, 0xA5, sizeof o);
     CHECK(hss_client_options_init(&o, 2) == HSS_OK, "hss_client_options_init(&v3, 2)");
@@ -1299,6 +1359,11 @@ static void case_init(void)
     CHECK(hss_image_upload_command_request_init(&r, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION) == HSS_OK,
           "hss_image_upload_command_request_init");
     CHECK_V1_REQUEST_DEFAULT("hss_image_upload_command_request_init", &r, HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION);
+    CHECK(r.cancel == NULL, "hss_image_upload_command_request_init: cancel is not its default");
+    memset(&r, 0xA5, sizeof r); /* version 1 into a version 2 struct: cancel is not written */
+    CHECK(hss_image_upload_command_request_init(&r, 1) == HSS_OK, "hss_image_upload_command_request_init(&v2, 1)");
+    CHECK_V1_REQUEST_DEFAULT("hss_image_upload_command_request_init(&v2, 1)", &r, 1u);
+    CHECK(*(const unsigned char *)&r.cancel == 0xA5, "hss_image_upload_command_request_init(&v2, 1) wrote cancel");
     memset(r1, 0xA5, sizeof *r1);
     CHECK(hss_image_upload_command_request_init((hss_image_upload_command_request *)(void *)r1, 1) == HSS_OK,
           "hss_image_upload_command_request_init(v1)");

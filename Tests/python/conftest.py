@@ -8,20 +8,20 @@ import pytest
 
 @pytest.fixture
 def make_client(http_emulator):
-    """Factory: hss.Client against the plain-HTTP emulator (AK/SK unless auth_token is given),
-    one attempt per call unless max_attempts is given (a test whose subject is retries); every
-    client made is closed at teardown."""
+    """Factory: hss.Client (or cls=hss.AsyncClient) against the plain-HTTP emulator (AK/SK unless
+    auth_token is given), one attempt per call unless max_attempts is given (a test whose subject
+    is retries); every client made is closed at teardown."""
     import hss
 
     made = []
 
-    def make(**overrides):
+    def make(cls=None, **overrides):
         kwargs = {"endpoint": http_emulator.endpoint, "project_id": "proj-python", "ak": support.AK,
                   "sk": support.SK, "max_attempts": 1}
         if "auth_token" in overrides:
             del kwargs["ak"], kwargs["sk"]
         kwargs.update(overrides)
-        client = hss.Client(**kwargs)
+        client = (cls or hss.Client)(**kwargs)
         made.append(client)
         return client
 

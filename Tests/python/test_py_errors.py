@@ -35,6 +35,7 @@ def test_every_c_status_has_a_class():
         "HSS_E_INTERNAL": hss.InternalError,
         "HSS_E_CREDENTIALS": hss.CredentialsError,
         "HSS_E_DRY_RUN": hss.DryRunError,
+        "HSS_E_CANCELLED": hss.CancelledError,
     }
     for name, value in statuses.items():
         if name == "HSS_OK":
@@ -46,7 +47,7 @@ def test_every_c_status_has_a_class():
 def test_hierarchy_matches_builtins():
     for cls in (hss.InvalidArgumentError, hss.OutOfMemoryError, hss.NetworkError, hss.TLSError,
                 hss.RequestTimeoutError, hss.ServiceError, hss.ClientRequestError, hss.ServerResponseError,
-                hss.BadResponseError, hss.InternalError, hss.CredentialsError, hss.DryRunError,
+                hss.BadResponseError, hss.InternalError, hss.CredentialsError, hss.DryRunError, hss.CancelledError,
                 hss.ClientClosedError):
         assert issubclass(cls, hss.HSSError)
     assert issubclass(hss.InvalidArgumentError, ValueError)

@@ -12,8 +12,12 @@ or log record may show any form of any secret, nor one of its markers: distincti
 both ends of every secret that no encoding changes, which also catch a partial redaction. What
 was redacted shows as "***" (redacted, not dropped); a request id that is otherwise a valid token
 comes back with "***" where the secret was.
+
+Every case runs with hss.Client and with hss.AsyncClient (make_client).
 """
 
+import asyncio
+import functools
 import logging
 import os
 import pickle
@@ -56,9 +60,18 @@ def exception_texts(e):
             yield "locals of %s" % frame.name, repr(frame.locals)
 
 
+@pytest.fixture(params=["Client", "AsyncClient"])
+def make_client(request, make_client):
+    """Every case twice: with hss.Client and with hss.AsyncClient (libhss's engine)."""
+    return make_client if request.param == "Client" else functools.partial(make_client, cls=hss.AsyncClient)
+
+
 def call_failing(client, password=PASSWORD):
     with pytest.raises(hss.ServiceError) as info:
-        client.get_image_upload_command(**dict(GOOD, password=password))
+        if isinstance(client, hss.AsyncClient):
+            asyncio.run(client.get_image_upload_command(**dict(GOOD, password=password)))
+        else:
+            client.get_image_upload_command(**dict(GOOD, password=password))
     for what, text in exception_texts(info.value):
         assert_clean(text, what)
     return info.value

@@ -34,15 +34,17 @@ swift_lib=$toolchain/../lib/swift/linux
 #                                                    (test_sanitize.py runs those cases without it)
 #   test_fork_and_wipe's wipe scan    it reads every mapping, the sanitizers' terabytes of shadow too
 #   test_abi.py                       the shipped binary's properties (stripped, exports, layout)
+#   test_async's fork test            TSan cannot start threads in the child of a multithreaded fork()
 #   the Python binding's and the command's tests, test_harness's Python case: the interpreter
 #                                     is not instrumented, so it cannot load a sanitized library
 TESTS=(Tests/test_c_api.py Tests/test_canary.py Tests/test_identity.py Tests/test_resilience.py
-       Tests/test_network_settings.py Tests/test_hostile_server.py Tests/test_fork_and_wipe.py
+       Tests/test_network_settings.py Tests/test_hostile_server.py Tests/test_fork_and_wipe.py Tests/test_async.py
        "Tests/test_harness.py::test_guard_loaded_here_and_in_the_c_program"
        "Tests/test_harness.py::test_chain_without_credentials_stays_on_loopback[c]"
        Tests/test_sanitize.py
        --deselect "Tests/test_c_api.py::test_init[" --deselect "Tests/test_c_api.py::test_v1_structs["
-       --deselect "Tests/test_c_api.py::test_gerror_rule[" --deselect Tests/test_fork_and_wipe.py::test_wipe)
+       --deselect "Tests/test_c_api.py::test_gerror_rule[" --deselect Tests/test_fork_and_wipe.py::test_wipe
+       --deselect Tests/test_async.py::test_version_1_request_under_valgrind --deselect Tests/test_async.py::test_fork)
 
 build() {
     local mode=$1 flags

@@ -18,4 +18,11 @@ CURLcode chss_curl_set_blob(CURL *curl, CURLoption option, const void *data, siz
  * otherwise write every TLS session key to the file that variable names. */
 CURLcode chss_curl_ignore_keylog(CURL *curl);
 
+/* The next finished transfer of `multi`: 1 with its handle and result, 0
+ * when there is none. */
+int chss_curl_multi_done(CURLM *multi, CURL **easy, CURLcode *result);
+/* A share object whose handles share one connection cache (and nothing
+ * else): one client's connections, on libhss's engine. NULL on failure. */
+CURLSH *chss_curl_share_connections(void);
+
 #endif

@@ -22,5 +22,10 @@
 int chss_open_nonblocking(const char *path);
 /* errno, which Swift cannot read without the Glibc module. */
 int chss_errno(void);
+/* Names the calling thread (at most 15 bytes), as ps and /proc show it. */
+void chss_name_thread(const char *name);
+/* An eventfd (close-on-exec, non-blocking): readable while its counter is
+ * not 0. */
+int chss_eventfd(void);
 
 #endif

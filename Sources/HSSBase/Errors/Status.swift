@@ -16,6 +16,7 @@ package func hss_status_text(_ status: hss_status) -> StaticString {
     case HSS_E_INTERNAL: return "internal error in libhss"
     case HSS_E_CREDENTIALS: return "no usable credentials or project id"
     case HSS_E_DRY_RUN: return "dry run: nothing was sent"
+    case HSS_E_CANCELLED: return "cancelled"
     default: return "unknown status"
     }
 }

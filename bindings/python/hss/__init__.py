@@ -10,6 +10,8 @@
 
 Every option is a keyword of :class:`hss.Client` (``project_id``, ``ak``/``sk``, ``proxy``...);
 :meth:`hss.Client.settings` tells what a client uses and where each value came from.
+:class:`hss.AsyncClient` takes the same keywords, for asyncio (``await
+client.get_image_upload_command(...)``).
 
 A thin ``ctypes`` layer over the C library, standard library only. The library is found through
 ``$HSS_LIBRARY``, then a ``libhss.so.1`` inside this package, then the system's ``libhss.so.1``
@@ -24,5 +26,18 @@ from .errors import *  # noqa: F401,F403 (the exception classes and Status; list
 #: The version of this binding (= HSS_VERSION_STRING of the C header it was written for).
 __version__ = "1.2.0"
 
-__all__ = ["__version__", "library_path", "library_version", "Client", "ImageUploadCommand", "Setting",
-           "SigningAlgorithm", *errors.__all__]
+__all__ = ["__version__", "library_path", "library_version", "Client", "AsyncClient",  # noqa: F405 (__getattr__)
+           "ImageUploadCommand", "Setting", "SigningAlgorithm", *errors.__all__]
+
+
+def __getattr__(name: str):
+    """hss.AsyncClient, imported on first use: asyncio is not loaded by `import hss` itself."""
+    if name == "AsyncClient":
+        from ._async import AsyncClient
+
+        return AsyncClient
+    raise AttributeError("module 'hss' has no attribute %r" % name)
+
+
+def __dir__():
+    return sorted(set(globals()) | {"AsyncClient"})

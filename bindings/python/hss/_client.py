@@ -390,6 +390,7 @@ class Client:
     _handle: Optional[_Handle] = None  # None until creation succeeds, and after close()
     _follow: Any = None
     _debug = False
+    _COMPLETIONS = 0  # hss_completions: HSS_COMPLETIONS_LIBRARY_THREAD (hss.AsyncClient's: dispatch)
 
     def __init__(
         self,
@@ -497,6 +498,7 @@ class Client:
             if trace is not None:
                 # The C client calls it until it is freed: it lives as long as the handle.
                 opts.trace = handle._trace = _trace_function(trace)
+            opts.completions = self._COMPLETIONS
             new = _native.lib.hss_client_new_from_env if from_env else _native.lib.hss_client_new
             status = new(byref(opts), byref(handle), byref(err))
         finally:

@@ -32,12 +32,12 @@ ENV_VAR = "HSS_LIBRARY"
 SONAME = "libhss.so.1"
 #: The C API version this binding was written against (HSS_VERSION_NUM of include/hss.h).
 REQUIRED_MAJOR = 1
-MIN_VERSION = 0x010200  # options version 3 (dry_run), hss_error_retryable, hss_client_set_trace_level
+MIN_VERSION = 0x010200  # options version 4, request version 2, the calls that do not block, hss_error_retryable
 
 #: The struct versions the ctypes Structures below describe (HSS_CLIENT_OPTIONS_VERSION and
 #: HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION of that header). The library fills and checks them.
-CLIENT_OPTIONS_VERSION = 3
-REQUEST_VERSION = 1
+CLIENT_OPTIONS_VERSION = 4
+REQUEST_VERSION = 2
 #: HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE: the buffer hss_image_upload_command_get_into needs.
 IMAGE_UPLOAD_COMMAND_BUFFER_SIZE = 256 * 1024 + 3
 
@@ -46,6 +46,12 @@ SETTINGS = ("region", "endpoint", "project_id", "iam_endpoint", "credentials")
 
 #: ``hss_trace_fn``: void (*)(hss_trace_level level, const char *line, void *user).
 TRACE_FN = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+#: ``hss_image_upload_command_done_fn``: void (*)(hss_status, hss_image_upload_command *, hss_error *, void *).
+DONE_FN = CFUNCTYPE(None, c_int, c_void_p, c_void_p, c_void_p)
+#: ``hss_resolve_done_fn``: void (*)(hss_status, hss_error *, void *).
+RESOLVE_DONE_FN = CFUNCTYPE(None, c_int, c_void_p, c_void_p)
+#: ``HSS_COMPLETIONS_DISPATCH``: completions run by hss_client_dispatch (hss.AsyncClient).
+COMPLETIONS_DISPATCH = 1
 
 _FIX = (
     "Install libhss (e.g. `apt install libhss1`), or set HSS_LIBRARY to the full path of "
@@ -154,6 +160,13 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_image_upload_command_free", None, [vp]),
         ("hss_image_upload_command_get_into", c_int,
          [vp, POINTER(ImageUploadCommandRequest), c_char_p, c_size_t, POINTER(c_size_t), pvp]),
+        ("hss_cancel_new", c_int, [pvp]),
+        ("hss_cancel_trigger", None, [vp]),
+        ("hss_cancel_free", None, [vp]),
+        ("hss_image_upload_command_start", c_int, [vp, POINTER(ImageUploadCommandRequest), DONE_FN, vp, pvp]),
+        ("hss_client_resolve_start", c_int, [vp, vp, RESOLVE_DONE_FN, vp, pvp]),
+        ("hss_client_completion_fd", c_int, [vp]),
+        ("hss_client_dispatch", c_uint, [vp]),
     ]
     for name, restype, argtypes in table:
         if only and name not in only:
@@ -183,7 +196,7 @@ def _init_struct(init: Callable[..., int], struct: Structure, version: int) -> N
 
 
 class ClientOptions(Structure):
-    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 3), filled by hss_client_options_init.
+    """``hss_client_options`` (HSS_CLIENT_OPTIONS_VERSION 4), filled by hss_client_options_init.
 
     Tests/test_abi.py checks this layout against the C compiler's."""
 
@@ -217,6 +230,8 @@ class ClientOptions(Structure):
         ("derived_key_service", c_char_p),
         # Version 3 (libhss 1.2.0)
         ("dry_run", c_int),
+        # Version 4 (libhss 1.2.0)
+        ("completions", c_int),
     ]
 
     def __init__(self) -> None:
@@ -228,7 +243,7 @@ class ClientOptions(Structure):
 
 
 class ImageUploadCommandRequest(Structure):
-    """``hss_image_upload_command_request`` (HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION 1), filled
+    """``hss_image_upload_command_request`` (HSS_IMAGE_UPLOAD_COMMAND_REQUEST_VERSION 2), filled
     by hss_image_upload_command_request_init. Tests/test_abi.py checks this layout too."""
 
     _fields_ = [
@@ -238,6 +253,8 @@ class ImageUploadCommandRequest(Structure):
         ("username", c_char_p),
         ("password", c_char_p),
         ("enterprise_project_id", c_char_p),
+        # Version 2 (libhss 1.2.0)
+        ("cancel", c_void_p),
     ]
 
     def __init__(self) -> None:
@@ -250,9 +267,9 @@ class ImageUploadCommandRequest(Structure):
 
 class FilledRequest(ImageUploadCommandRequest):
     """The same struct, built by ctypes' own ``Structure.__init__`` from every field of
-    REQUEST_VERSION (``version`` included), given by keyword. No field is left to a default, so
-    the _init function would add nothing: this saves a crossing into the library on each
-    call of ``hss.Client.get_image_upload_command``."""
+    REQUEST_VERSION (``version`` included), given by keyword; ``cancel`` is left to ctypes' zero,
+    NULL, its default. So the _init function would add nothing: this saves a crossing into the
+    library on each call of ``hss.Client.get_image_upload_command``."""
 
     __init__ = Structure.__init__  # type: ignore[assignment]
 

@@ -16,6 +16,7 @@ class, all derived from :class:`HSSError`::
     ├── InternalError                                     HSS_E_INTERNAL
     ├── CredentialsError                                  HSS_E_CREDENTIALS
     ├── DryRunError                                       HSS_E_DRY_RUN (a client made with dry_run)
+    ├── CancelledError                                    HSS_E_CANCELLED
     └── ClientClosedError                                 (raised by the binding itself)
 
 ``e.retryable`` (C: ``hss_error_retryable``) tells whether the same call may succeed if made again
@@ -56,6 +57,7 @@ __all__ = [
     "InternalError",
     "CredentialsError",
     "DryRunError",
+    "CancelledError",
     "ClientClosedError",
 ]
 
@@ -75,6 +77,7 @@ class Status(enum.IntEnum):
     INTERNAL = 9
     CREDENTIALS = 10
     DRY_RUN = 11
+    CANCELLED = 12
 
 
 class HSSError(Exception):
@@ -185,6 +188,12 @@ class DryRunError(HSSError):
         return self.error_msg
 
 
+class CancelledError(HSSError):
+    """The call was cancelled before it completed: :meth:`hss.AsyncClient.close` ended it while it
+    was in flight. (A task cancelled by asyncio raises :class:`asyncio.CancelledError`, as every
+    cancelled task does; libhss stops its call then too.)"""
+
+
 class ClientClosedError(HSSError):
     """The :class:`hss.Client` was used after ``close()``."""
 
@@ -201,6 +210,7 @@ _BY_STATUS: Dict[int, Type[HSSError]] = {
     Status.INTERNAL: InternalError,
     Status.CREDENTIALS: CredentialsError,
     Status.DRY_RUN: DryRunError,
+    Status.CANCELLED: CancelledError,
 }
 
 

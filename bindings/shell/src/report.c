@@ -40,6 +40,7 @@ int exit_code_for(hss_status status, const hss_error *err)
         return EXIT_TLS;
     case HSS_E_HTTP_SERVER:
         return EXIT_SERVER;
+    case HSS_E_CANCELLED: /* the command holds no cancel switch; were it given one, "any other error" */
     default:
         return EXIT_OTHER;
     }

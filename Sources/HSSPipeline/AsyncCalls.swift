@@ -1,0 +1,179 @@
+import CHSSAPI
+import HSSBase
+import HSSTransport
+import Synchronization
+
+/// A call in flight on the engine, which hss_client_free can cancel.
+protocol InFlightCall: AnyObject {
+    /// Completes the call with HSS_E_CANCELLED now, if it is not over (engine thread).
+    func cancelNow()
+}
+
+/// What ties one client to libhss's engine: its calls in flight (so that
+/// hss_client_free can end them) and its connections there. Touched on the
+/// engine thread only, but `start`, `startResolve` and `close`. After fork()
+/// the child's engine finds another pid here and forgets the parent's calls
+/// and connections (never completed, closed or freed in the child).
+package final class AsyncCalls {
+    /// How long after its deadline a call still waiting for the worker ends
+    /// anyway (the worker's own deadline normally ends it first).
+    static let lateMarginMs = 50
+
+    let client: HSSClient
+    /// Kept alive as long as a call of the client may run (the boundary's
+    /// trace gate, which a call still on the worker may reach).
+    package var keepAlive: AnyObject?
+    private var pid = getpid()
+    private var inFlight: [ObjectIdentifier: InFlightCall] = [:]
+    private(set) var connections: EngineConnections?
+
+    package init(client: HSSClient) { self.client = client }
+
+    /// Forgets what the parent of a fork() left here (engine thread).
+    private func adoptAfterFork() {
+        let current = getpid()
+        guard pid != current else { return }
+        _ = Unmanaged.passRetained(Inherited(calls: inFlight, connections: connections))
+        inFlight = [:]
+        connections = nil
+        pid = current
+    }
+
+    private final class Inherited {
+        let calls: [ObjectIdentifier: InFlightCall]
+        let connections: EngineConnections?
+        init(calls: [ObjectIdentifier: InFlightCall], connections: EngineConnections?) {
+            self.calls = calls
+            self.connections = connections
+        }
+    }
+
+    func add(_ call: InFlightCall) {
+        adoptAfterFork()
+        inFlight[ObjectIdentifier(call)] = call
+    }
+
+    func remove(_ call: InFlightCall) { inFlight[ObjectIdentifier(call)] = nil }
+
+    /// A connection of this client's on the engine.
+    func connection() throws -> CurlConnection {
+        adoptAfterFork()
+        if connections == nil { connections = try EngineConnections(client.http.transport) }
+        return try connections!.take()
+    }
+
+    /// Queues blocking work on the worker thread.
+    func worker(_ job: @escaping () -> Void) throws { try Worker.shared().submit(job) }
+
+    /// hss_client_free: on the engine thread, completes every call in flight
+    /// with HSS_E_CANCELLED and closes the client's connections there, then
+    /// runs `then`. False (and `then` is not run) when this process has no
+    /// engine: no call was ever started, so there is nothing to wait for.
+    package func close(then: @escaping () -> Void) -> Bool {
+        guard let engine = Engine.running else { return false }
+        engine.post { [self] in
+            adoptAfterFork()
+            for call in Array(inFlight.values) { call.cancelNow() }
+            connections?.close()
+            connections = nil
+            then()
+        }
+        return true
+    }
+}
+
+/// hss_client_resolve_start: hss_client_resolve on the worker thread, its
+/// outcome reported through the engine; cancelling ends the call at once
+/// (a resolution already under way goes on, and the client keeps what it
+/// finds for later calls).
+final class AsyncResolve: InFlightCall {
+    private let calls: AsyncCalls
+    private let engine: Engine
+    private let cancel: CancelSwitch?
+    private let finish: (HSSError?) -> Void
+    private var watch: Int?
+    private var timer: Int?
+    private var finished = false
+    /// Read by the worker thread: a resolution for a call that is over is skipped.
+    private let over = Atomic<Bool>(false)
+    private let context: CallContext
+
+    init(calls: AsyncCalls, engine: Engine, cancel: CancelSwitch?, finish: @escaping (HSSError?) -> Void) {
+        self.calls = calls
+        self.engine = engine
+        self.cancel = cancel
+        self.finish = finish
+        context = calls.client.context()
+    }
+
+    func start() { engine.post { self.begin() } }
+
+    private func begin() {
+        calls.add(self)
+        if let cancel {
+            guard let token = cancel.watch({ [engine, self] in engine.post { self.cancelNow() } }) else {
+                return cancelNow()
+            }
+            watch = token
+        }
+        timer = engine.schedule(atMs: context.deadlineMs + AsyncCalls.lateMarginMs) { [self] in
+            timer = nil
+            complete(context.expired(before: "the credentials and the project id were obtained"))
+        }
+        do {
+            try calls.worker { [calls, engine, context, self] in
+                guard !over.load(ordering: .acquiring) else { return }
+                let outcome: HSSError?
+                do {
+                    _ = try calls.client.sessions.session(context)
+                    outcome = nil
+                } catch {
+                    outcome = hssError(error)
+                }
+                engine.post { self.complete(outcome) }
+            }
+        } catch {
+            complete(hssError(error))
+        }
+    }
+
+    func cancelNow() { complete(HSSError(HSS_E_CANCELLED, "the call was cancelled")) }
+
+    private func complete(_ error: HSSError?) {
+        guard !finished else { return }
+        finished = true
+        over.store(true, ordering: .releasing)
+        if let timer { engine.cancelTimer(timer) }
+        timer = nil
+        if let watch { cancel?.forget(watch) }
+        calls.remove(self)
+        finish(error)
+    }
+}
+
+extension HSSClient {
+    /// Starts `request` on libhss's engine (hss_<name>_start): `consume`
+    /// reads a 2xx answer's body, then `finish` runs once on the engine
+    /// thread with the outcome (nil: success). The request must own its
+    /// inputs (the caller's strings are not kept). Throws, and `finish`
+    /// never runs, only when the engine cannot be started.
+    package func start(
+        _ request: Request, calls: AsyncCalls, cancel: CancelSwitch?,
+        consume: @escaping (SecureBuffer) throws -> Void, finish: @escaping (HSSError?) -> Void
+    ) throws {
+        let call = AsyncCall(
+            client: self, calls: calls, engine: try Engine.shared(), request: request, cancel: cancel,
+            consume: consume, finish: finish)
+        call.start()
+    }
+
+    /// hss_client_resolve_start; as `start`.
+    package func startResolve(calls: AsyncCalls, cancel: CancelSwitch?, finish: @escaping (HSSError?) -> Void) throws {
+        AsyncResolve(calls: calls, engine: try Engine.shared(), cancel: cancel, finish: finish).start()
+    }
+}
+
+/// Any error as the HSSError it should be (every error libhss throws is one).
+func hssError(_ error: Error) -> HSSError {
+    error as? HSSError ?? HSSError(HSS_E_INTERNAL, "unexpected error")
+}

@@ -1,0 +1,118 @@
+import CHSSAPI
+import HSSBase
+
+/// libhss's second thread (at most one per process, started on first use):
+/// the blocking work of asynchronous calls that cannot be made non-blocking
+/// cheaply (the credential chain, renewals, IAM project discovery), queued
+/// and run one after the other through the blocking path, so that the
+/// engine never waits for it. A job posts its outcome back to the engine.
+package final class Worker: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// Under `mutex`.
+    private var jobs: [() -> Void] = []
+    private var head = 0
+
+    /// The worker of this process: after fork() the child starts its own on
+    /// first use (it has none of the parent's threads); the parent's queue,
+    /// abandoned, is never run there.
+    package static func shared() throws -> Worker {
+        try perProcess.get { try Worker() }
+    }
+
+    private static let perProcess = PerProcess<Worker>()
+
+    private init() throws {
+        mutex.initialize(to: pthread_mutex_t())
+        condition.initialize(to: pthread_cond_t())
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        try startThread(named: "hss-worker") { [self] in run() }
+    }
+
+    /// Queues `job`; it runs on the worker thread after those before it.
+    package func submit(_ job: @escaping () -> Void) {
+        pthread_mutex_lock(mutex)
+        jobs.append(job)
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    private func run() -> Never {
+        while true {
+            pthread_mutex_lock(mutex)
+            while head == jobs.count { pthread_cond_wait(condition, mutex) }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            pthread_mutex_unlock(mutex)
+            job()
+        }
+    }
+}
+
+/// One object per process, made on first use: after fork() the child finds
+/// another pid and makes its own, leaving the parent's alone (never freed
+/// there: it refers to the parent's threads and connections).
+package final class PerProcess<T: AnyObject>: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var value: T?
+    private var pid: pid_t = 0
+
+    package init() {
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    package func get(_ make: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let current = getpid()
+        if let value, pid == current { return value }
+        if let inherited = value { _ = Unmanaged.passRetained(inherited) }  // the parent's: left as it is
+        let made = try make()
+        value = made
+        pid = current
+        return made
+    }
+
+    /// The object, if this process made one (no side effect).
+    package var existing: T? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return pid == getpid() ? value : nil
+    }
+}
+
+/// Starts a detached thread named `name` (15 bytes at most: ps and
+/// /proc/<pid>/task/<tid>/comm show it) running `body`, which never returns.
+package func startThread(named name: StaticString, _ body: @escaping () -> Never) throws {
+    final class Start {
+        let name: StaticString
+        let body: () -> Never
+        init(_ name: StaticString, _ body: @escaping () -> Never) {
+            self.name = name
+            self.body = body
+        }
+    }
+    let context = Unmanaged.passRetained(Start(name, body)).toOpaque()
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    defer { pthread_attr_destroy(&attributes) }
+    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    var thread = pthread_t()
+    let rc = pthread_create(
+        &thread, &attributes,
+        { context in
+            let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
+            chss_name_thread(UnsafeRawPointer(start.name.utf8Start).assumingMemoryBound(to: CChar.self))
+            start.body()
+        }, context)
+    guard rc == 0 else {
+        Unmanaged<Start>.fromOpaque(context).release()
+        throw HSSError(HSS_E_INTERNAL, "libhss could not start its thread (pthread_create: \(rc))")
+    }
+}

@@ -1,0 +1,180 @@
+"""hss.AsyncClient: the binding's own code for asyncio (bindings/python/hss/_async.py).
+
+What the library does for every call that does not block (retries, deadlines, cancel, fork,
+hss_client_free with calls in flight) is tested once, at the C level (Tests/test_async.py); the
+redaction suite runs through AsyncClient too (test_py_redaction.py). Here: that the binding
+resolves each awaited call from its completion on the loop's thread, with the same results and
+exceptions as hss.Client, that cancelling the task cancels the library's call, that close() ends
+the calls in flight, and that the loop is never blocked.
+"""
+
+import asyncio
+import inspect
+import time
+
+import pytest
+from hss_testsupport import BINDING_DIR, GOOD, clean_env, expected_image_command, run_python
+
+import hss
+from hss import _async
+
+# A delayed answer outlives a cancelled call by far: a call the library really stopped completes
+# (its late completion dropped) within CANCEL_MARGIN_S; one it did not would wait the delay.
+SERVER_DELAY_S = 10
+CANCEL_MARGIN_S = 1.0
+# The most CPU time one callback of the loop may take: a margin far above what one takes, not a
+# speed target (make bench measures the loop's longest stall).
+STALL_MARGIN_S = 0.1
+
+
+@pytest.fixture
+def make_async(make_client):
+    return lambda **overrides: make_client(cls=hss.AsyncClient, **overrides)
+
+
+def test_same_keywords_as_the_blocking_client():
+    assert inspect.signature(hss.AsyncClient).parameters == inspect.signature(hss.Client).parameters
+
+
+def test_import_hss_does_not_load_asyncio():
+    r = run_python("import sys, hss; print('asyncio' in sys.modules); hss.AsyncClient; print('asyncio' in sys.modules)",
+                   clean_env(HSS_LIBRARY=hss.library_path(), PYTHONPATH=BINDING_DIR))
+    assert r.stdout.split() == ["False", "True"], r.stderr
+
+
+def test_calls_in_flight_at_once_get_their_own_answers(make_async):
+    client = make_async()
+
+    async def main():
+        calls = [client.get_image_upload_command(**dict(GOOD, username="user-%d" % i)) for i in range(100)]
+        return await asyncio.gather(*calls)
+
+    results = asyncio.run(main())
+    for i, result in enumerate(results):
+        assert type(result) is hss.ImageUploadCommand
+        assert result.image_command == expected_image_command(**dict(GOOD, username="user-%d" % i))
+    assert GOOD["password"] not in repr(results[0])
+    assert _async._calls == {}
+
+
+def test_same_exceptions_as_the_blocking_client(make_async, http_emulator):
+    client = make_async()
+    http_emulator.script([{"status": 403, "error_code": "HSS.1234", "error_msg": "denied"}])
+
+    async def main():
+        with pytest.raises(hss.InvalidArgumentError, match="password"):  # refused before any traffic
+            await client.get_image_upload_command(**dict(GOOD, password=""))
+        with pytest.raises(hss.ClientRequestError) as info:
+            await client.get_image_upload_command(**GOOD)
+        return info.value
+
+    e = asyncio.run(main())
+    assert (e.status, e.status_code, e.error_code, e.error_msg) == (hss.Status.HTTP_CLIENT, 403, "HSS.1234", "denied")
+    assert len(http_emulator.records) == 1
+
+
+def test_dry_run(make_async):
+    async def main():
+        with pytest.raises(hss.DryRunError) as info:
+            await make_async(dry_run=True).get_image_upload_command(**GOOD)
+        return info.value
+
+    assert "password=***" in asyncio.run(main()).request
+
+
+def test_cancelling_the_task_cancels_the_call(make_async, http_emulator):
+    """task.cancel() and asyncio.timeout both end the library's call: its completion (dropped)
+    comes long before the delayed answer would; the client works on."""
+    client = make_async()
+    http_emulator.script([{"delay": SERVER_DELAY_S}, {"delay": SERVER_DELAY_S}])
+
+    async def main():
+        task = asyncio.create_task(client.get_image_upload_command(**GOOD))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):
+                await client.get_image_upload_command(**GOOD)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + CANCEL_MARGIN_S
+        while _async._calls and loop.time() < until:
+            await asyncio.sleep(0.01)
+        assert _async._calls == {}, "the library did not end the cancelled calls"
+        return await client.get_image_upload_command(**GOOD)
+
+    assert asyncio.run(main()).image_command == expected_image_command(**GOOD)
+
+
+def test_close_ends_the_calls_in_flight(make_async, http_emulator):
+    client = make_async()
+    http_emulator.script([{"delay": SERVER_DELAY_S}])
+
+    async def main():
+        task = asyncio.create_task(client.get_image_upload_command(**GOOD))
+        await asyncio.sleep(0.2)
+        client.close()
+        with pytest.raises(hss.CancelledError) as info:
+            await task
+        with pytest.raises(hss.ClientClosedError):
+            await client.get_image_upload_command(**GOOD)
+        return info.value
+
+    e = asyncio.run(main())
+    assert e.status == hss.Status.CANCELLED and not e.retryable
+    assert client.closed
+
+
+def test_async_with_and_resolve(make_async, http_emulator):
+    async def main():
+        async with make_async(project_id=None, region=http_emulator.region,
+                              iam_endpoint=http_emulator.endpoint) as client:
+            await client.resolve()
+            return client, client.settings()
+
+    client, settings = asyncio.run(main())
+    assert settings["project_id"] == hss.Setting(http_emulator.project_id, "iam")
+    assert client.closed
+
+
+def test_resolve_raises_what_the_blocking_resolve_raises(make_async, closed_port):
+    client = make_async(project_id=None, region="cn-north-4", iam_endpoint="http://127.0.0.1:%d" % closed_port)
+
+    async def main():
+        with pytest.raises(hss.NetworkError, match="IAM"):
+            await client.resolve()
+
+    asyncio.run(main())
+
+
+def test_one_loop_per_client(make_async):
+    client = make_async()
+    asyncio.run(client.get_image_upload_command(**GOOD))
+    with pytest.raises(RuntimeError, match="another event loop"):
+        asyncio.run(client.get_image_upload_command(**GOOD))
+
+
+def test_the_loop_is_never_blocked(make_async, http_emulator, monkeypatch):
+    """While 200 calls run (half of them answered after 50 ms), no callback the loop runs (their
+    starts, the dispatch of the library's descriptor, the settling of their futures) holds it
+    for long. Measured in the loop thread's CPU time, which another process's load on the
+    machine does not inflate (make bench measures the wall-clock stall)."""
+    client = make_async()
+    http_emulator.script([{"delay": 0.05}] * 100)
+    longest = []
+    run = asyncio.events.Handle._run
+
+    def timed(handle):
+        start = time.thread_time()
+        run(handle)
+        longest.append(time.thread_time() - start)
+
+    async def main():
+        monkeypatch.setattr(asyncio.events.Handle, "_run", timed)
+        return await asyncio.gather(*[client.get_image_upload_command(**dict(GOOD, username="u%d" % i))
+                                      for i in range(200)])
+
+    assert len(asyncio.run(main())) == 200
+    assert len(longest) > 200
+    assert max(longest) < STALL_MARGIN_S, "a callback held the loop for %.0f ms" % (max(longest) * 1000)
