@@ -10,6 +10,7 @@ the calls in flight, and that the loop is never blocked.
 
 import asyncio
 import inspect
+import select
 import time
 
 import pytest
@@ -178,3 +179,116 @@ def test_the_loop_is_never_blocked(make_async, http_emulator, monkeypatch):
     assert len(asyncio.run(main())) == 200
     assert len(longest) > 200
     assert max(longest) < STALL_MARGIN_S, "a callback held the loop for %.0f ms" % (max(longest) * 1000)
+
+
+@pytest.fixture
+def switch_log(monkeypatch):
+    """Each hss_cancel_trigger and hss_cancel_free the binding makes, in order, by switch."""
+    log = []
+    real_trigger, real_free = _async._lib.hss_cancel_trigger, _async._lib.hss_cancel_free
+
+    def trigger(cancel):
+        log.append(("trigger", cancel.value))
+        return real_trigger(cancel)
+
+    def free(cancel):
+        log.append(("free", cancel.value))
+        return real_free(cancel)
+
+    monkeypatch.setattr(_async._lib, "hss_cancel_trigger", trigger)
+    monkeypatch.setattr(_async._lib, "hss_cancel_free", free)
+    return log
+
+
+def assert_no_trigger_after_free(log):
+    freed = set()
+    for what, switch in log:
+        assert not (what == "trigger" and switch in freed), "a freed cancel switch was triggered: %r" % log
+        if what == "free":
+            freed.add(switch)
+
+
+def test_a_cancel_that_meets_the_completion_never_touches_a_freed_switch(make_async, switch_log):
+    """The call completes and its task is cancelled in the same turn of the loop (the reader runs
+    before a timer that is due): the completion is settled (its switch freed) before the task
+    wakes up cancelled, which then must not trigger that switch."""
+    client = make_async()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        task = asyncio.create_task(client.get_image_upload_command(**GOOD))
+        await asyncio.sleep(0)  # the call starts
+        select.select([client._fd], [], [], 10)  # and completes, not yet dispatched
+        loop.call_later(0, task.cancel)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert ("free", switch_log[0][1]) in switch_log
+    assert_no_trigger_after_free(switch_log)
+
+
+def test_a_closed_coroutine_cancels_its_call(make_async, http_emulator, switch_log):
+    """A coroutine closed without being cancelled (GeneratorExit: its task was destroyed, or it was
+    driven by hand) stops the library's call as cancelling its task does."""
+    client = make_async()
+    http_emulator.script([{"delay": SERVER_DELAY_S}])
+
+    async def main():
+        coro = client.get_image_upload_command(**GOOD)
+        coro.send(None)  # started, awaiting its future
+        coro.close()
+
+    asyncio.run(main())
+    assert [what for what, _ in switch_log][:1] == ["trigger"], switch_log
+    client.close()
+    assert_no_trigger_after_free(switch_log)
+
+
+def test_close_after_the_loop_closed_frees_every_result(make_async, monkeypatch):
+    """Calls that completed while their loop was not running, closed with that loop: close()
+    (or the garbage collector) still frees and wipes every result, none left behind by the first
+    future that can no longer be resolved."""
+    client = make_async()
+    freed = []
+    real_free = _async._lib.hss_image_upload_command_free
+    monkeypatch.setattr(_async._lib, "hss_image_upload_command_free", lambda h: (freed.append(h), real_free(h)))
+    loop = asyncio.new_event_loop()
+
+    async def start_two():
+        tasks = [asyncio.ensure_future(client.get_image_upload_command(**GOOD)) for _ in range(2)]
+        await asyncio.sleep(0)  # both started
+        deadline = time.monotonic() + 10
+        while len(client._completed) < 2 and time.monotonic() < deadline:
+            select.select([client._fd], [], [], 1)
+            _async._dispatch_keeping_gil(client._client._handle)  # noted, not settled
+        return tasks
+
+    tasks = loop.run_until_complete(start_two())
+    loop.set_exception_handler(lambda loop, context: None)  # not "Task was destroyed but it is pending"
+    loop.close()
+    assert len(client._completed) == 2 and not any(t.done() for t in tasks)
+    client.close()
+    assert len(freed) == 2
+
+
+@pytest.mark.parametrize("method", ["resolve", "get_image_upload_command"])
+def test_a_call_that_cannot_start_keeps_no_hold_on_the_client(make_async, monkeypatch, method):
+    """A call that fails before it starts (here: no memory for its cancel switch) raises, and its
+    traceback, kept by the caller, holds no reference to the C client: close() frees it."""
+    client = make_async()
+    frees = []
+    real_free = hss._client._Handle._free
+    monkeypatch.setattr(hss._client._Handle, "_free", lambda handle, c_client: (frees.append(1), real_free(c_client)))
+    monkeypatch.setattr(_async._lib, "hss_cancel_new", lambda out: hss.Status.OUT_OF_MEMORY)
+    kwargs = GOOD if method == "get_image_upload_command" else {}
+
+    async def main():
+        with pytest.raises(hss.OutOfMemoryError) as info:
+            await getattr(client, method)(**kwargs)
+        return info.value  # with its traceback
+
+    kept = asyncio.run(main())
+    client.close()
+    assert frees == [1], "close() did not free the C client"
+    assert kept.__traceback__ is not None

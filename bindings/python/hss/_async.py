@@ -53,10 +53,22 @@ class _Call:
         self.outcome: Optional[Tuple[Callable[..., None], int, Optional[int], Optional[int]]] = None
 
     def settle(self) -> None:
-        """Frees the switch, resolves the future if its task still awaits it, frees the C objects."""
-        _lib.hss_cancel_free(self.cancel)
+        """Frees the switch, resolves the future if its task still awaits it (and its loop can
+        still run it), frees the C objects."""
+        self.forget_switch()
         finish, status, result, err = self.outcome  # type: ignore[misc]
-        finish(None if self.future.done() else self.future, status, result, err)
+        awaited = not self.future.done() and not self.future.get_loop().is_closed()
+        finish(self.future if awaited else None, status, result, err)
+
+    def stop(self) -> None:
+        """Cancels the library's call, unless it was settled (its switch freed) already."""
+        if self.cancel is not None:
+            _lib.hss_cancel_trigger(self.cancel)
+
+    def forget_switch(self) -> None:
+        cancel, self.cancel = self.cancel, None
+        if cancel is not None:
+            _lib.hss_cancel_free(cancel)
 
 
 #: The calls in flight of every AsyncClient, by token (the C `user`).
@@ -230,40 +242,49 @@ class AsyncClient:
         completed = self._completed
         count = len(completed) if every else min(len(completed), _SLICE)
         settled, completed[:count] = completed[:count], []
+        first_error = None
         for call in settled:
-            call.settle()
+            try:
+                call.settle()
+            except BaseException as e:  # the others' C objects are still freed (and wiped)
+                first_error = first_error or e
         if completed and not every and self._loop is not None:
             self._loop.call_soon(self._settle)
         else:
             self._settling = False
+        if first_error is not None:
+            raise first_error
 
-    def _new_call(self) -> Tuple[c_void_p, int, asyncio.Future]:
-        """A call's cancel switch, token (the C `user`) and future, which its completion resolves."""
+    def _new_call(self) -> Tuple[_Call, int]:
+        """A call (its cancel switch and the future its completion resolves) and its token (the
+        C `user`)."""
         cancel = c_void_p()
         status = _lib.hss_cancel_new(byref(cancel))
         if status != 0:
             raise error_class_for(status)("could not create a cancel switch", status=status)
         token = next(_tokens)
-        future = asyncio.get_running_loop().create_future()
-        _calls[token] = _Call(future, cancel, self._completed)
-        return cancel, token, future
+        call = _calls[token] = _Call(asyncio.get_running_loop().create_future(), cancel, self._completed)
+        return call, token
 
     @staticmethod
     def _check_started(status: int, token: int, err: c_void_p) -> None:
         """A refused start's completion never comes: its call is forgotten and its error raised."""
         if status != 0:
-            _lib.hss_cancel_free(_calls.pop(token).cancel)
+            _calls.pop(token).forget_switch()
             raise _native.take_error(status, err)
 
     @staticmethod
-    async def _outcome(future: asyncio.Future, cancel: c_void_p) -> Any:
+    async def _outcome(call: _Call) -> Any:
         try:
-            return await future
+            return await call.future
         except asyncio.CancelledError:
-            # A cancelled future's call has not been settled yet (that frees the switch): the task
-            # was cancelled, and so is the call.
-            if future.cancelled():
-                _lib.hss_cancel_trigger(cancel)
+            # The task was cancelled, and so is the call, unless it completed and was settled in
+            # the meantime (its switch freed).
+            if call.future.cancelled():
+                call.stop()
+            raise
+        except GeneratorExit:  # the coroutine was closed: nobody awaits the call any more
+            call.stop()
             raise
 
     # -- the API --
@@ -291,31 +312,34 @@ class AsyncClient:
         finally:
             del password
         err = c_void_p()
+        handle = None
         try:
             handle = self._handle()
-            cancel, token, future = self._new_call()
-            req.cancel = cancel
+            call, token = self._new_call()
+            req.cancel = call.cancel
             status = _lib.hss_image_upload_command_start(handle, byref(req), _IMAGE_UPLOAD_COMMAND_DONE, token,
                                                          byref(err))
-            del handle  # not kept while the call is awaited (see _handle)
         finally:
-            del req  # the encoded password, even if a traceback keeps this frame: libhss has its copy
+            # Neither kept while the call is awaited, nor by a traceback: the C client (close()
+            # frees it, see _handle) and the encoded password (libhss has its copy).
+            del handle, req
         self._check_started(status, token, err)
-        return await self._outcome(future, cancel)
+        return await self._outcome(call)
 
     async def resolve(self) -> None:
         """Credentials and project id now (``hss_client_resolve_start``), as
         :meth:`hss.Client.resolve`, awaited: the credential chain and the IAM lookup run on
         libhss's worker thread."""
-        handle = self._handle()
-        cancel, token, future = self._new_call()
         err = c_void_p()
+        handle = None
         try:
-            status = _lib.hss_client_resolve_start(handle, cancel, _RESOLVE_DONE, token, byref(err))
+            handle = self._handle()
+            call, token = self._new_call()
+            status = _lib.hss_client_resolve_start(handle, call.cancel, _RESOLVE_DONE, token, byref(err))
         finally:
-            del handle
+            del handle  # not kept by a traceback either (see _handle)
         self._check_started(status, token, err)
-        await self._outcome(future, cancel)
+        await self._outcome(call)
 
     def settings(self) -> Dict[str, _client.Setting]:
         """What the client uses and where each value came from: :meth:`hss.Client.settings`."""
