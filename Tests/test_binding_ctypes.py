@@ -101,7 +101,7 @@ def header_prototypes() -> dict:
 # What the binding declares, read from the loaded package (so what ctypes will really use).
 DUMP = """
 import ctypes, json, sys
-from hss import _async, _client, _native
+from hss import _async, _native, _options
 
 def describe(t):
     if t is None:
@@ -129,9 +129,9 @@ print(json.dumps({
     "structs": {c.__name__: [[f, describe(t)] for f, t in c._fields_]
                 for c in (_native.ClientOptions, _native.ImageUploadCommandRequest)},
     "settings": list(_native.SETTINGS),
-    "signing": {m.name: _client._SIGNING_ALGORITHMS[m.value] for m in _client.SigningAlgorithm},
-    "trace_levels": {str(k): v for k, v in _client._TRACE_LEVELS.items()},
-    "trace_info_debug": [_client._HSS_TRACE_INFO, _client._HSS_TRACE_DEBUG],
+    "signing": {m.name: _options._SIGNING_ALGORITHMS[m.value] for m in _options.SigningAlgorithm},
+    "trace_levels": {str(k): v for k, v in _options._TRACE_LEVELS.items()},
+    "trace_info_debug": [_options._HSS_TRACE_INFO, _options._HSS_TRACE_DEBUG],
     "completions_dispatch": _native.COMPLETIONS_DISPATCH,
 }))
 """

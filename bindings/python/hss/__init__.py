@@ -19,8 +19,9 @@ A thin ``ctypes`` layer over the C library, standard library only. The library i
 """
 
 from . import errors
-from ._client import Client, ImageUploadCommand, Setting, SigningAlgorithm
+from ._client import Client, ImageUploadCommand, Setting
 from ._native import library_path, library_version
+from ._options import SigningAlgorithm
 from .errors import *  # noqa: F401,F403 (the exception classes and Status; listed in errors.__all__)
 
 #: The version of this binding (= HSS_VERSION_STRING of the C header it was written for).

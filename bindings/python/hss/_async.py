@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # annotations only
 
     from ._client import PathLike
 
-from . import _client, _native  # noqa: E402 (after the TYPE_CHECKING block on purpose)
+from . import _client, _native, _options  # noqa: E402 (after the TYPE_CHECKING block on purpose)
 from .errors import ClientClosedError, error_class_for  # noqa: E402
 
 __all__ = ["AsyncClient"]
@@ -302,13 +302,13 @@ class AsyncClient:
         keywords, result and exceptions), awaited. The password is copied by libhss into memory
         it wipes before this returns to the loop."""
         try:
-            req = _native.FilledRequest(password=_client._encode("password", password),
+            req = _native.FilledRequest(password=_options._encode("password", password),
                                         version=_native.REQUEST_VERSION,
-                                        registry_addr=_client._encode("registry_addr", registry_addr),
-                                        namespace_name=_client._encode("namespace", namespace),
-                                        username=_client._encode("username", username),
-                                        enterprise_project_id=_client._encode("enterprise_project_id",
-                                                                              enterprise_project_id))
+                                        registry_addr=_options._encode("registry_addr", registry_addr),
+                                        namespace_name=_options._encode("namespace", namespace),
+                                        username=_options._encode("username", username),
+                                        enterprise_project_id=_options._encode("enterprise_project_id",
+                                                                               enterprise_project_id))
         finally:
             del password
         err = c_void_p()
