@@ -231,6 +231,12 @@ def test_fork(hss_async, http_emulator, silent_server, mode):
     assert 1 <= int(r.results["child_libhss_threads"]) <= 2
 
 
+def test_fork_while_a_thread_is_in_the_trace_function(hss_async, http_emulator):
+    """A thread of the parent's inside the trace function when another forks: hss_client_free in
+    the child returns (it does not wait for the gate that thread held in the parent)."""
+    run(hss_async, "fork_in_trace", emulator_env(http_emulator))
+
+
 def test_threads_start_and_cancel(hss_async, http_emulator, mode):
     """8 threads start calls on one client, each with a switch triggered before, just after or never
     (make sanitize runs it under TSan with HSS_STRESS_CALLS / 4 calls per thread)."""

@@ -104,11 +104,16 @@ private func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }
 /// closes: a call still on libhss's worker thread after the client is
 /// freed (a credential fetch it no longer waits for) traces nothing, and
 /// once hss_client_free returns the function is never called again
-/// (closing waits for lines being delivered). Readers share the lock.
+/// (closing waits for lines being delivered). Readers share the lock. A
+/// forked child makes the lock anew on first use: a thread of the parent's
+/// inside the function at the fork left it held, and that thread is not the
+/// child's.
 final class TraceGate {
     private let function: hss_trace_fn
     private let user: UnsafeMutableRawPointer?
     private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    /// The fork generation the lock was made in; -1 while a child remakes it.
+    private let lockGeneration = Atomic<Int>(ForkGeneration.current)
     private var isOpen = true
 
     init(function: hss_trace_fn, user: UnsafeMutableRawPointer?) {
@@ -123,7 +128,26 @@ final class TraceGate {
         lock.deallocate()
     }
 
+    /// The lock, usable in this process (one thread remakes it in a forked
+    /// child; any other arriving meanwhile waits the few instructions that takes).
+    private var current: UnsafeMutablePointer<pthread_rwlock_t> {
+        let generation = ForkGeneration.current
+        while true {
+            let made = lockGeneration.load(ordering: .acquiring)
+            if made == generation { return lock }
+            if made != -1,
+                lockGeneration.compareExchange(expected: made, desired: -1, ordering: .acquiringAndReleasing).exchanged
+            {
+                pthread_rwlock_init(lock, nil)  // the inherited one is never unlocked here
+                lockGeneration.store(generation, ordering: .releasing)
+                return lock
+            }
+            sched_yield()
+        }
+    }
+
     func close() {
+        let lock = current
         pthread_rwlock_wrlock(lock)
         isOpen = false
         pthread_rwlock_unlock(lock)
@@ -133,8 +157,9 @@ final class TraceGate {
     static let call: hss_trace_fn = { level, line, user in
         guard let user else { return }
         let gate = Unmanaged<TraceGate>.fromOpaque(user).takeUnretainedValue()
-        pthread_rwlock_rdlock(gate.lock)
+        let lock = gate.current
+        pthread_rwlock_rdlock(lock)
         if gate.isOpen { gate.function(level, line, gate.user) }
-        pthread_rwlock_unlock(gate.lock)
+        pthread_rwlock_unlock(lock)
     }
 }

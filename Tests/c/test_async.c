@@ -91,12 +91,22 @@ static void sleep_ms(long ms)
 static hss_cancel *trace_switch; /* triggered by the trace line HSS_TEST_CANCEL_ON */
 static long trace_triggered_at;
 
+static int trace_debug;   /* make_client: trace every level */
+static int hold_in_trace; /* the next trace line waits here until this is cleared */
+static int held_in_trace;
+
 static void trace(hss_trace_level level, const char *line, void *user)
 {
     const char *wanted = getenv("HSS_TEST_CANCEL_ON");
     (void)level;
     (void)user;
     pthread_mutex_lock(&lock);
+    if (hold_in_trace && !held_in_trace) {
+        held_in_trace = 1;
+        pthread_cond_broadcast(&changed);
+        while (hold_in_trace)
+            pthread_cond_wait(&changed, &lock);
+    }
     if (wanted != NULL && trace_switch != NULL && trace_triggered_at == 0 && strstr(line, wanted) != NULL) {
         trace_triggered_at = now_ms();
         hss_cancel_trigger(trace_switch);
@@ -128,7 +138,7 @@ static hss_client *make_client(const char *endpoint)
     o.retry_base_ms = env_long("HSS_TEST_RETRY_BASE_MS", 0);
     o.retry_cap_ms = env_long("HSS_TEST_RETRY_CAP_MS", 0);
     o.trace = trace;
-    o.trace_level = getenv("HSS_TEST_CANCEL_ON") != NULL ? HSS_TRACE_DEBUG : HSS_TRACE_WARNING;
+    o.trace_level = getenv("HSS_TEST_CANCEL_ON") != NULL || trace_debug ? HSS_TRACE_DEBUG : HSS_TRACE_WARNING;
     o.completions =
         dispatch_mode() && !force_library_thread ? HSS_COMPLETIONS_DISPATCH : HSS_COMPLETIONS_LIBRARY_THREAD;
     st = o.ak != NULL ? hss_client_new(&o, &client, &err) : hss_client_new_from_env(&o, &client, &err);
@@ -813,6 +823,56 @@ static void case_free_in_dispatch(void)
     free(calls);
 }
 
+/* fork() while another thread is inside the client's trace function (a
+ * blocking call's debug line): hss_client_free in the child does not wait
+ * for that thread, which the child does not have. A child that hangs is
+ * ended by alarm() after 10 s. */
+static void *blocking_call(void *client)
+{
+    hss_image_upload_command_request r;
+    hss_image_upload_command *result = NULL;
+    fill_request(&r, "traced", NULL);
+    CHECK(hss_image_upload_command_get(client, &r, &result, NULL) == HSS_OK, "the traced call failed");
+    hss_image_upload_command_free(result);
+    return NULL;
+}
+
+static void case_fork_in_trace(void)
+{
+    hss_client *client;
+    pthread_t thread;
+    pid_t child;
+    int status = 0;
+    trace_debug = 1;
+    force_library_thread = 1;
+    client = make_client(NULL);
+    pthread_mutex_lock(&lock);
+    hold_in_trace = 1;
+    pthread_mutex_unlock(&lock);
+    pthread_create(&thread, NULL, blocking_call, client);
+    pthread_mutex_lock(&lock);
+    while (!held_in_trace)
+        pthread_cond_wait(&changed, &lock);
+    pthread_mutex_unlock(&lock);
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+        alarm(10);
+        hss_client_free(client);
+        _exit(0);
+    }
+    CHECK(child > 0 && waitpid(child, &status, 0) == child, "waitpid");
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "hss_client_free in the child did not return (status %d: a thread of the parent's held the trace gate)",
+          status);
+    pthread_mutex_lock(&lock);
+    hold_in_trace = 0;
+    pthread_cond_broadcast(&changed);
+    pthread_mutex_unlock(&lock);
+    pthread_join(thread, NULL);
+    hss_client_free(client);
+}
+
 /* HSS_TEST_THREADS (8) threads each start HSS_TEST_CALLS (50) calls on one
  * shared client with switches of their own, triggered at once, a little
  * later, or never, and freed at once: every call completes exactly once, a
@@ -965,6 +1025,7 @@ static const struct {
     {"free_in_callback", case_free_in_callback},
     {"blocking_cancel", case_blocking_cancel},
     {"fork", case_fork},
+    {"fork_in_trace", case_fork_in_trace},
     {"free_unused", case_free_unused},
     {"start_while_freeing", case_start_while_freeing},
     {"free_in_dispatch", case_free_in_dispatch},
