@@ -196,6 +196,26 @@ def test_free_in_a_library_thread_callback(hss_async, http_emulator, silent_serv
     run(hss_async, "free_in_callback", emulator_env(http_emulator, HSS_TEST_SILENT_ENDPOINT=silent_server.endpoint))
 
 
+def test_free_of_a_client_that_never_used_the_engine(hss_async, http_emulator):
+    """A client of blocking calls only is freed without a trip to the engine: it does not wait for
+    another client's callback that holds the engine thread (until this free returns)."""
+    run(hss_async, "free_unused", emulator_env(http_emulator))
+
+
+def test_a_call_started_while_its_client_is_freed_is_refused(hss_async, http_emulator, silent_server, mode):
+    """From the callback hss_client_free runs for a call in flight, a start on the same client returns
+    HSS_E_CANCELLED, its done never runs, and nothing more is sent (the first call's connection only)."""
+    run(hss_async, "start_while_freeing", emulator_env(
+        http_emulator, HSS_TEST_SILENT_ENDPOINT=silent_server.endpoint, **mode))
+    assert len(silent_server.accepted) <= 1
+
+
+def test_free_in_a_dispatch_callback(hss_async, http_emulator):
+    """The first callback of a dispatched batch frees the client: the batch's other callbacks run
+    before that hss_client_free returns."""
+    run(hss_async, "free_in_dispatch", emulator_env(http_emulator, HSS_TEST_DISPATCH="1"))
+
+
 def test_blocking_call_cancelled_from_another_thread(hss_async, http_emulator, silent_server, mode):
     r = run(hss_async, "blocking_cancel", emulator_env(
         http_emulator, HSS_TEST_SILENT_ENDPOINT=silent_server.endpoint, **mode))
@@ -204,10 +224,17 @@ def test_blocking_call_cancelled_from_another_thread(hss_async, http_emulator, s
 
 def test_fork(hss_async, http_emulator, silent_server, mode):
     """The child has no engine: the parent's call in flight is not continued there, hss_client_free
-    does not wait for it, and a new call starts a new engine and completes."""
+    does not wait for it, and a new call starts a new engine and completes. In dispatch mode the
+    child reuses the number of its copy of the parent's descriptor, which libhss leaves alone."""
     r = run(hss_async, "fork", emulator_env(http_emulator, HSS_TEST_SILENT_ENDPOINT=silent_server.endpoint,
                                             **mode))
     assert 1 <= int(r.results["child_libhss_threads"]) <= 2
+
+
+def test_fork_while_a_thread_is_in_the_trace_function(hss_async, http_emulator):
+    """A thread of the parent's inside the trace function when another forks: hss_client_free in
+    the child returns (it does not wait for the gate that thread held in the parent)."""
+    run(hss_async, "fork_in_trace", emulator_env(http_emulator))
 
 
 def test_threads_start_and_cancel(hss_async, http_emulator, mode):

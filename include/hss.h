@@ -244,8 +244,10 @@ typedef struct hss_client hss_client;
  * something works but should be fixed (a credentials file that others can
  * read); info lines say where the configuration came from (the credential
  * source, a discovered project id, an endpoint failover). Called on the
- * thread of the call that caused it, possibly on several threads at once;
- * the line is valid only during the call; the function must not call back
+ * thread of the blocking call that caused it, but on libhss's engine or
+ * worker thread for a call that does not block and for a blocking call
+ * given a cancel switch; possibly on several threads at once; the line is
+ * valid only during the call; the function must not call back
  * into the same client. Debug lines show each request: the canonical
  * request and the string to sign with every secret (and the registry
  * password) replaced by "***", the headers sent (the signature shown, the
@@ -536,10 +538,15 @@ HSS_API hss_status hss_client_new_from_env(const hss_client_options *overrides,
  * no-op. Calls that do not block still in flight are cancelled first: each
  * completes with HSS_E_CANCELLED, its callback run before this returns (on
  * the library thread, or for HSS_COMPLETIONS_DISPATCH on this thread, with
- * every other completion still pending). The trace function is not called
- * after it returns. Called from a callback on the library thread, it
- * returns at once, and all of that happens right after the callback
- * returns. Returns: nothing. */
+ * every other completion still pending). A call started on the client
+ * while it runs (from one of those callbacks) is refused: its _start
+ * function, or a blocking call given a cancel switch, returns
+ * HSS_E_CANCELLED. The trace function is not called after it returns.
+ * Called from a callback on the library thread, it returns at once, and
+ * all of that happens right after the callback returns. A client that
+ * never started a call on libhss's engine (no _start call, no blocking
+ * call with a cancel switch) is freed without waiting for that thread.
+ * Returns: nothing. */
 HSS_API void hss_client_free(hss_client *client);
 
 /* Change the most detailed level the client's trace function receives
@@ -724,8 +731,8 @@ HSS_API hss_status hss_image_upload_command_get_into(hss_client *client,
  * clock-skew correction, credential renewal, endpoint failover, redaction
  * and trace lines; HSS_E_CANCELLED when its cancel switch is triggered.
  *
- * Threads: libhss runs at most two threads of its own per process, started
- * on first use: the engine, which drives every call in flight (libcurl's
+ * Threads: libhss runs at most two threads of its own per process, both
+ * started by the first call that does not block: the engine, which drives every call in flight (libcurl's
  * multi interface; a client reuses its own connections there), and a
  * worker for what cannot be made non-blocking cheaply (the credential
  * chain, renewing credentials, IAM project discovery), run one after the
@@ -747,7 +754,10 @@ HSS_API hss_status hss_image_upload_command_get_into(hss_client *client,
  * child: their callbacks never run there, and hss_client_free in the child
  * does not wait for them. The child's clients work for new calls (a new
  * engine starts on the first; a dispatch client has a new descriptor:
- * call hss_client_completion_fd again), provided the fork did not catch
+ * call hss_client_completion_fd again; its copy of the parent's is left
+ * open, as connections are, since the child may have reused its number),
+ * and a thread of the parent's that was inside the trace function at the
+ * fork does not hold the child's hss_client_free, provided the fork did not catch
  * libhss's threads inside libcurl or OpenSSL: POSIX lets a multithreaded
  * process's child call only async-signal-safe functions, and libhss's
  * threads are idle only while they wait (for an answer, a timer or work).
@@ -764,8 +774,9 @@ typedef void (*hss_image_upload_command_done_fn)(hss_status status, hss_image_up
  * Returns: HSS_OK (done will run once); HSS_E_INVALID_ARGUMENT for a NULL
  * client, request or done, or an invalid request (the message names the
  * field; nothing sent); HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL when libhss's
- * threads cannot be started. On failure *err receives the error and done
- * never runs. */
+ * threads cannot be started; HSS_E_CANCELLED when the client is being
+ * freed (a callback hss_client_free runs). On failure *err receives the
+ * error and done never runs. */
 HSS_API hss_status hss_image_upload_command_start(hss_client *client,
                                                   const hss_image_upload_command_request *request,
                                                   hss_image_upload_command_done_fn done, void *user,
@@ -781,8 +792,9 @@ typedef void (*hss_resolve_done_fn)(hss_status status, hss_error *err, void *use
  * the call at once; a resolution already under way goes on, and the client
  * keeps what it finds for later calls.
  * Returns: HSS_OK (done will run once); HSS_E_INVALID_ARGUMENT for a NULL
- * client or done; HSS_E_INTERNAL when libhss's threads cannot be started.
- * On failure *err receives the error and done never runs. */
+ * client or done; HSS_E_OUT_OF_MEMORY; HSS_E_INTERNAL when libhss's threads
+ * cannot be started; HSS_E_CANCELLED when the client is being freed. On
+ * failure *err receives the error and done never runs. */
 HSS_API hss_status hss_client_resolve_start(hss_client *client, hss_cancel *cancel, hss_resolve_done_fn done,
                                             void *user, hss_error **err);
 

@@ -8,15 +8,19 @@ import Synchronization
 
 /// A client made with HSS_COMPLETIONS_DISPATCH: completed calls' callbacks,
 /// queued until hss_client_dispatch runs them on the caller's thread, and
-/// an eventfd that is readable exactly while the queue is not empty (both
-/// change under one lock). After fork() the child drops the parent's queue
-/// (those completions are the parent's) and makes its own descriptor,
-/// closing its copy of the parent's, which both processes would share.
+/// an eventfd that is readable exactly while completions wait that no
+/// dispatch has taken on (both change under one lock). After fork() the
+/// child drops the parent's queue (those completions are the parent's) and
+/// makes its own descriptor; its copy of the parent's is left open (its
+/// number may be the child's own by then, as after closing every descriptor).
 final class Completions {
     private struct State {
         var fd: Int32
-        var pid = getpid()
-        var queue: [() -> Void] = []
+        var generation = ForkGeneration.current
+        var queue = JobQueue()
+        /// How many callbacks were ever queued, and taken: the n-th queued is the n-th taken.
+        var posted = 0
+        var taken = 0
     }
 
     private let state: Mutex<State>
@@ -29,19 +33,19 @@ final class Completions {
 
     /// The child of a fork() leaves the parent's completions and descriptor.
     private static func adopt(_ state: inout State) {
-        let current = getpid()
-        guard state.pid != current else { return }
-        let inherited = state.fd
-        state.fd = chss_eventfd()  // made first: a number other than the parent's
-        if inherited >= 0 { _ = closeDescriptor(inherited) }
-        state.pid = current
+        let current = ForkGeneration.current
+        guard state.generation != current else { return }
+        state.fd = chss_eventfd()
+        state.generation = current
         _ = Unmanaged.passRetained(Inherited(state.queue))
-        state.queue = []
+        state.queue = JobQueue()
+        state.posted = 0
+        state.taken = 0
     }
 
     private final class Inherited {
-        let queue: [() -> Void]
-        init(_ queue: [() -> Void]) { self.queue = queue }
+        let queue: JobQueue
+        init(_ queue: JobQueue) { self.queue = queue }
     }
 
     var descriptor: Int32 {
@@ -55,30 +59,40 @@ final class Completions {
     func post(_ callback: @escaping () -> Void) {
         state.withLock { state in
             Completions.adopt(&state)
-            state.queue.append(callback)
+            state.posted += 1
+            state.queue.push(callback)
             var one: UInt64 = 1
             _ = write(state.fd, &one, 8)
         }
     }
 
-    /// Runs every queued callback here; how many ran.
+    /// Runs every callback queued when it begins, one at a time, each taken
+    /// from the queue as it runs: a callback that frees the client runs the
+    /// rest itself (close), so that none is left for after. How many ran here.
     func dispatch() -> UInt32 {
-        let callbacks = state.withLock { state -> [() -> Void] in
+        let last = state.withLock { state -> Int in
             Completions.adopt(&state)
             var counter: UInt64 = 0
             _ = read(state.fd, &counter, 8)  // not readable again until the next post
-            defer { state.queue = [] }
-            return state.queue
+            return state.posted
         }
-        for callback in callbacks { callback() }
-        return UInt32(clamping: callbacks.count)
+        var ran: UInt32 = 0
+        while let callback = state.withLock({ state -> (() -> Void)? in
+            guard state.taken < last, let callback = state.queue.pop() else { return nil }
+            state.taken += 1
+            return callback
+        }) {
+            callback()
+            ran &+= 1
+        }
+        return ran
     }
 
     /// hss_client_free: the last callbacks, then the descriptor is closed.
     func close() {
         _ = dispatch()
         state.withLock { state in
-            if state.pid == getpid(), state.fd >= 0 { _ = closeDescriptor(state.fd) }
+            if state.generation == ForkGeneration.current, state.fd >= 0 { _ = closeDescriptor(state.fd) }
             state.fd = -1
         }
     }
@@ -90,11 +104,16 @@ private func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }
 /// closes: a call still on libhss's worker thread after the client is
 /// freed (a credential fetch it no longer waits for) traces nothing, and
 /// once hss_client_free returns the function is never called again
-/// (closing waits for lines being delivered). Readers share the lock.
+/// (closing waits for lines being delivered). Readers share the lock. A
+/// forked child makes the lock anew on first use: a thread of the parent's
+/// inside the function at the fork left it held, and that thread is not the
+/// child's.
 final class TraceGate {
     private let function: hss_trace_fn
     private let user: UnsafeMutableRawPointer?
     private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    /// The fork generation the lock was made in; -1 while a child remakes it.
+    private let lockGeneration = Atomic<Int>(ForkGeneration.current)
     private var isOpen = true
 
     init(function: hss_trace_fn, user: UnsafeMutableRawPointer?) {
@@ -109,7 +128,26 @@ final class TraceGate {
         lock.deallocate()
     }
 
+    /// The lock, usable in this process (one thread remakes it in a forked
+    /// child; any other arriving meanwhile waits the few instructions that takes).
+    private var current: UnsafeMutablePointer<pthread_rwlock_t> {
+        let generation = ForkGeneration.current
+        while true {
+            let made = lockGeneration.load(ordering: .acquiring)
+            if made == generation { return lock }
+            if made != -1,
+                lockGeneration.compareExchange(expected: made, desired: -1, ordering: .acquiringAndReleasing).exchanged
+            {
+                pthread_rwlock_init(lock, nil)  // the inherited one is never unlocked here
+                lockGeneration.store(generation, ordering: .releasing)
+                return lock
+            }
+            sched_yield()
+        }
+    }
+
     func close() {
+        let lock = current
         pthread_rwlock_wrlock(lock)
         isOpen = false
         pthread_rwlock_unlock(lock)
@@ -119,8 +157,9 @@ final class TraceGate {
     static let call: hss_trace_fn = { level, line, user in
         guard let user else { return }
         let gate = Unmanaged<TraceGate>.fromOpaque(user).takeUnretainedValue()
-        pthread_rwlock_rdlock(gate.lock)
+        let lock = gate.current
+        pthread_rwlock_rdlock(lock)
         if gate.isOpen { gate.function(level, line, gate.user) }
-        pthread_rwlock_unlock(gate.lock)
+        pthread_rwlock_unlock(lock)
     }
 }

@@ -23,6 +23,8 @@ final class AsyncCall: InFlightCall {
     private let cancel: CancelSwitch?
     private var watch: Int?
     private var context: CallContext
+    /// The context as the call began, for the worker's job (`context` is the engine thread's).
+    private let workerContext: CallContext
     private var retry: RetryState
     private var session: Session?
     private var prepared: [PreparedEndpoint] = []
@@ -51,6 +53,7 @@ final class AsyncCall: InFlightCall {
         self.consume = consume
         self.finish = finish
         context = client.callContext(for: request)
+        workerContext = context
         retry = RetryState(client.http.loop, service: "HSS", signsWithClock: true)
     }
 
@@ -63,6 +66,7 @@ final class AsyncCall: InFlightCall {
     /// here, before anything is sent), then takes the first step.
     private func begin() {
         calls.add(self)
+        guard !calls.isClosing else { return cancelNow() }
         if let cancel {
             guard let token = cancel.watch({ [engine, self] in engine.post { self.cancelNow() } }) else {
                 return cancelNow()
@@ -76,13 +80,14 @@ final class AsyncCall: InFlightCall {
             timer = nil
             complete(self.context.expired(before: "the credentials and the project id were obtained"))
         }
-        let context = self.context
         do {
-            try calls.worker { [client, engine, self] in
-                guard !over.load(ordering: .acquiring) else { return }
+            // Weak, the context read from the call: a call that is over (cancelled, its client
+            // freed) is released, with its password and client, while its job waits in the queue.
+            try calls.worker { [weak self] in
+                guard let self, !over.load(ordering: .acquiring) else { return }
                 let outcome: Result<Session, HSSError>
                 do {
-                    outcome = .success(try client.sessions.session(context))
+                    outcome = .success(try client.sessions.session(workerContext))
                 } catch {
                     outcome = .failure(hssError(error))
                 }

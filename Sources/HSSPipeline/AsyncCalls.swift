@@ -11,8 +11,8 @@ protocol InFlightCall: AnyObject {
 
 /// What ties one client to libhss's engine: its calls in flight (so that
 /// hss_client_free can end them) and its connections there. Touched on the
-/// engine thread only, but `start`, `startResolve` and `close`. After fork()
-/// the child's engine finds another pid here and forgets the parent's calls
+/// engine thread only, but `admit` and `close`. After fork() the child's
+/// engine finds another fork generation here and forgets the parent's calls
 /// and connections (never completed, closed or freed in the child).
 package final class AsyncCalls {
     /// How long after its deadline a call still waiting for the worker ends
@@ -23,20 +23,38 @@ package final class AsyncCalls {
     /// Kept alive as long as a call of the client may run (the boundary's
     /// trace gate, which a call still on the worker may reach).
     package var keepAlive: AnyObject?
-    private var pid = getpid()
+    /// A call was started on the engine: only then does hss_client_free go there.
+    private let used = Atomic<Bool>(false)
+    /// hss_client_free has begun: no call starts any more.
+    private let closing = Atomic<Bool>(false)
+    private var generation = ForkGeneration.current
     private var inFlight: [ObjectIdentifier: InFlightCall] = [:]
     private(set) var connections: EngineConnections?
+    /// The close job ran: no connection is made again (engine thread).
+    private var closed = false
 
     package init(client: HSSClient) { self.client = client }
 
+    /// A call is about to start on the engine (any thread): refused once
+    /// the client is being freed (a callback that hss_client_free runs).
+    func admit() throws {
+        guard !closing.load(ordering: .acquiring) else {
+            throw HSSError(HSS_E_CANCELLED, "the client is being freed")
+        }
+        used.store(true, ordering: .releasing)
+    }
+
+    /// hss_client_free has begun (a start that raced it ends at once).
+    var isClosing: Bool { closing.load(ordering: .acquiring) }
+
     /// Forgets what the parent of a fork() left here (engine thread).
     private func adoptAfterFork() {
-        let current = getpid()
-        guard pid != current else { return }
+        let current = ForkGeneration.current
+        guard generation != current else { return }
         _ = Unmanaged.passRetained(Inherited(calls: inFlight, connections: connections))
         inFlight = [:]
         connections = nil
-        pid = current
+        generation = current
     }
 
     private final class Inherited {
@@ -58,6 +76,7 @@ package final class AsyncCalls {
     /// A connection of this client's on the engine.
     func connection() throws -> CurlConnection {
         adoptAfterFork()
+        guard !closed else { throw HSSError(HSS_E_CANCELLED, "the client is being freed") }
         if connections == nil { connections = try EngineConnections(client.http.transport) }
         return try connections!.take()
     }
@@ -65,14 +84,18 @@ package final class AsyncCalls {
     /// Queues blocking work on the worker thread.
     func worker(_ job: @escaping () -> Void) throws { try Worker.shared().submit(job) }
 
-    /// hss_client_free: on the engine thread, completes every call in flight
-    /// with HSS_E_CANCELLED and closes the client's connections there, then
-    /// runs `then`. False (and `then` is not run) when this process has no
-    /// engine: no call was ever started, so there is nothing to wait for.
+    /// hss_client_free: from now on no call starts; on the engine thread,
+    /// completes every call in flight with HSS_E_CANCELLED and closes the
+    /// client's connections there, then runs `then`. False (and `then` is
+    /// not run) when the client never started a call on this process's
+    /// engine: there is nothing to wait for, and no reason to wait behind
+    /// other clients' callbacks.
     package func close(then: @escaping () -> Void) -> Bool {
-        guard let engine = Engine.running else { return false }
+        closing.store(true, ordering: .releasing)
+        guard used.load(ordering: .acquiring), let engine = Engine.running else { return false }
         engine.post { [self] in
             adoptAfterFork()
+            closed = true
             for call in Array(inFlight.values) { call.cancelNow() }
             connections?.close()
             connections = nil
@@ -110,6 +133,7 @@ final class AsyncResolve: InFlightCall {
 
     private func begin() {
         calls.add(self)
+        guard !calls.isClosing else { return cancelNow() }
         if let cancel {
             guard let token = cancel.watch({ [engine, self] in engine.post { self.cancelNow() } }) else {
                 return cancelNow()
@@ -121,8 +145,9 @@ final class AsyncResolve: InFlightCall {
             complete(context.expired(before: "the credentials and the project id were obtained"))
         }
         do {
-            try calls.worker { [calls, engine, context, self] in
-                guard !over.load(ordering: .acquiring) else { return }
+            // Weak: a call that is over (cancelled, its client freed) is released while its job waits.
+            try calls.worker { [weak self] in
+                guard let self, !over.load(ordering: .acquiring) else { return }
                 let outcome: HSSError?
                 do {
                     _ = try calls.client.sessions.session(context)
@@ -156,21 +181,32 @@ extension HSSClient {
     /// reads a 2xx answer's body, then `finish` runs once on the engine
     /// thread with the outcome (nil: success). The request must own its
     /// inputs (the caller's strings are not kept). Throws, and `finish`
-    /// never runs, only when the engine cannot be started.
+    /// never runs, when libhss's threads cannot be started or the client
+    /// is being freed (HSS_E_CANCELLED).
     package func start(
         _ request: Request, calls: AsyncCalls, cancel: CancelSwitch?,
         consume: @escaping (SecureBuffer) throws -> Void, finish: @escaping (HSSError?) -> Void
     ) throws {
+        try calls.admit()
         let call = AsyncCall(
-            client: self, calls: calls, engine: try Engine.shared(), request: request, cancel: cancel,
+            client: self, calls: calls, engine: try libhssThreads(), request: request, cancel: cancel,
             consume: consume, finish: finish)
         call.start()
     }
 
     /// hss_client_resolve_start; as `start`.
     package func startResolve(calls: AsyncCalls, cancel: CancelSwitch?, finish: @escaping (HSSError?) -> Void) throws {
-        AsyncResolve(calls: calls, engine: try Engine.shared(), cancel: cancel, finish: finish).start()
+        try calls.admit()
+        AsyncResolve(calls: calls, engine: try libhssThreads(), cancel: cancel, finish: finish).start()
     }
+}
+
+/// The engine, with the worker started too: a thread that cannot be
+/// started fails the start (`finish` never runs), not the call later.
+private func libhssThreads() throws -> Engine {
+    let engine = try Engine.shared()
+    _ = try Worker.shared()
+    return engine
 }
 
 /// Any error as the HSSError it should be (every error libhss throws is one).

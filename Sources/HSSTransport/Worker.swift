@@ -10,8 +10,7 @@ package final class Worker: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     /// Under `mutex`.
-    private var jobs: [() -> Void] = []
-    private var head = 0
+    private var jobs = JobQueue()
 
     /// The worker of this process: after fork() the child starts its own on
     /// first use (it has none of the parent's threads); the parent's queue,
@@ -33,7 +32,7 @@ package final class Worker: @unchecked Sendable {
     /// Queues `job`; it runs on the worker thread after those before it.
     package func submit(_ job: @escaping () -> Void) {
         pthread_mutex_lock(mutex)
-        jobs.append(job)
+        jobs.push(job)
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
     }
@@ -41,26 +40,57 @@ package final class Worker: @unchecked Sendable {
     private func run() -> Never {
         while true {
             pthread_mutex_lock(mutex)
-            while head == jobs.count { pthread_cond_wait(condition, mutex) }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
+            var next = jobs.pop()
+            while next == nil {
+                pthread_cond_wait(condition, mutex)
+                next = jobs.pop()
             }
             pthread_mutex_unlock(mutex)
-            job()
+            next?()
         }
     }
 }
 
+/// The worker's jobs, first in first out. A job leaves the queue when it
+/// is taken, with what it holds (a call's client, its password), whatever
+/// waits behind it; the storage is compacted as jobs are taken, so that it
+/// holds at most about twice the jobs waiting, however long it stays busy.
+package struct JobQueue {
+    private var slots: [(() -> Void)?] = []
+    private var head = 0
+
+    package init() {}
+
+    /// Slots in the storage: the jobs waiting, and taken ones not compacted yet.
+    package var storageCount: Int { slots.count }
+
+    package mutating func push(_ job: @escaping () -> Void) { slots.append(job) }
+
+    /// The first job, removed; nil when none waits.
+    package mutating func pop() -> (() -> Void)? {
+        guard head < slots.count else { return nil }
+        let job = slots[head]
+        slots[head] = nil
+        head += 1
+        if head == slots.count {
+            slots.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 16, head * 2 >= slots.count {
+            slots.removeFirst(head)
+            head = 0
+        }
+        return job
+    }
+}
+
 /// One object per process, made on first use: after fork() the child finds
-/// another pid and makes its own, leaving the parent's alone (never freed
+/// another fork generation (ForkGeneration: a pid may be reused by a
+/// grandchild) and makes its own, leaving the parent's alone (never freed
 /// there: it refers to the parent's threads and connections).
 package final class PerProcess<T: AnyObject>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var value: T?
-    private var pid: pid_t = 0
+    private var generation = -1
 
     package init() {
         mutex.initialize(to: pthread_mutex_t())
@@ -70,12 +100,12 @@ package final class PerProcess<T: AnyObject>: @unchecked Sendable {
     package func get(_ make: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        let current = getpid()
-        if let value, pid == current { return value }
+        let current = ForkGeneration.current
+        if let value, generation == current { return value }
         if let inherited = value { _ = Unmanaged.passRetained(inherited) }  // the parent's: left as it is
         let made = try make()
         value = made
-        pid = current
+        generation = current
         return made
     }
 
@@ -83,7 +113,7 @@ package final class PerProcess<T: AnyObject>: @unchecked Sendable {
     package var existing: T? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return pid == getpid() ? value : nil
+        return generation == ForkGeneration.current ? value : nil
     }
 }
 

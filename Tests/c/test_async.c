@@ -28,12 +28,14 @@
 #include <hss.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,18 +91,30 @@ static void sleep_ms(long ms)
 static hss_cancel *trace_switch; /* triggered by the trace line HSS_TEST_CANCEL_ON */
 static long trace_triggered_at;
 
+static int trace_debug;   /* make_client: trace every level */
+static int hold_in_trace; /* the next trace line waits here until this is cleared */
+static int held_in_trace;
+
 static void trace(hss_trace_level level, const char *line, void *user)
 {
     const char *wanted = getenv("HSS_TEST_CANCEL_ON");
     (void)level;
     (void)user;
     pthread_mutex_lock(&lock);
+    if (hold_in_trace && !held_in_trace) {
+        held_in_trace = 1;
+        pthread_cond_broadcast(&changed);
+        while (hold_in_trace)
+            pthread_cond_wait(&changed, &lock);
+    }
     if (wanted != NULL && trace_switch != NULL && trace_triggered_at == 0 && strstr(line, wanted) != NULL) {
         trace_triggered_at = now_ms();
         hss_cancel_trigger(trace_switch);
     }
     pthread_mutex_unlock(&lock);
 }
+
+static int force_library_thread; /* make_client: HSS_COMPLETIONS_LIBRARY_THREAD whatever the mode */
 
 static int dispatch_mode(void)
 {
@@ -124,8 +138,9 @@ static hss_client *make_client(const char *endpoint)
     o.retry_base_ms = env_long("HSS_TEST_RETRY_BASE_MS", 0);
     o.retry_cap_ms = env_long("HSS_TEST_RETRY_CAP_MS", 0);
     o.trace = trace;
-    o.trace_level = getenv("HSS_TEST_CANCEL_ON") != NULL ? HSS_TRACE_DEBUG : HSS_TRACE_WARNING;
-    o.completions = dispatch_mode() ? HSS_COMPLETIONS_DISPATCH : HSS_COMPLETIONS_LIBRARY_THREAD;
+    o.trace_level = getenv("HSS_TEST_CANCEL_ON") != NULL || trace_debug ? HSS_TRACE_DEBUG : HSS_TRACE_WARNING;
+    o.completions =
+        dispatch_mode() && !force_library_thread ? HSS_COMPLETIONS_DISPATCH : HSS_COMPLETIONS_LIBRARY_THREAD;
     st = o.ak != NULL ? hss_client_new(&o, &client, &err) : hss_client_new_from_env(&o, &client, &err);
     if (st != HSS_OK) {
         fprintf(stderr, "FAIL %s: no client: %s\n", current_case, hss_error_message(err));
@@ -602,9 +617,17 @@ static void case_fork(void)
     if (child == 0) {
         current_case = "fork (child)";
         completed = 0;
-        if (dispatch_mode())
+        if (dispatch_mode()) {
+            /* The child closes its copy of the parent's descriptor and reuses the number: libhss leaves it alone. */
+            struct stat mine, now;
+            int devnull = open("/dev/null", O_RDONLY);
+            CHECK(devnull >= 0 && dup2(devnull, parent_fd) == parent_fd && fstat(parent_fd, &mine) == 0, "dup2");
+            close(devnull);
             CHECK(hss_client_completion_fd(client) >= 0 && hss_client_completion_fd(client) != parent_fd,
                   "the child's descriptor is the parent's");
+            CHECK(fstat(parent_fd, &now) == 0 && now.st_ino == mine.st_ino && now.st_rdev == mine.st_rdev,
+                  "libhss closed the child's descriptor %d (the parent's eventfd's number)", parent_fd);
+        }
         start(client, &calls[1], 1, NULL);
         CHECK(wait_for(client, 1, 30000), "the child's call did not complete");
         CHECK(calls[1].status == HSS_OK && calls[1].echoed, "the child's call: %s", hss_status_str(calls[1].status));
@@ -626,6 +649,227 @@ static void case_fork(void)
           hss_status_str(calls[0].status));
     hss_cancel_free(cancel);
     hss_client_free(silent);
+    hss_client_free(client);
+}
+
+/* A client that never used libhss's engine (blocking calls only) is freed
+ * without waiting for it: while another client's callback holds the
+ * engine thread (blocked until this thread lets it go), the free returns.
+ * A watchdog lets the callback go after 10 s and says so: a free that
+ * waited for the engine returns only then. */
+static int held_in_callback, callback_released, released_by_watchdog;
+
+static void holding_done(hss_status status, hss_image_upload_command *result, hss_error *err, void *user)
+{
+    call_done(status, result, err, user);
+    pthread_mutex_lock(&lock);
+    held_in_callback = 1;
+    pthread_cond_broadcast(&changed);
+    while (!callback_released)
+        pthread_cond_wait(&changed, &lock);
+    pthread_mutex_unlock(&lock);
+}
+
+static void *watchdog(void *unused)
+{
+    struct timespec deadline;
+    (void)unused;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    pthread_mutex_lock(&lock);
+    while (!callback_released)
+        if (pthread_cond_timedwait(&changed, &lock, &deadline) != 0 && !callback_released) {
+            released_by_watchdog = callback_released = 1;
+            pthread_cond_broadcast(&changed);
+        }
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
+static void case_free_unused(void)
+{
+    hss_client *holder, *blocking;
+    hss_image_upload_command_request r;
+    hss_image_upload_command *result = NULL;
+    hss_error *err = NULL;
+    struct call call;
+    pthread_t dog;
+    int fired;
+    memset(&call, 0, sizeof call);
+    force_library_thread = 1;
+    holder = make_client(NULL);
+    blocking = make_client(NULL);
+    fill_request(&r, "blocking", NULL);
+    CHECK(hss_image_upload_command_get(blocking, &r, &result, &err) == HSS_OK, "the blocking call: %s",
+          hss_error_message(err));
+    hss_image_upload_command_free(result);
+    hss_error_free(err);
+    strcpy(call.username, "holder");
+    fill_request(&r, call.username, NULL);
+    CHECK(hss_image_upload_command_start(holder, &r, holding_done, &call, NULL) == HSS_OK, "start");
+    pthread_mutex_lock(&lock);
+    while (!held_in_callback)
+        pthread_cond_wait(&changed, &lock);
+    pthread_mutex_unlock(&lock);
+    pthread_create(&dog, NULL, watchdog, NULL);
+    hss_client_free(blocking);
+    pthread_mutex_lock(&lock);
+    fired = released_by_watchdog;
+    callback_released = 1;
+    pthread_cond_broadcast(&changed);
+    pthread_mutex_unlock(&lock);
+    pthread_join(dog, NULL);
+    CHECK(!fired, "freeing a blocking-only client waited for another client's callback on the engine");
+    CHECK(call.done == 1 && call.status == HSS_OK, "the holder's call: %s", hss_status_str(call.status));
+    hss_client_free(holder);
+}
+
+/* A call started on a client from the callback that hss_client_free runs
+ * for its call in flight (HSS_E_CANCELLED) is refused: the start returns
+ * HSS_E_CANCELLED and its done never runs; nothing more is sent (pytest
+ * counts the silent server's connections). */
+static hss_client *closing_client;
+static hss_status started_while_closing = HSS_OK;
+static struct call late_call;
+
+static void start_while_closing_done(hss_status status, hss_image_upload_command *result, hss_error *err, void *user)
+{
+    hss_image_upload_command_request r;
+    hss_error *start_err = NULL;
+    call_done(status, result, err, user);
+    strcpy(late_call.username, "late");
+    fill_request(&r, late_call.username, NULL);
+    started_while_closing = hss_image_upload_command_start(closing_client, &r, call_done, &late_call, &start_err);
+    CHECK(started_while_closing == HSS_OK || hss_error_status(start_err) == started_while_closing,
+          "the refused start's error does not match its status");
+    hss_error_free(start_err);
+}
+
+static void case_start_while_freeing(void)
+{
+    struct call call, call_copy, late_copy;
+    hss_image_upload_command_request r;
+    memset(&call, 0, sizeof call);
+    closing_client = make_client(getenv("HSS_TEST_SILENT_ENDPOINT"));
+    strcpy(call.username, "first");
+    fill_request(&r, call.username, NULL);
+    CHECK(hss_image_upload_command_start(closing_client, &r, start_while_closing_done, &call, NULL) == HSS_OK, "start");
+    sleep_ms(200); /* connected to the silent server */
+    hss_client_free(closing_client);
+    sleep_ms(300); /* what a call started anyway would need to connect */
+    pthread_mutex_lock(&lock);
+    call_copy = call;
+    late_copy = late_call;
+    pthread_mutex_unlock(&lock);
+    CHECK(call_copy.done == 1 && call_copy.status == HSS_E_CANCELLED, "the call in flight: %d completions, %s",
+          call_copy.done, hss_status_str(call_copy.status));
+    CHECK(started_while_closing == HSS_E_CANCELLED, "a start on a client being freed returned %s",
+          hss_status_str(started_while_closing));
+    CHECK(late_copy.done == 0, "the refused call completed (%s)", hss_status_str(late_copy.status));
+}
+
+/* HSS_COMPLETIONS_DISPATCH: the first callback of a dispatched batch frees
+ * the client; every other completion pending then has run when that
+ * hss_client_free returns (none runs after it). */
+static hss_client *dispatch_freed;
+static int freed_in_dispatch, ran_after_free;
+
+static void free_in_dispatch_done(hss_status status, hss_image_upload_command *result, hss_error *err, void *user)
+{
+    int first;
+    call_done(status, result, err, user);
+    pthread_mutex_lock(&lock);
+    ran_after_free += freed_in_dispatch == 1;
+    first = freed_in_dispatch == 0;
+    if (first)
+        freed_in_dispatch = -1; /* freeing */
+    pthread_mutex_unlock(&lock);
+    if (first) {
+        hss_client_free(dispatch_freed);
+        pthread_mutex_lock(&lock);
+        freed_in_dispatch = 1;
+        pthread_mutex_unlock(&lock);
+    }
+}
+
+static void case_free_in_dispatch(void)
+{
+    int i, n = (int)env_long("HSS_TEST_CALLS", 6);
+    struct call *calls = calloc((size_t)n, sizeof *calls);
+    hss_cancel *cancel = NULL;
+    hss_image_upload_command_request r;
+    struct pollfd p;
+    hss_cancel_new(&cancel);
+    hss_cancel_trigger(cancel); /* each call completes at once, with nothing sent */
+    dispatch_freed = make_client(NULL);
+    for (i = 0; i < n; i++) {
+        snprintf(calls[i].username, sizeof calls[i].username, "caller-%d", i);
+        fill_request(&r, calls[i].username, cancel);
+        CHECK(hss_image_upload_command_start(dispatch_freed, &r, free_in_dispatch_done, &calls[i], NULL) == HSS_OK,
+              "start %d", i);
+    }
+    sleep_ms(300); /* most completions wait together: one batch */
+    p.fd = hss_client_completion_fd(dispatch_freed);
+    p.events = POLLIN;
+    CHECK(poll(&p, 1, 10000) == 1, "no completion");
+    hss_client_dispatch(dispatch_freed); /* frees the client */
+    CHECK(freed_in_dispatch == 1, "the first callback did not free the client");
+    CHECK(ran_after_free == 0, "%d callback(s) ran after hss_client_free returned", ran_after_free);
+    CHECK(completed == n, "%d of %d calls completed", completed, n);
+    for (i = 0; i < n; i++)
+        CHECK(calls[i].done == 1 && calls[i].status == HSS_E_CANCELLED, "call %d: %d completions, %s", i, calls[i].done,
+              hss_status_str(calls[i].status));
+    hss_cancel_free(cancel);
+    free(calls);
+}
+
+/* fork() while another thread is inside the client's trace function (a
+ * blocking call's debug line): hss_client_free in the child does not wait
+ * for that thread, which the child does not have. A child that hangs is
+ * ended by alarm() after 10 s. */
+static void *blocking_call(void *client)
+{
+    hss_image_upload_command_request r;
+    hss_image_upload_command *result = NULL;
+    fill_request(&r, "traced", NULL);
+    CHECK(hss_image_upload_command_get(client, &r, &result, NULL) == HSS_OK, "the traced call failed");
+    hss_image_upload_command_free(result);
+    return NULL;
+}
+
+static void case_fork_in_trace(void)
+{
+    hss_client *client;
+    pthread_t thread;
+    pid_t child;
+    int status = 0;
+    trace_debug = 1;
+    force_library_thread = 1;
+    client = make_client(NULL);
+    pthread_mutex_lock(&lock);
+    hold_in_trace = 1;
+    pthread_mutex_unlock(&lock);
+    pthread_create(&thread, NULL, blocking_call, client);
+    pthread_mutex_lock(&lock);
+    while (!held_in_trace)
+        pthread_cond_wait(&changed, &lock);
+    pthread_mutex_unlock(&lock);
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+        alarm(10);
+        hss_client_free(client);
+        _exit(0);
+    }
+    CHECK(child > 0 && waitpid(child, &status, 0) == child, "waitpid");
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "hss_client_free in the child did not return (status %d: a thread of the parent's held the trace gate)",
+          status);
+    pthread_mutex_lock(&lock);
+    hold_in_trace = 0;
+    pthread_cond_broadcast(&changed);
+    pthread_mutex_unlock(&lock);
+    pthread_join(thread, NULL);
     hss_client_free(client);
 }
 
@@ -781,6 +1025,10 @@ static const struct {
     {"free_in_callback", case_free_in_callback},
     {"blocking_cancel", case_blocking_cancel},
     {"fork", case_fork},
+    {"fork_in_trace", case_fork_in_trace},
+    {"free_unused", case_free_unused},
+    {"start_while_freeing", case_start_while_freeing},
+    {"free_in_dispatch", case_free_in_dispatch},
     {"threads", case_threads},
     {"resolve", case_resolve},
     {"modes", case_modes},
