@@ -65,14 +65,7 @@ final class AsyncCall: InFlightCall {
     /// Watches the cancel switch (a switch triggered already ends the call
     /// here, before anything is sent), then takes the first step.
     private func begin() {
-        calls.add(self)
-        guard !calls.isClosing else { return cancelNow() }
-        if let cancel {
-            guard let token = cancel.watch({ [engine, self] in engine.post { self.cancelNow() } }) else {
-                return cancelNow()
-            }
-            watch = token
-        }
+        guard calls.enroll(self, cancel: cancel, engine: engine, watch: &watch) else { return }
         if let session = client.sessions.now, !session.needsRenewal(at: Int(time(nil))) { return use(session) }
         // The worker makes (or renews) the session, as the blocking path would, within the
         // call's deadline; the timer ends a call still queued behind other work at its deadline.

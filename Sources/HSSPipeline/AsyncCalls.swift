@@ -66,9 +66,24 @@ package final class AsyncCalls {
         }
     }
 
-    func add(_ call: InFlightCall) {
+    /// A call's first step on the engine: in flight (hss_client_free can
+    /// end it) and its cancel switch watched (`watch`: the token). False
+    /// when the call ended at once: its client is being freed, or the
+    /// switch was triggered already.
+    func enroll(_ call: InFlightCall, cancel: CancelSwitch?, engine: Engine, watch: inout Int?) -> Bool {
         adoptAfterFork()
         inFlight[ObjectIdentifier(call)] = call
+        guard !isClosing else {
+            call.cancelNow()
+            return false
+        }
+        guard let cancel else { return true }
+        watch = cancel.watch({ [engine, call] in engine.post { call.cancelNow() } })
+        guard watch != nil else {
+            call.cancelNow()
+            return false
+        }
+        return true
     }
 
     func remove(_ call: InFlightCall) { inFlight[ObjectIdentifier(call)] = nil }
@@ -132,14 +147,7 @@ final class AsyncResolve: InFlightCall {
     func start() { engine.post { self.begin() } }
 
     private func begin() {
-        calls.add(self)
-        guard !calls.isClosing else { return cancelNow() }
-        if let cancel {
-            guard let token = cancel.watch({ [engine, self] in engine.post { self.cancelNow() } }) else {
-                return cancelNow()
-            }
-            watch = token
-        }
+        guard calls.enroll(self, cancel: cancel, engine: engine, watch: &watch) else { return }
         timer = engine.schedule(atMs: context.deadlineMs + AsyncCalls.lateMarginMs) { [self] in
             timer = nil
             complete(context.expired(before: "the credentials and the project id were obtained"))
