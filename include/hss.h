@@ -401,7 +401,8 @@ typedef enum hss_completions {
  * or the answer was 429, 500, 502, 503 or 504 (the gateway's throttling
  * APIG.0308 and backend errors APIGW.0202/0203 among them); never after
  * another 4xx. (A metadata service that was never reached is not retried
- * after a failed connect: off the cloud the chain moves on at once.) Between attempts libhss waits a random time in
+ * after a failed connect: off the cloud the chain moves on at once.)
+ * Between attempts libhss waits a random time in
  * [0, min(retry_cap_ms, retry_base_ms * 2^n)] ("full jitter"), or what a
  * Retry-After header asks (seconds or an HTTP date) up to retry_cap_ms.
  * Each client has a retry budget (a token bucket, as in the AWS SDKs'
@@ -732,11 +733,12 @@ HSS_API hss_status hss_image_upload_command_get_into(hss_client *client,
  * and trace lines; HSS_E_CANCELLED when its cancel switch is triggered.
  *
  * Threads: libhss runs at most two threads of its own per process, both
- * started by the first call that does not block: the engine, which drives every call in flight (libcurl's
- * multi interface; a client reuses its own connections there), and a
- * worker for what cannot be made non-blocking cheaply (the credential
- * chain, renewing credentials, IAM project discovery), run one after the
- * other. Any number of calls may be in flight.
+ * started by the first call that does not block: the engine, which drives
+ * every call in flight (libcurl's multi interface; a client reuses its own
+ * connections there), and a worker for what cannot be made non-blocking
+ * cheaply (the credential chain, renewing credentials, IAM project
+ * discovery), run one after the other. Any number of calls may be in
+ * flight.
  *
  * Callbacks: with HSS_COMPLETIONS_LIBRARY_THREAD (the default) `done` runs
  * on the engine thread, possibly while the _start function that started
@@ -757,10 +759,11 @@ HSS_API hss_status hss_image_upload_command_get_into(hss_client *client,
  * call hss_client_completion_fd again; its copy of the parent's is left
  * open, as connections are, since the child may have reused its number),
  * and a thread of the parent's that was inside the trace function at the
- * fork does not hold the child's hss_client_free, provided the fork did not catch
- * libhss's threads inside libcurl or OpenSSL: POSIX lets a multithreaded
- * process's child call only async-signal-safe functions, and libhss's
- * threads are idle only while they wait (for an answer, a timer or work).
+ * fork does not hold the child's hss_client_free, provided the fork did
+ * not catch libhss's threads inside libcurl or OpenSSL: POSIX lets a
+ * multithreaded process's child call only async-signal-safe functions,
+ * and libhss's threads are idle only while they wait (for an answer, a
+ * timer or work).
  * A child that calls exec is always safe. */
 
 /* Receives the outcome of hss_image_upload_command_start: HSS_OK with the
