@@ -179,8 +179,8 @@ def test_wheel_name_tag_and_contents(wheel):
         meta = zf.read("libhss-%s.dist-info/WHEEL" % VERSION).decode()
     assert "Tag: py3-none-%s" % tag in meta.splitlines()
     assert "Root-Is-Purelib: false" in meta.splitlines()
-    for name in ("__init__.py", "_native.py", "_client.py", "_options.py", "_async.py", "errors.py", "py.typed",
-                 "libhss.so.1", "testing/__init__.py"):
+    for name in ("__init__.py", "_native.py", "_client.py", "_options.py", "_results.py", "_async.py",
+                 "errors.py", "py.typed", "libhss.so.1", "testing/__init__.py"):
         assert "hss/" + name in names
     emulator = sorted(p.name for p in (ROOT / "bindings" / "python" / "_hss_testing").glob("*.py"))
     assert sorted(n.split("/", 1)[1] for n in names if n.startswith("_hss_testing/") and n.endswith(".py")) == emulator

@@ -41,7 +41,8 @@ def test_metadata_matches_the_header():
 
 def test_package_files():
     pkg = os.path.join(BINDING_DIR, "hss")
-    for name in ("__init__.py", "_native.py", "_client.py", "_options.py", "_async.py", "errors.py", "py.typed"):
+    for name in ("__init__.py", "_native.py", "_client.py", "_options.py", "_results.py", "_async.py",
+                 "errors.py", "py.typed"):
         assert os.path.isfile(os.path.join(pkg, name)), name
     assert not os.path.exists(os.path.join(pkg, "libhss.so.1")), "no library in the source tree"
     assert "py.typed" in str(_pyproject()["tool"]["setuptools"]["package-data"])

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # annotations only
 
     from ._client import PathLike
 
-from . import _client, _native, _options  # noqa: E402 (after the TYPE_CHECKING block on purpose)
+from . import _client, _native, _options, _results  # noqa: E402 (after the TYPE_CHECKING block on purpose)
 from .errors import ClientClosedError, error_class_for  # noqa: E402
 
 __all__ = ["AsyncClient"]
@@ -95,7 +95,7 @@ def _image_upload_command(future: Optional[asyncio.Future], status: int, result:
     handle = c_void_p(result)
     try:
         if future is not None:
-            future.set_result(_client._new_result(
+            future.set_result(_results._new_result(
                 _text(_lib.hss_image_upload_command_image_command(handle)),
                 _text(_lib.hss_image_upload_command_images_download_url(handle)),
                 _text(_lib.hss_image_upload_command_swr_image_pull_command(handle))))
@@ -297,7 +297,7 @@ class AsyncClient:
         username: str,
         password: str,
         enterprise_project_id: Optional[str] = None,
-    ) -> _client.ImageUploadCommand:
+    ) -> _results.ImageUploadCommand:
         """ShowImageUploadCommand, as :meth:`hss.Client.get_image_upload_command` (the same
         keywords, result and exceptions), awaited. The password is copied by libhss into memory
         it wipes before this returns to the loop."""
@@ -341,7 +341,7 @@ class AsyncClient:
         self._check_started(status, token, err)
         await self._outcome(call)
 
-    def settings(self) -> Dict[str, _client.Setting]:
+    def settings(self) -> Dict[str, _results.Setting]:
         """What the client uses and where each value came from: :meth:`hss.Client.settings`."""
         return self._client.settings()
 
