@@ -26,22 +26,30 @@ VENV_WHEELS := $(VENV)/wheels/.downloaded
 # size): the toolchain's lld with identical code folding (ld64 folds Swift code the same way by
 # default), and the Unicode name tables left out (Sources/CRuntimeTrims/trims.c). Not
 # -z pack-relative-relocs: RELR needs glibc 2.36 (GLIBC_ABI_DT_RELR), and the tag would follow.
+# libstdc++ is linked in too: the toolchain's static-stdlib arguments ask for -lstdc++, and
+# $(STDCXX_DIR), searched before GCC's own directory, holds only libstdc++.a, so -lstdc++ finds the
+# archive. The library takes the little of it the Swift runtime uses (operator new, std::string's
+# growth, __cxa_guard_*; GCC's demangler left out with --wrap, trims.c), and no process that loads
+# libhss.so.1 loads libstdc++.so.6, whose initialisers (iostreams, locales) were most of the time
+# libhss took to load (bench/results/latest.md: library load, and the command against curl).
+STDCXX_DIR := $(BUILD)/link
 SWIFT_LIB_FLAGS := -c release --product hss --disable-local-rpath \
 	-Xswiftc -static-stdlib \
 	-Xlinker -soname=libhss.so.$(SOVERSION) \
 	-Xlinker --version-script=$(CURDIR)/Sources/HSSBoundary/libhss.map \
 	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now \
 	-Xswiftc -use-ld=lld -Xlinker --icf=all -Xlinker --wrap=_swift_stdlib_getScalarName \
+	-Xswiftc -L$(CURDIR)/$(STDCXX_DIR) -Xlinker --wrap=__cxa_demangle \
 	-Xswiftc -dwarf-version=4 -Xcc -gdwarf-4
 
 # The Debian packages each kind of target needs (besides Swift); each target asks for its lists only,
 # so that `make lib` installs no test tool and `make lint` no valgrind or groff.
-BUILD_PACKAGES := libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config gcc make
+BUILD_PACKAGES := libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config gcc g++ make
 VENV_PACKAGES := python3 python3-venv
 LINT_PACKAGES := clang-format
-# make check: the test CA (openssl), the header compiled as C++ (g++); make test: the manuals;
-# make check-all: valgrind's memcheck
-CHECK_PACKAGES := openssl g++
+# (g++ brings libstdc++.a, which make lib links in, and make check compiles the header as C++.)
+# make check: the test CA (openssl); make test: the manuals; make check-all: valgrind's memcheck
+CHECK_PACKAGES := openssl
 TEST_PACKAGES := man-db groff-base
 ALL_PACKAGES := valgrind
 DEB_PACKAGES := debhelper dh-python lintian build-essential
@@ -97,10 +105,15 @@ deps venv-deps lint-deps check-deps test-deps deb-deps all-deps:
 ## lib: build/lib/libhss.so.1 (swift build -c release, self-contained)
 lib: $(LIB_SONAME)
 
-$(LIB_REAL): $(SOURCES) | deps
+$(LIB_REAL): $(SOURCES) | deps $(STDCXX_DIR)/libstdc++.a
 	$(SWIFT) build $(SWIFT_LIB_FLAGS)
 	@mkdir -p $(LIBDIR)
 	strip --strip-unneeded -o $@ .build/release/libhss.so
+
+$(STDCXX_DIR)/libstdc++.a: | deps
+	@archive=$$($(CC) -print-file-name=libstdc++.a); \
+	if [ "$$archive" = libstdc++.a ]; then echo "make lib: $(CC) finds no libstdc++.a (apt-get install g++)" >&2; exit 1; fi; \
+	mkdir -p $(@D) && ln -sf "$$archive" $@
 
 $(LIB_SONAME): $(LIB_REAL)
 	ln -sf libhss.so.$(VERSION) $(LIBDIR)/libhss.so.$(SOVERSION)

@@ -36,9 +36,9 @@ let package = Package(
         //   CCryptoShims  libcrypto: wiping, SHA-256/SM3, HMAC, HKDF, EC keys
         //   CCurlShims    libcurl's variadic calls (HSSTransport only)
         //   CYAMLShims    libyaml, loaded on demand (chss_yaml_load), so that
-        //                 libhss.so.1 links only libc, libstdc++, libcurl and libcrypto
-        // and CRuntimeTrims: two Swift runtime internals that libhss never uses,
-        // replaced so that the release link leaves out their cost (trims.c).
+        //                 libhss.so.1 links only libc, libm, libgcc_s, libcurl and libcrypto
+        // and CRuntimeTrims: three functions the Swift runtime calls and libhss never
+        // needs, replaced so that the release link leaves out their cost (trims.c).
         .target(name: "CHSSAPI"),
         .target(name: "CRuntimeTrims"),
         .target(name: "CCryptoShims", linkerSettings: [.linkedLibrary("crypto")]),

@@ -481,11 +481,11 @@ def library_size():
     targets (Package.swift's `.target`s, from their objects in `.build/release/<target>.build/`)
     defines it, by name: so the generic code the compiler specialised into them counts as
     theirs. Every other symbol came from the Swift runtime and standard library the Makefile
-    links in statically (`-static-stdlib`; libc, libstdc++, libcurl and OpenSSL are shared
-    libraries, not in the file). Aliases (names sharing one address) count once; .bss takes no
-    bytes in the file and is left out. What no symbol covers is the rest: ELF headers, the
-    dynamic-linking tables (.dynsym, .rela.dyn), unwind tables (.eh_frame), the Swift reflection
-    metadata sections and padding."""
+    links in statically (`-static-stdlib`, and the parts of libstdc++ the runtime uses; libc,
+    libcurl and OpenSSL are shared libraries, not in the file). Aliases (names sharing one
+    address) count once; .bss takes no bytes in the file and is left out. What no symbol covers
+    is the rest: ELF headers, the dynamic-linking tables (.dynsym, .rela.dyn), unwind tables
+    (.eh_frame), the Swift reflection metadata sections and padding."""
     shipped = os.path.realpath(os.path.join(LIBDIR, "libhss.so.1"))
     out = {"stripped": os.path.getsize(shipped)}
     unstripped = os.path.join(ROOT, ".build", "release", "libhss.so")
@@ -920,10 +920,10 @@ def report(args, r):
           "build of the same library (`.build/release/libhss.so`) gives every function's and datum's size "
           "(`nm -S`); a symbol is libhss's own when one of the package's library targets defines it (by "
           "name, from their object files: code the compiler specialised into them counts as theirs), and "
-          "every other one came from the %s, linked in statically (libc, libstdc++, libcurl and "
-          "OpenSSL are shared libraries, not in the file). Aliases count once; `.bss` takes no bytes in "
-          "the file. The rest is what no symbol covers: ELF headers, dynamic-linking tables, unwind tables "
-          "(`.eh_frame`), Swift reflection metadata and padding." % RUNTIME)
+          "every other one came from the %s, linked in statically (with the parts of libstdc++ it "
+          "uses; libc, libcurl and OpenSSL are shared libraries, not in the file). Aliases count once; "
+          "`.bss` takes no bytes in the file. The rest is what no symbol covers: ELF headers, "
+          "dynamic-linking tables, unwind tables (`.eh_frame`), Swift reflection metadata and padding." % RUNTIME)
         if size["stale"]:
             w("")
             w("**Warning:** `.build/release/libhss.so` and `build/lib/libhss.so.1` look like two different "

@@ -1,8 +1,8 @@
-/* Two Swift runtime internals that libhss never uses, replaced so that the
- * static link of the release library (make lib) leaves out what they cost
- * every process that loads libhss.so.1 (issue 24). Both are hidden; a build
- * that links the Swift runtime dynamically (swift build, swift test) never
- * reaches them: the runtime calls its own. */
+/* Three functions the Swift runtime calls and libhss never needs, replaced so
+ * that the static link of the release library (make lib) leaves out what
+ * they cost every process that loads libhss.so.1 (issue 24). All are hidden;
+ * a build that links the Swift runtime dynamically (swift build, swift test)
+ * never reaches them: the runtime calls its own. */
 #include "CRuntimeTrims.h"
 
 /* CommandLine.arguments. On Linux the runtime finds argv on the stack with
@@ -29,4 +29,20 @@ __attribute__((visibility("hidden"))) intptr_t __wrap__swift_stdlib_getScalarNam
     (void)buffer;
     (void)capacity;
     return 0;
+}
+
+/* __cxa_demangle. The runtime's fatal-error and backtrace printers ask it for
+ * the names of C++ frames; linked in with libstdc++ (the Makefile), it would
+ * bring GCC's demangler (45 KB). The Makefile links with --wrap=__cxa_demangle:
+ * every name is reported as not mangled (status -2, no buffer), and a report
+ * shows a C++ frame's symbol as it is. libhss has no C++ of its own. */
+__attribute__((visibility("hidden"))) char *__wrap___cxa_demangle(const char *name, char *buffer, size_t *length,
+                                                                  int *status)
+{
+    (void)name;
+    (void)buffer;
+    (void)length;
+    if (status != NULL)
+        *status = -2;
+    return NULL;
 }

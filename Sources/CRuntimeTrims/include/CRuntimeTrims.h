@@ -1,6 +1,6 @@
-/* See trims.c: replacements for two Swift runtime internals, reached only
- * from the standard library in the release link. Nothing here is for Swift
- * code to call. */
+/* See trims.c: replacements for three functions the Swift runtime calls,
+ * reached only from the runtime in the release link. Nothing here is for
+ * Swift code to call. */
 #ifndef CRUNTIMETRIMS_H
 #define CRUNTIMETRIMS_H
 

@@ -5,7 +5,7 @@
 #include <yaml.h>
 
 /* libyaml, for the regions file, is loaded with dlopen the first time one
- * is read, so that libhss.so.1 links only libc, libstdc++, libcurl and
+ * is read, so that libhss.so.1 links only libc, libm, libgcc_s, libcurl and
  * libcrypto, and the system's libyaml (with its security updates) is the
  * one used. Returns 1 when libyaml-0.so.2 is there, 0 otherwise; then the
  * chss_yaml_* calls forward to it (and must not be made when it is not). */
