@@ -261,6 +261,10 @@ def test_completion_modes(hss_async, http_emulator, mode):
     run(hss_async, "modes", emulator_env(http_emulator, **mode))
 
 
+def test_a_burst_of_completions_signals_once(hss_async, http_emulator):
+    run(hss_async, "burst", emulator_env(http_emulator, HSS_TEST_DISPATCH="1"))
+
+
 @pytest.mark.parametrize("valgrind", [pytest.param(False, id="plain"),
                                       pytest.param(True, marks=pytest.mark.valgrind, id="valgrind")])
 def test_version_1_request(hss_async, http_emulator, valgrind):

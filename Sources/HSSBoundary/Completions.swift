@@ -9,13 +9,16 @@ import Synchronization
 /// A client made with HSS_COMPLETIONS_DISPATCH: completed calls' callbacks,
 /// queued until hss_client_dispatch runs them on the caller's thread, and
 /// an eventfd that is readable exactly while completions wait that no
-/// dispatch has taken on (both change under one lock). After fork() the
+/// dispatch has taken on (both change under one lock), signalled once
+/// however many queue: one write for the engine, one wake-up for the loop. After fork() the
 /// child drops the parent's queue (those completions are the parent's) and
 /// makes its own descriptor; its copy of the parent's is left open (its
 /// number may be the child's own by then, as after closing every descriptor).
 final class Completions {
     private struct State {
         var fd: Int32
+        /// Written to since the last dispatch read it.
+        var signalled = false
         var generation = ForkGeneration.current
         var queue = JobQueue()
         /// How many callbacks were ever queued, and taken: the n-th queued is the n-th taken.
@@ -36,6 +39,7 @@ final class Completions {
         let current = ForkGeneration.current
         guard state.generation != current else { return }
         state.fd = chss_eventfd()
+        state.signalled = false
         state.generation = current
         _ = Unmanaged.passRetained(Inherited(state.queue))
         state.queue = JobQueue()
@@ -61,8 +65,11 @@ final class Completions {
             Completions.adopt(&state)
             state.posted += 1
             state.queue.push(callback)
-            var one: UInt64 = 1
-            _ = write(state.fd, &one, 8)
+            if !state.signalled {
+                var one: UInt64 = 1
+                _ = write(state.fd, &one, 8)
+                state.signalled = true
+            }
         }
     }
 
@@ -74,6 +81,7 @@ final class Completions {
             Completions.adopt(&state)
             var counter: UInt64 = 0
             _ = read(state.fd, &counter, 8)  // not readable again until the next post
+            state.signalled = false
             return state.posted
         }
         var ran: UInt32 = 0

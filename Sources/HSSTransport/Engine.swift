@@ -49,10 +49,15 @@ package final class Engine: @unchecked Sendable {
     }
 
     /// Runs `job` on the engine thread, soon. Any thread; never blocks for
-    /// long (a short lock).
+    /// long (a short lock). Only the job that finds the inbox empty wakes
+    /// the engine: the ones behind it are taken with it (run() empties the
+    /// inbox after every wake-up), so a burst of starts costs one wake-up.
     package func post(_ job: @escaping Job) {
-        inbox.withLock { $0.append(job) }
-        curl_multi_wakeup(multi)
+        let wasEmpty = inbox.withLock { inbox in
+            inbox.append(job)
+            return inbox.count == 1
+        }
+        if wasEmpty { curl_multi_wakeup(multi) }
     }
 
     // MARK: On the engine thread

@@ -206,10 +206,10 @@ class AsyncClient:
 
     # -- the event loop --
 
-    def _handle(self) -> _client._Handle:
+    def _handle(self) -> Tuple[_client._Handle, asyncio.AbstractEventLoop]:
         """The C client for starting one call, bound to the running loop (whose reader dispatches
-        its completions); the "hss" logger's level followed as hss.Client does. Not kept while the
-        call is awaited: close() frees the C client then, which ends the call."""
+        its completions), and that loop; the "hss" logger's level followed as hss.Client does.
+        Not kept while the call is awaited: close() frees the C client then, which ends the call."""
         client = self._client
         handle = client._handle
         if handle is None:
@@ -224,7 +224,7 @@ class AsyncClient:
         follow = client._follow
         if follow is not None and follow.isEnabledFor(10) is not client._debug:
             client._retrace(handle)
-        return handle
+        return handle, loop
 
     def _dispatch(self) -> None:
         """The loop's reader: the completed calls, noted (hss_client_dispatch), then settled a
@@ -255,15 +255,16 @@ class AsyncClient:
         if first_error is not None:
             raise first_error
 
-    def _new_call(self) -> Tuple[_Call, int]:
-        """A call (its cancel switch and the future its completion resolves) and its token (the
-        C `user`)."""
+    def _new_call(self, loop: asyncio.AbstractEventLoop) -> Tuple[_Call, int]:
+        """A call (its cancel switch and the future on `loop` its completion resolves) and its
+        token (the C `user`). `loop` is the one _handle found running: looking again would cost
+        another getpid() system call (asyncio checks the loop's process)."""
         cancel = c_void_p()
         status = _lib.hss_cancel_new(byref(cancel))
         if status != 0:
             raise error_class_for(status)("could not create a cancel switch", status=status)
         token = next(_tokens)
-        call = _calls[token] = _Call(asyncio.get_running_loop().create_future(), cancel, self._completed)
+        call = _calls[token] = _Call(loop.create_future(), cancel, self._completed)
         return call, token
 
     @staticmethod
@@ -314,8 +315,8 @@ class AsyncClient:
         err = c_void_p()
         handle = None
         try:
-            handle = self._handle()
-            call, token = self._new_call()
+            handle, loop = self._handle()
+            call, token = self._new_call(loop)
             req.cancel = call.cancel
             status = _lib.hss_image_upload_command_start(handle, byref(req), _IMAGE_UPLOAD_COMMAND_DONE, token,
                                                          byref(err))
@@ -333,8 +334,8 @@ class AsyncClient:
         err = c_void_p()
         handle = None
         try:
-            handle = self._handle()
-            call, token = self._new_call()
+            handle, loop = self._handle()
+            call, token = self._new_call(loop)
             status = _lib.hss_client_resolve_start(handle, call.cancel, _RESOLVE_DONE, token, byref(err))
         finally:
             del handle  # not kept by a traceback either (see _handle)
