@@ -404,14 +404,16 @@ class Client:
             del req  # the struct and the encoded password with it, even if a traceback keeps this frame
         if status != 0:
             raise _native.take_error(status, err)  # nothing was written into the buffer
-        a, b, c = scratch.lengths
+        a, b, c = scratch.sizes
+        end = a + b + c + 3
         view = scratch.view
         try:
-            return _new_result(str(view[:a], "utf-8", "replace"),
-                               str(view[a + 1:a + 1 + b], "utf-8", "replace"),
-                               str(view[a + b + 2:a + b + 2 + c], "utf-8", "replace"))
+            # The three strings, each ended by a NUL, decoded at once: a NUL never continues
+            # a UTF-8 sequence, so each string decodes (and is repaired) as it would alone.
+            image_command, images_download_url, swr_image_pull_command, _ = str(
+                view[:end], "utf-8", "replace").split("\0")
+            return _new_result(image_command, images_download_url, swr_image_pull_command)
         finally:
-            end = a + b + c + 3
             view[:end] = _ZEROS[:end]  # image_command holds the password
 
 
@@ -427,11 +429,12 @@ class _Scratch:
     """One thread's buffer for hss_image_upload_command_get_into, made on its first call and
     reused (a call writes at most _BUFFER_SIZE bytes, and wipes what it wrote)."""
 
-    __slots__ = ("buffer", "lengths", "view")
+    __slots__ = ("buffer", "lengths", "sizes", "view")
 
     def __init__(self) -> None:
         self.buffer = ctypes.create_string_buffer(_BUFFER_SIZE)
         self.lengths = (ctypes.c_size_t * 3)()
+        self.sizes = memoryview(self.lengths).cast("B").cast("N")  # read without ctypes' item protocol
         self.view = memoryview(self.buffer).cast("B")
 
 
