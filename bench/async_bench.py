@@ -150,20 +150,22 @@ def section(a, alone=False):
              "(1,000 tasks' steps) ahead of it:" % _fmt(IN_FLIGHT))
     w.append("")
     w.append("| client | longest callback ms | in CPU time | less the collector's pauses | the collector's "
-             "longest pause | ticker's longest lateness ms | load average |")
-    w.append("|---|---:|---:|---:|---:|---:|---:|")
+             "longest pause | ticker's longest lateness ms | load average | host's steal ms (s of calls) |")
+    w.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, runs in (("`hss.AsyncClient`", a["python"]), ("official SDK `HssAsyncClient`", a["sdk"])):
-        w.append("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |" % (
+        w.append("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f (%.1f) |" % (
             label, _med(_values(runs, "max_stall_ms")), _med(_values(runs, "max_stall_cpu_ms")),
             _med(_values(runs, "max_stall_no_gc_ms")), _med(_values(runs, "max_gc_pause_ms")),
-            _med(_values(runs, "max_lag_ms")), _med(_values(runs, "load"))))
+            _med(_values(runs, "max_lag_ms")), _med(_values(runs, "load")), _med(_values(runs, "steal_ms")),
+            _med(_values(runs, "seconds"))))
     w.append("")
     w.append("The collector's pauses are Python's cyclic garbage collector walking the heap (1,000 tasks, their "
              "frames and futures); the callbacks beside them are the library's descriptor dispatched (a burst of "
              "completions, each only noted there), a slice of futures settled, a task's step. The loop's thread "
              "shares this machine's %d CPUs with nginx's 2 workers and libhss's engine, all busy: where the "
-             "wall-clock figure exceeds the CPU-time one, the loop's thread was waiting for a CPU." %
-             (os.cpu_count() or 0))
+             "wall-clock figure exceeds the CPU-time one, the loop's thread was waiting for a CPU. On a virtual "
+             "machine, the host's steal is CPU time its host took from it while the calls ran: a callback the "
+             "host stops counts those milliseconds in both figures." % (os.cpu_count() or 0))
     w.append("")
     return w
 
