@@ -10,10 +10,11 @@ import Synchronization
 /// queued until hss_client_dispatch runs them on the caller's thread, and
 /// an eventfd that is readable exactly while completions wait that no
 /// dispatch has taken on (both change under one lock), signalled once
-/// however many queue: one write for the engine, one wake-up for the loop. After fork() the
-/// child drops the parent's queue (those completions are the parent's) and
-/// makes its own descriptor; its copy of the parent's is left open (its
-/// number may be the child's own by then, as after closing every descriptor).
+/// however many queue: one write for the engine, one wake-up for the loop.
+/// After fork() the child drops the parent's queue (those completions are
+/// the parent's) and makes its own descriptor; its copy of the parent's is
+/// left open (its number may be the child's own by then, as after closing
+/// every descriptor).
 final class Completions {
     private struct State {
         var fd: Int32
