@@ -262,7 +262,7 @@ def test_completion_modes(hss_async, http_emulator, mode):
 
 
 def test_a_burst_of_completions_signals_once(hss_async, http_emulator):
-    run(hss_async, "burst", emulator_env(http_emulator, HSS_TEST_DISPATCH="1"))
+    run(hss_async, "burst", emulator_env(http_emulator))
 
 
 @pytest.mark.parametrize("valgrind", [pytest.param(False, id="plain"),

@@ -68,8 +68,7 @@ final class Completions {
             state.queue.push(callback)
             if !state.signalled {
                 var one: UInt64 = 1
-                _ = write(state.fd, &one, 8)
-                state.signalled = true
+                state.signalled = write(state.fd, &one, 8) == 8
             }
         }
     }

@@ -335,8 +335,10 @@ static void case_burst(void)
 {
     int i, n = 20, fd;
     struct call *calls = calloc((size_t)n, sizeof *calls);
-    hss_client *client = make_client(NULL);
+    hss_client *client;
     struct pollfd p;
+    setenv("HSS_TEST_DISPATCH", "1", 1); /* this case is about dispatch mode's descriptor */
+    client = make_client(NULL);
     fd = hss_client_completion_fd(client);
     p.fd = fd;
     p.events = POLLIN;

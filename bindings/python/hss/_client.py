@@ -405,15 +405,15 @@ class Client:
         if status != 0:
             raise _native.take_error(status, err)  # nothing was written into the buffer
         a, b, c = scratch.sizes
-        end = a + b + c + 3
         view = scratch.view
         try:
-            # The three strings, each ended by a NUL, decoded at once: a NUL never continues
-            # a UTF-8 sequence, so each string decodes (and is repaired) as it would alone.
-            image_command, images_download_url, swr_image_pull_command, _ = str(
-                view[:end], "utf-8", "replace").split("\0")
-            return _new_result(image_command, images_download_url, swr_image_pull_command)
+            # Each string decoded on its own: no text of the whole answer (the password with it)
+            # is made besides the three returned.
+            return _new_result(str(view[:a], "utf-8", "replace"),
+                               str(view[a + 1:a + 1 + b], "utf-8", "replace"),
+                               str(view[a + b + 2:a + b + 2 + c], "utf-8", "replace"))
         finally:
+            end = a + b + c + 3
             view[:end] = _ZEROS[:end]  # image_command holds the password
 
 
