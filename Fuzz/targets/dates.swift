@@ -1,3 +1,4 @@
+import Glibc
 import HSSIdentity
 import HSSSigning
 import HSSTransport
@@ -7,7 +8,8 @@ import HSSTransport
 // RetryPolicy), the expiry of temporary credentials
 // (TemporaryCredentials.parseTime), the clock-skew correction (SigningClock,
 // with injected clocks) and X-Sdk-Date (Signer.sdkDate). Each is checked
-// against a grammar and a calendar written here:
+// against a grammar written here and the C library's calendar (timegm,
+// gmtime_r), which shares no code with libhss's own arithmetic:
 //   - HTTPDate.parse accepts exactly the IMF-fixdate grammar, with the right time;
 //   - an accepted expiry matches the documented grammar, with the right time;
 //   - a delay is within the cap;
@@ -94,7 +96,7 @@ private func checkCorrection(serverDate: Int, _ raw: Int) {
 }
 
 /// X-Sdk-Date of any time: 16 characters, the time clamped to years
-/// 1970-9999, in the calendar written here.
+/// 1970-9999, in the C library's calendar.
 private func checkSDKDate(_ time: Int) {
     let date = Array(Signer.sdkDate(time).utf8)
     let clamped = min(max(time, 0), 253_402_300_799)
@@ -110,32 +112,30 @@ private func digits(_ n: Int, _ width: Int) -> String {
     return String(repeating: "0", count: max(width - text.utf8.count, 0)) + text
 }
 
-/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil;
-/// linear in the day, so "Feb 31" counts on into March, as timegm does).
-private func days(_ year: Int, _ month: Int, _ day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-    return era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+/// Seconds since 1970 of a UTC calendar time, by timegm (which counts an
+/// out-of-range day or second on, so "Feb 31" is in March).
+private func utcSeconds(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) -> Int {
+    var fields = tm()
+    fields.tm_year = Int32(year - 1900)
+    fields.tm_mon = Int32(month - 1)
+    fields.tm_mday = Int32(day)
+    fields.tm_hour = Int32(hour)
+    fields.tm_min = Int32(minute)
+    fields.tm_sec = Int32(second)
+    return Int(timegm(&fields))
 }
 
-/// The calendar fields of a time (civil_from_days); weekday 0 is Sunday.
+/// The calendar fields of a time, by gmtime_r; weekday 0 is Sunday.
 private func civil(_ time: Int) -> (
     year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int
 ) {
-    let day = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
-    let seconds = time - day * 86_400
-    let z = day + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    return (y, m, d, seconds / 3600, seconds / 60 % 60, seconds % 60, ((day % 7) + 11) % 7)
+    var seconds = time_t(time)
+    var f = tm()
+    _ = gmtime_r(&seconds, &f)
+    return (
+        Int(f.tm_year) + 1900, Int(f.tm_mon) + 1, Int(f.tm_mday), Int(f.tm_hour), Int(f.tm_min), Int(f.tm_sec),
+        Int(f.tm_wday)
+    )
 }
 
 private func number(_ b: ArraySlice<UInt8>) -> Int? {
@@ -157,7 +157,7 @@ private func imfFixdate(_ b: [UInt8]) -> Int? {
         let minute = number(b[20..<22]), let second = number(b[23..<25]),
         (1...31).contains(day), hour < 24, minute < 60, second < 61
     else { return nil }
-    return days(year, month + 1, day) * 86_400 + hour * 3600 + minute * 60 + second
+    return utcSeconds(year, month + 1, day, hour, minute, second)
 }
 
 private func format(_ time: Int) -> String {
@@ -192,5 +192,5 @@ private func rfc3339(_ b: [UInt8]) -> Int? {
     } else {
         return nil
     }
-    return days(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset
+    return utcSeconds(year, month, day, hour, minute, second) - offset
 }

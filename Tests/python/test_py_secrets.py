@@ -191,11 +191,11 @@ def test_secrets_are_not_kept_on_the_client():
 def test_the_answer_buffer_is_wiped_after_each_call():
     # The binding's own memory: the per-thread buffer hss_image_upload_command_get_into writes the
     # answer (which holds the password) into.
-    from hss import _client
+    from hss import _answer_buffer
 
     with aksk() as client:
         result = client.get_image_upload_command(**REQ)
         assert PW_C in result.image_command
-    scratch = _client._scratch()
-    used = sum(scratch.lengths) + 3
-    assert used > 3 and bytes(scratch.view[:used]) == bytes(used)
+    answer = _answer_buffer.for_this_thread()
+    used = sum(answer.lengths) + 3
+    assert used > 3 and bytes(answer.view[:used]) == bytes(used)

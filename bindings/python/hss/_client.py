@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import threading
 from ctypes import byref, c_void_p
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know the name
@@ -13,7 +11,7 @@ if TYPE_CHECKING:  # annotations only: importing typing at run time costs millis
 
     from ._options import PathLike
 
-from . import _native  # noqa: E402 (after the TYPE_CHECKING block on purpose)
+from . import _answer_buffer, _native  # noqa: E402 (after the TYPE_CHECKING block on purpose)
 from ._options import (  # noqa: E402
     _HSS_TRACE_DEBUG,
     _clear_secrets,
@@ -24,7 +22,7 @@ from ._options import (  # noqa: E402
     _trace_function,
     _trace_level_for,
 )
-from ._results import ImageUploadCommand, Setting, _new_result  # noqa: E402
+from ._results import ImageUploadCommand, Setting  # noqa: E402
 from .errors import ClientClosedError  # noqa: E402
 
 __all__ = ["Client", "ImageUploadCommand", "Setting"]
@@ -385,7 +383,7 @@ class Client:
         finally:
             del password
         err = c_void_p()
-        scratch = _scratch()
+        answer = _answer_buffer.for_this_thread()
         try:
             handle = self._handle  # this call's reference: close() cannot free the client under it
             if handle is None:
@@ -397,50 +395,16 @@ class Client:
                     self._retrace(handle)
                 # One crossing: the three strings land in this thread's buffer (ctypes passes
                 # the structs by reference).
-                status = _get_into(handle, req, scratch.buffer, _BUFFER_SIZE, scratch.lengths, err)
+                status = _get_into(handle, req, answer.buffer, _answer_buffer.SIZE, answer.lengths, err)
             finally:
                 del handle  # the last call in flight after close() frees the client here
         finally:
             del req  # the struct and the encoded password with it, even if a traceback keeps this frame
         if status != 0:
             raise _native.take_error(status, err)  # nothing was written into the buffer
-        a, b, c = scratch.sizes
-        view = scratch.view
-        try:
-            # Each string decoded on its own: no text of the whole answer (the password with it)
-            # is made besides the three returned.
-            return _new_result(str(view[:a], "utf-8", "replace"),
-                               str(view[a + 1:a + 1 + b], "utf-8", "replace"),
-                               str(view[a + b + 2:a + b + 2 + c], "utf-8", "replace"))
-        finally:
-            end = a + b + c + 3
-            view[:end] = _ZEROS[:end]  # image_command holds the password
+        return answer.take()
 
 
 _FilledRequest = _native.FilledRequest
 _REQUEST_VERSION = _native.REQUEST_VERSION
 _get_into = _native.lib.hss_image_upload_command_get_into
-_BUFFER_SIZE = _native.IMAGE_UPLOAD_COMMAND_BUFFER_SIZE
-_ZEROS = memoryview(bytes(_BUFFER_SIZE))  # what a call's buffer is wiped with, without a crossing
-_threads = threading.local()
-
-
-class _Scratch:
-    """One thread's buffer for hss_image_upload_command_get_into, made on its first call and
-    reused (a call writes at most _BUFFER_SIZE bytes, and wipes what it wrote)."""
-
-    __slots__ = ("buffer", "lengths", "sizes", "view")
-
-    def __init__(self) -> None:
-        self.buffer = ctypes.create_string_buffer(_BUFFER_SIZE)
-        self.lengths = (ctypes.c_size_t * 3)()
-        self.sizes = memoryview(self.lengths).cast("B").cast("N")  # read without ctypes' item protocol
-        self.view = memoryview(self.buffer).cast("B")
-
-
-def _scratch() -> _Scratch:
-    try:
-        return _threads.scratch
-    except AttributeError:
-        _threads.scratch = _Scratch()
-        return _threads.scratch
