@@ -20,7 +20,7 @@ int chss_sha256(const void *data, size_t length, unsigned char out[32])
 {
     SHA256_CTX ctx;
     int ok = SHA256_Init(&ctx) && SHA256_Update(&ctx, data ? data : "", length) && SHA256_Final(out, &ctx);
-    OPENSSL_cleanse(&ctx, sizeof ctx);
+    explicit_bzero(&ctx, sizeof ctx);
     return ok;
 }
 
@@ -42,7 +42,7 @@ int chss_sha256_from(const chss_sha256_prefix *prefix, const void *data, size_t 
 {
     SHA256_CTX ctx = prefix->state;
     int ok = SHA256_Update(&ctx, data ? data : "", length) && SHA256_Final(out, &ctx);
-    OPENSSL_cleanse(&ctx, sizeof ctx);
+    explicit_bzero(&ctx, sizeof ctx);
     return ok;
 }
 
@@ -74,8 +74,8 @@ chss_hmac_key *chss_hmac_sha256_new(const void *key, size_t key_length)
     for (size_t i = 0; ok && i < sizeof pad; i++)
         pad[i] = block[i] ^ 0x5c;
     ok = ok && SHA256_Init(&prepared->outer) && SHA256_Update(&prepared->outer, pad, sizeof pad);
-    OPENSSL_cleanse(block, sizeof block);
-    OPENSSL_cleanse(pad, sizeof pad);
+    explicit_bzero(block, sizeof block);
+    explicit_bzero(pad, sizeof pad);
     if (!ok) {
         chss_hmac_sha256_free(prepared);
         return NULL;
@@ -90,8 +90,8 @@ int chss_hmac_sha256(const chss_hmac_key *key, const void *data, size_t length, 
     int ok = SHA256_Update(&ctx, data ? data : "", length) && SHA256_Final(inner_digest, &ctx);
     ctx = key->outer;
     ok = ok && SHA256_Update(&ctx, inner_digest, sizeof inner_digest) && SHA256_Final(out, &ctx);
-    OPENSSL_cleanse(&ctx, sizeof ctx);
-    OPENSSL_cleanse(inner_digest, sizeof inner_digest);
+    explicit_bzero(&ctx, sizeof ctx);
+    explicit_bzero(inner_digest, sizeof inner_digest);
     return ok;
 }
 
@@ -99,7 +99,7 @@ void chss_hmac_sha256_free(chss_hmac_key *key)
 {
     if (key == NULL)
         return;
-    OPENSSL_cleanse(key, sizeof *key);
+    explicit_bzero(key, sizeof *key);
     free(key);
 }
 
@@ -218,7 +218,7 @@ static int derive_scalar(int sm2, const void *ak, size_t ak_length, const void *
         found = ok && BN_cmp(d, bound) <= 0;
     }
     ok = ok && found && BN_add_word(d, 1) && BN_nnmod(d, d, EC_GROUP_get0_order(group), bn) && !BN_is_zero(d);
-    OPENSSL_cleanse(candidate, sizeof candidate);
+    explicit_bzero(candidate, sizeof candidate);
     free(context);
     BN_free(bound);
     EC_GROUP_free(p256);
@@ -265,7 +265,7 @@ chss_ec_key *chss_ec_key_derive(int sm2, const void *access_key, size_t access_k
     /* SM2: the identifier, then an empty update that hashes Z_A once. */
     if (ok && sm2)
         ok = EVP_PKEY_CTX_set1_id(signing, sm2_id, strlen(sm2_id)) == 1 && EVP_DigestSignUpdate(key->signing, "", 0);
-    OPENSSL_cleanse(private_key, sizeof private_key);
+    explicit_bzero(private_key, sizeof private_key);
     BN_clear_free(d);
     BN_CTX_free(bn);
     EC_POINT_free(point);

@@ -176,7 +176,7 @@ package final class V11Key {
                     info.bytes.baseAddress, info.count, okm.baseAddress)
             }
             if ok == 1 { Digest.appendHex(UnsafeBufferPointer(okm), to: out) }
-            OPENSSL_cleanse(okm.baseAddress, 32)
+            okm.baseAddress.map { explicit_bzero($0, 32) }
         }
     }
 }

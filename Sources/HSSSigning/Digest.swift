@@ -97,7 +97,7 @@ package final class HMACKey {
                 hash == .sha256
                 ? chss_hmac_sha256(keyed, message.baseAddress, message.count, mac.baseAddress)
                 : chss_hmac_sm3(keyed, message.baseAddress, message.count, mac.baseAddress)
-            defer { OPENSSL_cleanse(mac.baseAddress, 32) }
+            defer { mac.baseAddress.map { explicit_bzero($0, 32) } }
             guard ok == 1, out.count >= 64, let base = out.baseAddress else { return 0 }
             return Digest.writeHex(UnsafeBufferPointer(mac), to: base)
         }

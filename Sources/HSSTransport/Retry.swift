@@ -21,7 +21,13 @@ package struct RetryPolicy {
     }
 
     /// "Busy" or "unavailable": the service may answer the same request later.
-    package static let retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
+    /// A switch, not a Set: every answer is checked, and a Set hashes the status each time.
+    package static func isRetryableStatus(_ status: Int) -> Bool {
+        switch status {
+        case 429, 500, 502, 503, 504: return true
+        default: return false
+        }
+    }
 
     /// Whether a failure is worth another attempt: the transport broke
     /// (name, connect, reset, an answer cut short, an attempt's timeout), or
@@ -30,7 +36,7 @@ package struct RetryPolicy {
     package static func isRetryable(_ error: HSSError) -> Bool {
         switch error.status {
         case HSS_E_NETWORK, HSS_E_TIMEOUT: return true
-        case HSS_E_HTTP_CLIENT, HSS_E_HTTP_SERVER: return retryableStatuses.contains(error.httpStatus)
+        case HSS_E_HTTP_CLIENT, HSS_E_HTTP_SERVER: return isRetryableStatus(error.httpStatus)
         default: return false
         }
     }

@@ -107,7 +107,7 @@ package struct RetryState {
                 counted -= 1
                 return .retry(afterMs: 0)
             }
-            guard RetryPolicy.retryableStatuses.contains(answer.status) else {
+            guard RetryPolicy.isRetryableStatus(answer.status) else {
                 if answer.status < 400 { budget.refund() }
                 return .answer(answer)
             }

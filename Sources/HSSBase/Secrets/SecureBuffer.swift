@@ -4,7 +4,7 @@ import CHSSAPI
 /// A growable byte buffer for anything that may hold a secret (password,
 /// SK, tokens, the query and canonical request that embed them, response
 /// bodies). Its memory is malloc'd by us so it can be wiped with
-/// OPENSSL_cleanse on growth and on release; Swift's own String and Array
+/// explicit_bzero on growth and on release; Swift's own String and Array
 /// storage cannot be wiped reliably.
 package final class SecureBuffer {
     package private(set) var count: Int = 0
@@ -94,7 +94,7 @@ package final class SecureBuffer {
     /// next call) without freeing its memory.
     package func truncate(to length: Int) {
         guard let storage, length < count else { return }
-        OPENSSL_cleanse(storage + length, count - length + 1)
+        explicit_bzero(storage + length, count - length + 1)
         count = max(length, 0)
         storage[count] = 0
     }
@@ -139,7 +139,7 @@ package final class SecureBuffer {
         if let storage {
             // Only [0, count] was ever written (bytes and the NUL); the rest
             // is fresh from malloc and holds nothing of ours.
-            OPENSSL_cleanse(storage, min(count + 1, capacity))
+            explicit_bzero(storage, min(count + 1, capacity))
             free(storage)
         }
         storage = nil
