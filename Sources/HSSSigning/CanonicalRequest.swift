@@ -81,6 +81,8 @@ package final class SigningTemplate {
     private let tail = SecureBuffer(capacity: 160)
     /// "content-type;host;...": the Authorization's SignedHeaders.
     package let signedHeaders: String
+    /// ", SignedHeaders=<signedHeaders>, Signature=": the Authorization's middle, written once.
+    let signedHeadersField = SecureBuffer(capacity: 96)
     /// Whether the request signs an X-Sdk-Date (every libhss request does).
     private let signsDate: Bool
     /// SHA-256 after the method and URI lines, for the SHA-256 algorithms:
@@ -112,6 +114,9 @@ package final class SigningTemplate {
         }
         self.signsDate = signsDate
         signedHeaders = names.joined(separator: ";")
+        signedHeadersField.append(", SignedHeaders=" as StaticString)
+        signedHeadersField.append(signedHeaders)
+        signedHeadersField.append(", Signature=" as StaticString)
         tail.append(UInt8(ascii: "\n"))
         tail.append(signedHeaders)
         tail.append(UInt8(ascii: "\n"))

@@ -17,16 +17,29 @@ package enum Digest {
     }
 
     /// Writes the lower-case hex of `bytes` (twice as many bytes); returns its length.
+    /// Two digits per table read: every signature writes 64 of them.
     @discardableResult
     package static func writeHex(_ bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        let digits: StaticString = "0123456789abcdef"
-        let hex = digits.utf8Start
-        for (i, b) in bytes.enumerated() {
-            out[2 * i] = hex[Int(b >> 4)]
-            out[2 * i + 1] = hex[Int(b & 0x0F)]
+        let pairs = UnsafeRawPointer(hexPairs.utf8Start)
+        var at = UnsafeMutableRawPointer(out)
+        for b in bytes {
+            at.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(b) &* 2, as: UInt16.self), as: UInt16.self)
+            at += 2
         }
         return bytes.count * 2
     }
+
+    /// "00" to "ff", in order: byte b's two digits are at 2 * b.
+    private static let hexPairs: StaticString = """
+        000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\
+        202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\
+        404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\
+        606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f\
+        808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f\
+        a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\
+        c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf\
+        e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff
+        """
 
     /// Writes the hex SHA-256 of `bytes` (64 bytes); returns 64, or 0 on failure.
     package static func writeSHA256Hex(of bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int

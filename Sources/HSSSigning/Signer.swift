@@ -20,6 +20,8 @@ package struct Signer {
     package let accessKey: String
     package let algorithm: SigningAlgorithm
     private let key: SigningKey
+    /// "<algorithm> Access=<AK>": how every Authorization but V11's begins, written once.
+    private let accessHead: SecureBuffer
 
     /// `derivation` is V11-HMAC-SHA256's region and service (required for it,
     /// ignored otherwise).
@@ -31,6 +33,10 @@ package struct Signer {
             algorithm: algorithm, accessKey: accessKey, secretKey: secretKey, derivation: derivation)
         self.accessKey = accessKey
         self.algorithm = algorithm
+        accessHead = SecureBuffer(capacity: 32 + accessKey.utf8.count)
+        accessHead.append(algorithm.name)
+        accessHead.append(" Access=" as StaticString)
+        accessHead.append(accessKey)
     }
 
     /// A template for this signer's algorithm (its empty-body hash unless
@@ -71,19 +77,16 @@ package struct Signer {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 160) { signature in
             let signatureLength = appendSignatureHex(of: out.bytes, range: toSign, to: signature)
             out.truncate(to: start)  // wipes the canonical request and the string to sign
-            out.append(algorithm.name)
             if case .v11(let v11) = key {
+                out.append(algorithm.name)
                 out.append(" Credential=" as StaticString)
                 out.append(accessKey)
                 out.append(UInt8(ascii: "/"))
                 v11.appendInfo(day: UnsafeBufferPointer(rebasing: date.prefix(8)), to: out)
             } else {
-                out.append(" Access=" as StaticString)
-                out.append(accessKey)
+                out.append(accessHead)
             }
-            out.append(", SignedHeaders=" as StaticString)
-            out.append(template.signedHeaders)
-            out.append(", Signature=" as StaticString)
+            out.append(template.signedHeadersField)
             out.append(UnsafeBufferPointer(rebasing: signature[..<signatureLength]))
         }
     }
