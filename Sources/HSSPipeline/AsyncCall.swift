@@ -52,7 +52,7 @@ final class AsyncCall: InFlightCall {
         self.cancel = cancel
         self.consume = consume
         self.finish = finish
-        context = client.callContext(for: request)
+        context = client.callContext(for: request, session: client.sessions.now)
         workerContext = context
         retry = RetryState(client.http.loop, service: "HSS", signsWithClock: true)
     }

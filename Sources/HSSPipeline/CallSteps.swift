@@ -7,10 +7,10 @@ import HSSTransport
 /// engine's (AsyncCall) share, written once.
 extension HSSClient {
     /// A new call's context: the whole-call deadline, and a redactor that
-    /// knows every secret the client holds now plus the request's own (the
-    /// registry password, read where it is). Warns about a secret too short
-    /// to be starred.
-    func callContext(for request: Request) -> CallContext {
+    /// knows every secret the client holds now (`session`'s, when there is
+    /// one) plus the request's own (the registry password, read where it
+    /// is). Warns about a secret too short to be starred.
+    func callContext(for request: Request, session: Session?) -> CallContext {
         var callSecret: Bytes?
         for parameter in request.query where parameter.isSecret {
             if parameter.value.count < Redactor.shortest { warnShortSecret("the registry password") }
@@ -18,7 +18,7 @@ extension HSSClient {
         }
         return CallContext(
             timeoutMs: configuration.timeoutMs, connectTimeoutMs: configuration.connectTimeoutMs,
-            redactor: sessions.now?.redactor ?? configuration.secrets, callSecret: callSecret)
+            redactor: session?.redactor ?? configuration.secrets, callSecret: callSecret)
     }
 
     /// What `request` sends to each endpoint with `session` (prepared once

@@ -95,9 +95,10 @@ package final class HSSClient {
     /// `now` fixes the signing time (tests, benchmarks) and turns the
     /// clock-skew correction off.
     package func send(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> Void) throws {
-        var context = callContext(for: request)
+        let known = sessions.now
+        var context = callContext(for: request, session: known)
         let session = try sessions.session(context)
-        context = context.holding(session.redactor)
+        if session !== known { context = context.holding(session.redactor) }  // renewed: its secrets too
         let (prepared, extraLines) = endpoints(for: request, session: session)
         if configuration.dryRun {
             throw dryRun(
