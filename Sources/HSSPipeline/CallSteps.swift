@@ -26,14 +26,18 @@ extension HSSClient {
     /// its own header lines.
     func endpoints(for request: Request, session: Session) -> (prepared: [PreparedEndpoint], extraLines: [SecureBuffer])
     {
-        let prepared =
-            request.headers.isEmpty && request.pathParameters.isEmpty
-            ? session.prepared(
-                request, path: { resolvedPath(request, projectID: session.projectID) }, configuration: configuration)
-            : PreparedEndpoint.make(
+        guard request.headers.isEmpty && request.pathParameters.isEmpty else {
+            let prepared = PreparedEndpoint.make(
                 method: request.method, path: resolvedPath(request, projectID: session.projectID),
                 extraHeaders: request.headers, session: session, configuration: configuration)
-        return (prepared, request.headers.map(IdentityHTTP.line))
+            return (prepared, request.headers.map(IdentityHTTP.line))
+        }
+        // The path is resolved only the first time (its closure captures the template, not the request).
+        let template = request.pathTemplate
+        let prepared = session.prepared(
+            request.method, pathTemplate: template,
+            path: { resolvedPath(template, [:], projectID: session.projectID) }, configuration: configuration)
+        return (prepared, [])
     }
 
     /// Endpoint `index` could not be reached (name, connection, TLS): says

@@ -187,7 +187,11 @@ package final class HSSClient {
     /// The path template with "{project_id}" and the request's own
     /// parameters filled in, each encoded as one path segment.
     func resolvedPath(_ request: Request, projectID: String) -> String {
-        return request.pathTemplate.withUTF8Buffer { bytes in
+        resolvedPath(request.pathTemplate, request.pathParameters, projectID: projectID)
+    }
+
+    func resolvedPath(_ template: StaticString, _ parameters: [String: String], projectID: String) -> String {
+        return template.withUTF8Buffer { bytes in
             let out = SecureBuffer(capacity: bytes.count + 64)
             var start = 0
             while let open = bytes[start...].firstIndex(of: UInt8(ascii: "{")),
@@ -196,7 +200,7 @@ package final class HSSClient {
                 out.append(UnsafeBufferPointer(rebasing: bytes[start..<open]))
                 let name = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
                 PercentEncoding.append(
-                    request.pathParameters[name] ?? (name == "project_id" ? projectID : ""), to: out)
+                    parameters[name] ?? (name == "project_id" ? projectID : ""), to: out)
                 start = close + 1
             }
             out.append(UnsafeBufferPointer(rebasing: bytes[start...]))

@@ -61,15 +61,14 @@ final class Session {
     /// scan of pointer-sized keys costs less than hashing one.
     private let prepared = Mutex<[(key: PreparedEndpoint.Key, endpoints: [PreparedEndpoint])]>([])
 
-    /// The prepared requests of `request`'s method and path, one per endpoint.
+    /// The prepared requests of a method and path template, one per endpoint.
     func prepared(
-        _ request: Request, path: () -> String, configuration: ClientConfiguration
+        _ method: HTTPMethod, pathTemplate: StaticString, path: () -> String, configuration: ClientConfiguration
     ) -> [PreparedEndpoint] {
-        let key = PreparedEndpoint.Key(
-            method: request.method, pathTemplate: UInt(bitPattern: request.pathTemplate.utf8Start))
+        let key = PreparedEndpoint.Key(method: method, pathTemplate: UInt(bitPattern: pathTemplate.utf8Start))
         if let known = prepared.withLock({ $0.first { $0.key == key }?.endpoints }) { return known }
         let made = PreparedEndpoint.make(
-            method: request.method, path: path(), extraHeaders: [], session: self, configuration: configuration)
+            method: method, path: path(), extraHeaders: [], session: self, configuration: configuration)
         prepared.withLock { list in
             if !list.contains(where: { $0.key == key }) { list.append((key, made)) }
         }
