@@ -42,7 +42,7 @@ private final class StubTransport: HTTPTransport, HTTPConnection {
         answer.body.withUnsafeBufferPointer { bodyBuffer.append($0) }
         lastRequestID = answer.retryAfter
         let isSuccess = (200..<300).contains(answer.status)
-        var response = HTTPResponse(
+        let response = HTTPResponse(
             status: answer.status, body: bodyBuffer,
             requestID: !isSuccess || wantsRequestID ? requestID(redactor: redactor()) : "",
             headers: wantedHeaders.map { _ in nil })

@@ -165,7 +165,7 @@ package final class CurlConnection: HTTPConnection {
         _ = chss_curl_get_response_code(handle, &status)
         guard code == CURLE_OK else { throw failure(code, status: status, redactor: redactor()) }
         let isSuccess = (200..<300).contains(status)
-        var response = HTTPResponse(
+        let response = HTTPResponse(
             status: status, body: !isSuccess || keepBody ? sink.take() : sink.body,
             requestID: !isSuccess || wantsRequestID ? requestID(redactor: redactor()) : "")
         if !wantedHeaders.isEmpty { response.headers = wantedHeaders.map { header($0) } }

@@ -80,7 +80,7 @@ package struct RetryState {
         var failure: HSSError
         var response: HTTPResponse?
         switch outcome {
-        case .success(var answer):
+        case .success(let answer):
             answer.attempts = sent
             if startedMs != 0 {
                 trace.emit(
@@ -121,7 +121,7 @@ package struct RetryState {
         }
         /// Gives up: the last answer with `note`, or the failure with it.
         func giveUp(_ note: String?) throws -> Next {
-            if var response {
+            if let response {
                 response.note = note
                 return .answer(response)
             }
