@@ -5,8 +5,9 @@ import HSSBase
 /// request libhss sends: HSS's and the identity calls (IAM, STS, the
 /// metadata service, pod identity). Its decisions are RetryState's, which
 /// libhss's engine follows too (asynchronous calls); this loop carries them
-/// out on the caller's thread: it sends, and sleeps between attempts.
-package struct RequestLoop {
+/// out on the caller's thread: it sends, and sleeps between attempts. A
+/// class, one per client: a call borrows it instead of copying its fields.
+package final class RequestLoop {
     package let policy: RetryPolicy
     package let budget: RetryBudget
     package let clock: SigningClock
