@@ -341,15 +341,16 @@ private final class ResponseSink {
     static let write: chss_curl_write_fn = { data, size, count, userdata in
         guard let userdata else { return 0 }
         let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+        let body = sink.body  // read once: each read of the property is a retain and a release
         let length = size * count
-        guard sink.body.count + length <= CurlTransport.maxBodyBytes else {
+        guard body.count + length <= CurlTransport.maxBodyBytes else {
             sink.overflowed = true
             return 0
         }
         guard length > 0, let data else { return length }
         data.withMemoryRebound(to: UInt8.self, capacity: length) {
-            sink.body.append(UnsafeBufferPointer(start: $0, count: length))
+            body.append(UnsafeBufferPointer(start: $0, count: length))
         }
-        return sink.body.isValid ? length : 0
+        return body.isValid ? length : 0
     }
 }
