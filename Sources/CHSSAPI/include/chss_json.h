@@ -83,6 +83,7 @@ static inline ptrdiff_t chss_json_plain_run_sse2(const uint8_t *p, ptrdiff_t fro
     return chss_json_plain_run_word(p, i, n);
 }
 
+/* For a text of at least thirty-two bytes. */
 __attribute__((target("avx2"))) static inline ptrdiff_t chss_json_plain_run_avx2(const uint8_t *p, ptrdiff_t from,
                                                                                  ptrdiff_t n)
 {
@@ -94,13 +95,13 @@ __attribute__((target("avx2"))) static inline ptrdiff_t chss_json_plain_run_avx2
             return i + __builtin_ctz(bits);
         }
     }
-    if (i < n && n >= 32) {
-        /* The text's last thirty-two bytes again, without those before i. */
-        __m256i last = _mm256_loadu_si256((const __m256i *)(p + n - 32));
-        unsigned bits = (unsigned)_mm256_movemask_epi8(CHSS_JSON_MARKS(_mm256, last)) >> (i - (n - 32));
-        return bits != 0 ? i + __builtin_ctz(bits) : n;
+    if (i >= n) {
+        return n;
     }
-    return chss_json_plain_run_sse2(p, i, n);
+    /* The text's last thirty-two bytes again, without those before i. */
+    __m256i last = _mm256_loadu_si256((const __m256i *)(p + n - 32));
+    unsigned bits = (unsigned)_mm256_movemask_epi8(CHSS_JSON_MARKS(_mm256, last)) >> (i - (n - 32));
+    return bits != 0 ? i + __builtin_ctz(bits) : n;
 }
 #undef CHSS_JSON_MARKS
 #undef CHSS_JSON_OR_mm
@@ -112,6 +113,7 @@ extern int chss_json_avx2_state;
 int chss_json_detect_avx2(void);
 #endif
 
+/* The way this machine runs best. */
 static inline ptrdiff_t chss_json_plain_run(const uint8_t *p, ptrdiff_t from, ptrdiff_t n)
 {
 #if defined(__x86_64__)
@@ -119,7 +121,7 @@ static inline ptrdiff_t chss_json_plain_run(const uint8_t *p, ptrdiff_t from, pt
     if (avx2 < 0) {
         avx2 = chss_json_detect_avx2();
     }
-    return avx2 ? chss_json_plain_run_avx2(p, from, n) : chss_json_plain_run_sse2(p, from, n);
+    return avx2 && n >= 32 ? chss_json_plain_run_avx2(p, from, n) : chss_json_plain_run_sse2(p, from, n);
 #else
     return chss_json_plain_run_word(p, from, n);
 #endif

@@ -101,16 +101,24 @@ package struct JSONFields {
 private struct Reader: JSONScanObserver {
     let names: UnsafeBufferPointer<StaticString>
     var fields = JSONFields()
+    /// Where the search for the next member's name starts: after the last one
+    /// found, as an answer tends to list its members in the order asked for.
+    var next = 0
 
     @inline(__always)
     mutating func rootString(_ key: JSONText.Member, end: Int, escaped: Bool, in text: JSONText) {
-        for k in names.indices where names[k].withUTF8Buffer({ text.keyEquals(key, $0) }) {
-            // A name found twice makes the scan throw: no need to clear a bit.
-            fields.starts[k] = key.value &+ 1
-            fields.ends[k] = end
-            fields.found |= 1 << k
-            if escaped { fields.nuls |= 1 << k }
-            return
+        var k = next
+        for _ in 0..<names.count {
+            if names[k].withUTF8Buffer({ text.keyEquals(key, $0) }) {
+                // A name found twice makes the scan throw: no need to clear a bit.
+                fields.starts[k] = key.value &+ 1
+                fields.ends[k] = end
+                fields.found |= 1 << k
+                if escaped { fields.nuls |= 1 << k }
+                next = k &+ 1 == names.count ? 0 : k &+ 1
+                return
+            }
+            k = k &+ 1 == names.count ? 0 : k &+ 1
         }
     }
 }

@@ -150,8 +150,8 @@ struct JSONText {
     @inline(__always)
     func keysEqual(_ a: Member, _ b: Member) -> Bool {
         if !a.escaped && !b.escaped {
-            let length = a.end - a.start
-            return b.end - b.start == length && memcmp(p + a.start, p + b.start, length) == 0
+            let length = a.end &- a.start  // offsets into the text: no overflow
+            return b.end &- b.start == length && memcmp(p + a.start, p + b.start, length) == 0
         }
         return keyOrder(a, b) == 0
     }
@@ -181,7 +181,7 @@ struct JSONText {
     @inline(__always)
     func keyEquals(_ key: Member, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
         if !key.escaped {
-            return key.end - key.start == name.count
+            return key.end &- key.start == name.count
                 && (name.isEmpty || memcmp(p + key.start, name.baseAddress!, name.count) == 0)
         }
         var x = UnescapedBytes(p, key)
