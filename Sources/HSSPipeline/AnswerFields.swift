@@ -24,6 +24,7 @@ package struct AnswerFields {
         }
         guard buffer.isValid else { throw HSSError(HSS_E_OUT_OF_MEMORY, "could not store the service's answer") }
         guard fields.isObject else { throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer is not a JSON object") }
+        if fields.allFound(names.count) { return }
         for (k, name) in names.enumerated() {
             guard fields[k] != nil else { throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer lacks \(name)") }
             guard !fields.holdsNUL(k) else {

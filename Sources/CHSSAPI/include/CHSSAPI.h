@@ -2,11 +2,13 @@
  * are checked against its types, and hss_status is the one status type),
  * the libc the Swift side calls (through this module rather than the Glibc
  * overlay, whose static copy would raise the glibc version libhss needs),
- * and the two libc calls Swift cannot make. */
+ * the libc calls Swift cannot make, and the JSON scanner's inner loop
+ * (chss_json.h). */
 #ifndef CHSSAPI_H
 #define CHSSAPI_H
 
 #include "../../../include/hss.h"
+#include "chss_json.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -51,37 +51,10 @@ struct JSONText {
     }
 
     /// The first offset from `from` that holds a quote, a backslash, a control
-    /// character or a non-ASCII byte: the bytes of a string that need no check.
+    /// character or a non-ASCII byte: the bytes of a string that need no check
+    /// (up to thirty-two at a time, chss_json.h).
     @inline(__always)
-    func plainRun(_ from: Int) -> Int {
-        var i = from
-        // Sixteen bytes at a time, as two words of eight in vector registers
-        // (SWAR): (x - 0x0101..) & ~x & 0x8080.. marks the zero bytes of x,
-        // (x - 0x2020..) & ~x & 0x8080.. those below 0x20, and x & 0x8080..
-        // those from 0x80. A borrow can mark bytes after a true mark, never
-        // before, so a word's lowest mark (its first byte in memory, the words
-        // read little-endian) is exact.
-        let ones = SIMD2<UInt64>(repeating: 0x0101_0101_0101_0101)
-        while n &- i >= 16 {
-            let raw = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD2<UInt64>.self)
-            let x = SIMD2(UInt64(littleEndian: raw[0]), UInt64(littleEndian: raw[1]))
-            let quotes = x ^ (ones &* 0x22)
-            let backslashes = x ^ (ones &* 0x5C)
-            let marks =
-                ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (x &- ones &* 0x20) & ~x | x)
-                & (ones &* 0x80)
-            if marks[0] != 0 { return i &+ marks[0].trailingZeroBitCount / 8 }
-            if marks[1] != 0 { return i &+ 8 &+ marks[1].trailingZeroBitCount / 8 }
-            i &+= 16
-        }
-        // The text's last bytes.
-        while i < n {
-            let b = p[i]
-            if b == .quote || b == .backslash || b < 0x20 || b >= 0x80 { return i }
-            i += 1
-        }
-        return i
-    }
+    func plainRun(_ from: Int) -> Int { chss_json_plain_run(p, from, n) }
 
     /// 0...15, or 0xFF for a byte that is not a hex digit.
     @inline(__always)
@@ -156,7 +129,7 @@ struct JSONText {
 
     /// Unescapes the string body p[start..<end] into `out` (room for end -
     /// start bytes); returns the length written.
-    private func unescape(from start: Int, to end: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    func unescape(from start: Int, to end: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var i = start
         var o = 0
         while i < end {
@@ -177,8 +150,8 @@ struct JSONText {
     @inline(__always)
     func keysEqual(_ a: Member, _ b: Member) -> Bool {
         if !a.escaped && !b.escaped {
-            let length = a.end - a.start
-            return b.end - b.start == length && memcmp(p + a.start, p + b.start, length) == 0
+            let length = a.end &- a.start  // offsets into the text: no overflow
+            return b.end &- b.start == length && memcmp(p + a.start, p + b.start, length) == 0
         }
         return keyOrder(a, b) == 0
     }
@@ -208,7 +181,7 @@ struct JSONText {
     @inline(__always)
     func keyEquals(_ key: Member, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
         if !key.escaped {
-            return key.end - key.start == name.count
+            return key.end &- key.start == name.count
                 && (name.isEmpty || memcmp(p + key.start, name.baseAddress!, name.count) == 0)
         }
         var x = UnescapedBytes(p, key)
