@@ -2,8 +2,8 @@ import CHSSAPI
 import XCTest
 
 /// chss_json.h's scans of string bytes, the scanner's fast path (each way
-/// this machine can run: AVX2 and SSE2 vectors, then the text's last
-/// vector again, shifted; words of eight bytes), against the rule they stand
+/// this machine can run: SSE2 vectors, then the text's last vector again,
+/// shifted; words of eight bytes), against the rule they stand
 /// for, one byte at a time: the first offset from `from` that holds a quote,
 /// a backslash, a byte below 0x20 or one from 0x80.
 final class JSONPlainRunTests: XCTestCase {
@@ -25,7 +25,6 @@ final class JSONPlainRunTests: XCTestCase {
         ]
         #if arch(x86_64)
             ways.append(("sse2", 0, { chss_json_plain_run_sse2($0, $1, $2) }))
-            if chss_json_detect_avx2() != 0 { ways.append(("avx2", 32, { chss_json_plain_run_avx2($0, $1, $2) })) }
         #endif
         return ways
     }()

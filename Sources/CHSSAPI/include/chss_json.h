@@ -1,9 +1,10 @@
 /* The JSON scanner's inner loop (Sources/HSSBase/Encoding/JSONText.swift,
  * plainRun): finding the end of a run of string bytes that need no check.
  * In C because Swift's SIMD types compile byte comparisons to a loop per
- * byte. Three ways, the same answer (Tests/HSSTests/JSONPlainRunTests.swift):
- * AVX2 tests thirty-two bytes in a few instructions where the CPU has it,
- * SSE2 (every x86-64 has it) sixteen, and elsewhere a word tests eight. */
+ * byte. Two ways, the same answer (Tests/HSSTests/JSONPlainRunTests.swift):
+ * SSE2 (every x86-64 has it) tests sixteen bytes in a few instructions, and
+ * elsewhere a word tests eight. (AVX2 saved ~230 instructions a call more,
+ * not worth asking the CPU what it has.) */
 #ifndef CHSS_JSON_H
 #define CHSS_JSON_H
 
@@ -63,7 +64,6 @@ static inline ptrdiff_t chss_json_plain_run_word(const uint8_t *p, ptrdiff_t fro
                                               vector##_cmpeq_epi8((x), vector##_set1_epi8('\\'))), \
                          vector##_cmpgt_epi8(vector##_set1_epi8(0x20), (x)))
 #define CHSS_JSON_OR_mm _mm_or_si128
-#define CHSS_JSON_OR_mm256 _mm256_or_si256
 
 static inline ptrdiff_t chss_json_plain_run_sse2(const uint8_t *p, ptrdiff_t from, ptrdiff_t n)
 {
@@ -83,45 +83,16 @@ static inline ptrdiff_t chss_json_plain_run_sse2(const uint8_t *p, ptrdiff_t fro
     return chss_json_plain_run_word(p, i, n);
 }
 
-/* For a text of at least thirty-two bytes. */
-__attribute__((target("avx2"))) static inline ptrdiff_t chss_json_plain_run_avx2(const uint8_t *p, ptrdiff_t from,
-                                                                                 ptrdiff_t n)
-{
-    ptrdiff_t i = from;
-    for (; n - i >= 32; i += 32) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
-        unsigned bits = (unsigned)_mm256_movemask_epi8(CHSS_JSON_MARKS(_mm256, x));
-        if (bits != 0) {
-            return i + __builtin_ctz(bits);
-        }
-    }
-    if (i >= n) {
-        return n;
-    }
-    /* The text's last thirty-two bytes again, without those before i. */
-    __m256i last = _mm256_loadu_si256((const __m256i *)(p + n - 32));
-    unsigned bits = (unsigned)_mm256_movemask_epi8(CHSS_JSON_MARKS(_mm256, last)) >> (i - (n - 32));
-    return bits != 0 ? i + __builtin_ctz(bits) : n;
-}
 #undef CHSS_JSON_MARKS
 #undef CHSS_JSON_OR_mm
-#undef CHSS_JSON_OR_mm256
 
-/* 1 if the CPU and the system have AVX2, 0 if not, -1 until first asked. */
-extern int chss_json_avx2_state;
-/* Asks the CPU (cpuid, xgetbv) and sets chss_json_avx2_state. */
-int chss_json_detect_avx2(void);
 #endif
 
-/* The way this machine runs best. */
+/* The way this machine runs. */
 static inline ptrdiff_t chss_json_plain_run(const uint8_t *p, ptrdiff_t from, ptrdiff_t n)
 {
 #if defined(__x86_64__)
-    int avx2 = __atomic_load_n(&chss_json_avx2_state, __ATOMIC_RELAXED);
-    if (avx2 < 0) {
-        avx2 = chss_json_detect_avx2();
-    }
-    return avx2 && n >= 32 ? chss_json_plain_run_avx2(p, from, n) : chss_json_plain_run_sse2(p, from, n);
+    return chss_json_plain_run_sse2(p, from, n);
 #else
     return chss_json_plain_run_word(p, from, n);
 #endif

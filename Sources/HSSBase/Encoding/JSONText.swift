@@ -52,7 +52,7 @@ struct JSONText {
 
     /// The first offset from `from` that holds a quote, a backslash, a control
     /// character or a non-ASCII byte: the bytes of a string that need no check
-    /// (up to thirty-two at a time, chss_json.h).
+    /// (sixteen at a time on x86-64, chss_json.h).
     @inline(__always)
     func plainRun(_ from: Int) -> Int { chss_json_plain_run(p, from, n) }
 
