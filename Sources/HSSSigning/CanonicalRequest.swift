@@ -221,13 +221,19 @@ extension Signer {
             }
             i = parameters.index(after: i)
         }
-        var first = true
-        for parameter in parameters {
-            if !first { out.append(UInt8(ascii: "&")) }
-            first = false
-            PercentEncoding.append(parameter.name, to: out)
-            out.append(UInt8(ascii: "="))
-            PercentEncoding.append(parameter.value, to: out)
+        // One reservation (the caller's) for the whole query: 3 bytes per byte at most, '=' and '&'.
+        var maxCount = 0
+        for parameter in parameters { maxCount += 3 * (parameter.name.count + parameter.value.count) + 2 }
+        out.append(maxCount: maxCount) { start in
+            var written = 0
+            for parameter in parameters {
+                written &+= PercentEncoding.write(parameter.name, at: start + written)
+                start[written] = UInt8(ascii: "=")
+                written &+= 1 &+ PercentEncoding.write(parameter.value, at: start + (written &+ 1))
+                start[written] = UInt8(ascii: "&")
+                written &+= 1
+            }
+            return max(written - 1, 0)  // not the last '&'
         }
     }
 
@@ -240,6 +246,7 @@ extension Signer {
     private static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
         let common = min(a.count, b.count)
         if common > 0, let x = a.baseAddress, let y = b.baseAddress {
+            if x[0] != y[0] { return Int(x[0]) - Int(y[0]) }  // names mostly differ at once: no call
             let c = memcmp(x, y, common)
             if c != 0 { return Int(c) }
         }
