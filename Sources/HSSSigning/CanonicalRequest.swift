@@ -227,9 +227,8 @@ extension Signer {
         out.append(maxCount: maxCount) { start in
             var written = 0
             for parameter in parameters {
-                written &+= PercentEncoding.write(parameter.name, at: start + written)
-                start[written] = UInt8(ascii: "=")
-                written &+= 1 &+ PercentEncoding.write(parameter.value, at: start + (written &+ 1))
+                written &+= PercentEncoding.writeParameter(
+                    name: parameter.name, value: parameter.value, at: start + written)
                 start[written] = UInt8(ascii: "&")
                 written &+= 1
             }

@@ -9,10 +9,21 @@ package enum PercentEncoding {
         out.append(maxCount: bytes.count * 3) { write(bytes, at: $0) }
     }
 
+    /// Writes `name=value`, both encoded, at `start`, which has room for 3
+    /// bytes per byte and the '='; returns the count written. For the
+    /// canonical query, which reserves once for all its parameters.
+    package static func writeParameter(
+        name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, at start: UnsafeMutablePointer<UInt8>
+    ) -> Int {
+        let equals = write(name, at: start)
+        start[equals] = UInt8(ascii: "=")
+        return equals &+ 1 &+ write(value, at: start + (equals &+ 1))
+    }
+
     /// Writes the encoding of `bytes` at `start`, which has room for 3 bytes
-    /// per byte; returns the count written. For the canonical query, which
-    /// reserves once for all its parameters.
-    package static func write(_ bytes: UnsafeBufferPointer<UInt8>, at start: UnsafeMutablePointer<UInt8>) -> Int {
+    /// per byte; returns the count written. Inlined in its two callers.
+    @inline(__always)
+    private static func write(_ bytes: UnsafeBufferPointer<UInt8>, at start: UnsafeMutablePointer<UInt8>) -> Int {
         guard let base = bytes.baseAddress else { return 0 }
         let count = bytes.count
         if count < 8 {
