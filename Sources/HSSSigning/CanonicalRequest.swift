@@ -227,16 +227,13 @@ extension Signer {
             for parameter in parameters {
                 written &+= PercentEncoding.writeParameter(
                     name: parameter.name, value: parameter.value, at: start + written)
-                start[written] = UInt8(ascii: "&")
-                written &+= 1
             }
             return max(written - 1, 0)  // not the last '&'
         }
     }
 
     private static func precedes(_ lhs: QueryView, _ rhs: QueryView) -> Bool {
-        // Names mostly differ in their first byte, which then decides (no call).
-        if let a = lhs.name.first, let b = rhs.name.first, a != b { return a < b }
+        if let a = lhs.name.first, let b = rhs.name.first, a != b { return a < b }  // most names: no call
         let byName = compare(lhs.name, rhs.name)
         return byName != 0 ? byName < 0 : compare(lhs.value, rhs.value) < 0
     }

@@ -9,15 +9,18 @@ package enum PercentEncoding {
         out.append(maxCount: bytes.count * 3) { write(bytes, at: $0) }
     }
 
-    /// Writes `name=value`, both encoded, at `start`, which has room for 3
-    /// bytes per byte and the '='; returns the count written. For the
-    /// canonical query, which reserves once for all its parameters.
+    /// Writes `name=value&`, name and value encoded, at `start`, which has
+    /// room for 3 bytes per byte, '=' and '&'; returns the count written.
+    /// For the canonical query, which reserves once for all its parameters
+    /// (and leaves the last '&' out of its count).
     package static func writeParameter(
         name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, at start: UnsafeMutablePointer<UInt8>
     ) -> Int {
         let equals = write(name, at: start)
         start[equals] = UInt8(ascii: "=")
-        return equals &+ 1 &+ write(value, at: start + (equals &+ 1))
+        let ampersand = equals &+ 1 &+ write(value, at: start + (equals &+ 1))
+        start[ampersand] = UInt8(ascii: "&")
+        return ampersand &+ 1
     }
 
     /// Writes the encoding of `bytes` at `start`, which has room for 3 bytes
