@@ -12,6 +12,37 @@ package enum RegistryAddress {
     }
 
     package static func check(_ bytes: UnsafeBufferPointer<UInt8>, field: String = "registry_addr") throws {
+        // The common case in one pass; anything else through the rules, the one source of each message.
+        guard !isPlainHostAndPort(bytes) else { return }
+        try checkEachRule(bytes, field: field)
+    }
+
+    /// True for ASCII labels (A-Z a-z 0-9 - _), none empty, joined by dots,
+    /// then optionally ':' and a port from 1 to 65535 in at most 5 digits: a
+    /// shape that passes every rule below. False proves nothing.
+    package static func isPlainHostAndPort(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while true {
+            let labelStart = i
+            while i < bytes.count, ByteClass.of(bytes[i]) == ByteClass.label { i &+= 1 }
+            guard i > labelStart, i < bytes.count else { return i > labelStart }
+            guard bytes[i] == UInt8(ascii: ".") else { break }
+            i &+= 1
+        }
+        guard bytes[i] == UInt8(ascii: ":") else { return false }
+        let digits = bytes.count - i - 1
+        guard digits > 0, digits <= 5 else { return false }
+        var port = 0
+        for b in UnsafeBufferPointer(rebasing: bytes[(i + 1)...]) {
+            let digit = b &- UInt8(ascii: "0")
+            guard digit < 10 else { return false }
+            port = port &* 10 &+ Int(digit)
+        }
+        return port > 0 && port <= 65535
+    }
+
+    /// Each rule in turn.
+    package static func checkEachRule(_ bytes: UnsafeBufferPointer<UInt8>, field: String = "registry_addr") throws {
         func refuse(_ rule: String) -> HSSError { HSSError.invalid("\(field) must be host or host:port: \(rule)") }
         // The rules in this order, each over the whole text: the message names the first one broken.
         for i in bytes.indices

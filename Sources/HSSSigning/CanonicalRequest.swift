@@ -215,28 +215,30 @@ extension Signer {
     package static func appendCanonicalQuery(_ parameters: UnsafeMutableBufferPointer<QueryView>, to out: SecureBuffer)
     {
         // Insertion sort: a handful of parameters, no allocation.
-        var i = parameters.index(after: parameters.startIndex)
-        while i < parameters.endIndex {
+        for i in parameters.indices.dropFirst() {
+            let parameter = parameters[i]
             var j = i
-            while j > parameters.startIndex {
-                let previous = parameters.index(before: j)
-                guard precedes(parameters[j], parameters[previous]) else { break }
-                parameters.swapAt(j, previous)
-                j = previous
+            while j > 0, precedes(parameter, parameters[j - 1]) {
+                parameters[j] = parameters[j - 1]
+                j -= 1
             }
-            i = parameters.index(after: i)
+            parameters[j] = parameter
         }
-        var first = true
-        for parameter in parameters {
-            if !first { out.append(UInt8(ascii: "&")) }
-            first = false
-            PercentEncoding.append(parameter.name, to: out)
-            out.append(UInt8(ascii: "="))
-            PercentEncoding.append(parameter.value, to: out)
+        // One reservation (the caller's) for the whole query: 3 bytes per byte at most, '=' and '&'.
+        var maxCount = 0
+        for parameter in parameters { maxCount += 3 * (parameter.name.count + parameter.value.count) + 2 }
+        out.append(maxCount: maxCount) { start in
+            var written = 0
+            for parameter in parameters {
+                written &+= PercentEncoding.writeParameter(
+                    name: parameter.name, value: parameter.value, at: start + written)
+            }
+            return max(written - 1, 0)  // not the last '&'
         }
     }
 
     private static func precedes(_ lhs: QueryView, _ rhs: QueryView) -> Bool {
+        if let a = lhs.name.first, let b = rhs.name.first, a != b { return a < b }  // most names: no call
         let byName = compare(lhs.name, rhs.name)
         return byName != 0 ? byName < 0 : compare(lhs.value, rhs.value) < 0
     }
