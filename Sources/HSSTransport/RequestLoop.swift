@@ -37,18 +37,25 @@ package final class RequestLoop {
         var state = RetryState(
             self, service: service, limit: limit, retryConnectFailures: retryConnectFailures,
             signsWithClock: signsWithClock)
+        /// The final answer, or nil after waiting for the next attempt.
+        func follow(_ next: RetryState.Next) -> HTTPResponse? {
+            switch next {
+            case .answer(let answer): return answer
+            case .retry(let delay):
+                sleepMs(delay)
+                return nil
+            }
+        }
         while true {
             let (timeouts, signingTime) = try state.begin(context, what)
-            let outcome: Result<HTTPResponse, HSSError>
+            let answer: HTTPResponse
             do {
-                outcome = .success(try attempt(timeouts, signingTime))
+                answer = try attempt(timeouts, signingTime)
             } catch let error as HSSError {
-                outcome = .failure(error)
+                if let final = follow(try state.settle(failure: error, context, what)) { return final }
+                continue
             }
-            switch try state.settle(outcome, context, what) {
-            case .answer(let answer): return answer
-            case .retry(let delay): sleepMs(delay)
-            }
+            if let final = follow(try state.settle(answer: answer, context, what)) { return final }
         }
     }
 }

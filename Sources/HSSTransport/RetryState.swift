@@ -77,48 +77,64 @@ package struct RetryState {
     package mutating func settle(
         _ outcome: Result<HTTPResponse, HSSError>, _ context: CallContext, _ what: () -> String
     ) throws -> Next {
-        var failure: HSSError
-        var response: HTTPResponse?
         switch outcome {
-        case .success(let answer):
-            answer.attempts = sent
-            if startedMs != 0 {
-                trace.emit(
-                    HSS_TRACE_DEBUG,
-                    "< HTTP \(answer.status) in \(monotonicMs() - startedMs) ms"
-                        + (answer.requestID.isEmpty ? "" : " (request id \(answer.requestID))"))
-            }
-            if signsWithClock, !skewCorrected, let serverDate = answer.serverDate, answer.status == 401,
-                ServiceErrorBody.code(of: answer.body) == "APIGW.0303"
-            {
-                skewCorrected = true
-                let (offset, applied) = clock.correct(serverDate: serverDate)
-                let skew = "its clock is \(SigningClock.describe(offset)) \(offset >= 0 ? "ahead of" : "behind") ours"
-                guard applied else {
-                    answer.note =
-                        "the gateway refused the signature as expired: \(skew), more than the "
-                        + "\(SigningClock.maxCorrection / 3600) h libhss corrects; fix this machine's clock"
-                    return .answer(answer)
-                }
-                trace.emit(
-                    HSS_TRACE_INFO,
-                    "\(what()): the gateway refused the signature as expired (APIGW.0303): \(skew); "
-                        + "signing again with its time")
-                counted -= 1
-                return .retry(afterMs: 0)
-            }
-            guard RetryPolicy.isRetryableStatus(answer.status) else {
-                if answer.status < 400 { budget.refund() }
+        case .success(let answer): return try settle(answer: answer, context, what)
+        case .failure(let error): return try settle(failure: error, context, what)
+        }
+    }
+
+    /// The same, for an attempt that was answered (the blocking loop's way:
+    /// no Result is built, and none destroyed, on every call).
+    package mutating func settle(answer: HTTPResponse, _ context: CallContext, _ what: () -> String) throws -> Next {
+        answer.attempts = sent
+        if startedMs != 0 {
+            trace.emit(
+                HSS_TRACE_DEBUG,
+                "< HTTP \(answer.status) in \(monotonicMs() - startedMs) ms"
+                    + (answer.requestID.isEmpty ? "" : " (request id \(answer.requestID))"))
+        }
+        if signsWithClock, !skewCorrected, let serverDate = answer.serverDate, answer.status == 401,
+            ServiceErrorBody.code(of: answer.body) == "APIGW.0303"
+        {
+            skewCorrected = true
+            let (offset, applied) = clock.correct(serverDate: serverDate)
+            let skew = "its clock is \(SigningClock.describe(offset)) \(offset >= 0 ? "ahead of" : "behind") ours"
+            guard applied else {
+                answer.note =
+                    "the gateway refused the signature as expired: \(skew), more than the "
+                    + "\(SigningClock.maxCorrection / 3600) h libhss corrects; fix this machine's clock"
                 return .answer(answer)
             }
-            failure = ServiceErrorBody.describe(answer, redactor: context.redactor, service: service)
-            response = answer
-        case .failure(var error):
-            error.attempts = sent
-            if startedMs != 0 { trace.emit(HSS_TRACE_DEBUG, "< \(error.message)") }
-            guard RetryPolicy.isRetryable(error), retryConnectFailures || !error.connectFailed else { throw error }
-            failure = error
+            trace.emit(
+                HSS_TRACE_INFO,
+                "\(what()): the gateway refused the signature as expired (APIGW.0303): \(skew); "
+                    + "signing again with its time")
+            counted -= 1
+            return .retry(afterMs: 0)
         }
+        guard RetryPolicy.isRetryableStatus(answer.status) else {
+            if answer.status < 400 { budget.refund() }
+            return .answer(answer)
+        }
+        return try retryOrGiveUp(
+            ServiceErrorBody.describe(answer, redactor: context.redactor, service: service), answer, context, what)
+    }
+
+    /// The same, for an attempt that failed before an answer.
+    package mutating func settle(failure error: HSSError, _ context: CallContext, _ what: () -> String) throws -> Next {
+        var error = error
+        error.attempts = sent
+        if startedMs != 0 { trace.emit(HSS_TRACE_DEBUG, "< \(error.message)") }
+        guard RetryPolicy.isRetryable(error), retryConnectFailures || !error.connectFailed else { throw error }
+        return try retryOrGiveUp(error, nil, context, what)
+    }
+
+    /// After a failed attempt (`response`: its >= 400 answer, if it had
+    /// one): another attempt after a delay, or the end.
+    private mutating func retryOrGiveUp(
+        _ failure: HSSError, _ response: HTTPResponse?, _ context: CallContext, _ what: () -> String
+    ) throws -> Next {
+        var failure = failure
         /// Gives up: the last answer with `note`, or the failure with it.
         func giveUp(_ note: String?) throws -> Next {
             if let response {
