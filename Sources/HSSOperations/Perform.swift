@@ -13,7 +13,7 @@ extension HSSClient {
         try operation.validate()
         var output: O.Output?
         try send(operation.request(), now: now) { body in output = try operation.decode(body.bytes) }
-        guard let output else { throw HSSError(HSS_E_INTERNAL, "a 2xx answer was not decoded") }
+        guard let output = output.take() else { throw HSSError(HSS_E_INTERNAL, "a 2xx answer was not decoded") }
         return output
     }
 }

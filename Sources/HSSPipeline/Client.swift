@@ -96,9 +96,11 @@ package final class HSSClient {
     /// clock-skew correction off.
     package func send(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> Void) throws {
         let known = sessions.now
-        var context = callContext(for: request, session: known)
-        let session = try sessions.session(context)
-        if session !== known { context = context.holding(session.redactor) }  // renewed: its secrets too
+        let initial = callContext(for: request, session: known)
+        let session = try sessions.session(initial)
+        // A constant from here on (the closures below read it without copying it). A session made
+        // or renewed for this call brings its secrets too.
+        let context = session === known ? initial : initial.holding(session.redactor)
         let (prepared, extraLines) = endpoints(for: request, session: session)
         if configuration.dryRun {
             throw dryRun(

@@ -12,7 +12,7 @@ import HSSBase
 /// query and date, written into the call's buffer: a signature allocates
 /// nothing. The String-returning functions below are conveniences over the
 /// same code, for tests and rare requests.
-package struct Signer {
+package final class Signer {
     package static let algorithm: StaticString = "SDK-HMAC-SHA256"
     /// Hex SHA-256 of an empty body (GET).
     package static let emptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
