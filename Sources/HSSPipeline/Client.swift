@@ -97,10 +97,10 @@ package final class HSSClient {
     package func send(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> Void) throws {
         let known = sessions.now
         let initial = callContext(for: request, session: known)
-        let session = try sessions.session(initial)
+        let session = try sessions.session(initial, known: known)
         // A constant from here on (the closures below read it without copying it). A session made
         // or renewed for this call brings its secrets too.
-        let context = session === known ? initial : initial.holding(session.redactor)
+        let context = session === known ? consume initial : initial.holding(session.redactor)
         let (prepared, extraLines) = endpoints(for: request, session: session)
         if configuration.dryRun {
             throw dryRun(

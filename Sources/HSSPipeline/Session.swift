@@ -127,7 +127,12 @@ final class Sessions {
     /// the others wait. A failed renewal falls back on keys that are still
     /// valid; expired keys are never used.
     func session(_ context: CallContext, now: Int = Int(time(nil))) throws -> Session {
-        if let session = self.now, !session.needsRenewal(at: now) { return session }
+        try session(context, known: self.now, now: now)
+    }
+
+    /// The same, from the session the caller has just read (`self.now`).
+    func session(_ context: CallContext, known: Session?, now: Int = Int(time(nil))) throws -> Session {
+        if let known, !known.needsRenewal(at: now) { return known }
         let renewed = try renewal.withLock(waitingAtMost: context.remainingMs) { () throws -> Session in
             let previous = self.now
             if let previous, !previous.needsRenewal(at: now) { return previous }  // another thread renewed it

@@ -282,9 +282,10 @@ extension Signer {
         let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         let second = t % 86_400
-        func two(_ value: Int, at i: Int) {
-            text[i] = UInt8(truncatingIfNeeded: 48 + value / 10)
-            text[i + 1] = UInt8(truncatingIfNeeded: 48 + value % 10)
+        let pairs = UnsafeRawPointer(decimalPairs.utf8Start)
+        func two(_ value: Int, at i: Int) {  // value is 0...99
+            UnsafeMutableRawPointer(text + i).storeBytes(
+                of: pairs.loadUnaligned(fromByteOffset: value &* 2, as: UInt16.self), as: UInt16.self)
         }
         two(year / 100, at: 0)
         two(year % 100, at: 2)
@@ -296,4 +297,13 @@ extension Signer {
         two(second % 60, at: 13)
         text[15] = UInt8(ascii: "Z")
     }
+
+    /// "00" to "99": value v's two digits are at 2 * v.
+    private static let decimalPairs: StaticString = """
+        0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
 }

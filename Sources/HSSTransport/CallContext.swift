@@ -66,8 +66,9 @@ package struct CallContext {
     /// The next attempt's timeouts: what is left of the call, within
     /// `limit` (a service's own, shorter ones). nil when the transport's
     /// defaults already say that (no per-request setopt).
-    package func attemptTimeouts(within limit: Timeouts? = nil) -> Timeouts? {
-        let left = max(remainingMs, 1)
+    /// `remainingMs`: what is left, if the caller has just read it.
+    package func attemptTimeouts(within limit: Timeouts? = nil, remainingMs known: Int? = nil) -> Timeouts? {
+        let left = max(known ?? remainingMs, 1)
         if limit == nil, left >= timeoutMs - 10 { return nil }
         let total = min(limit?.totalMs ?? left, left)
         return Timeouts(connectMs: min(limit?.connectMs ?? connectTimeoutMs, total), totalMs: total)

@@ -60,7 +60,8 @@ package struct RetryState {
     package mutating func begin(_ context: CallContext, _ what: () -> String) throws -> (
         timeouts: Timeouts?, signingTime: time_t
     ) {
-        guard context.remainingMs > 0 else {
+        let remaining = context.remainingMs  // one clock read for the check and the timeouts
+        guard remaining > 0 else {
             var error = context.expired(before: sent == 0 ? what() : "attempt \(counted + 1) of \(what())")
             error.attempts = sent
             throw error
@@ -68,7 +69,7 @@ package struct RetryState {
         sent += 1
         counted += 1
         startedMs = trace.wants(HSS_TRACE_DEBUG) ? monotonicMs() : 0
-        return (context.attemptTimeouts(within: limit), clock.now())
+        return (context.attemptTimeouts(within: limit, remainingMs: remaining), clock.now())
     }
 
     /// What to do after the attempt `begin` started ended with `outcome`.
