@@ -35,6 +35,8 @@ final class JSONFieldsTests: XCTestCase {
                 try JSONFields.read(text, names: names, into: out)
             }
         } catch {
+            // A refused text leaves nothing of itself in out: no value is copied before the verdict.
+            XCTAssertEqual(Array(out.bytes), prefix, "a refused text wrote into out", file: file, line: line)
             result.error = error
             return result
         }
@@ -140,6 +142,14 @@ final class JSONFieldsTests: XCTestCase {
         XCTAssertEqual(result.values.compactMap { $0 }.count, 3)
         // Too small a buffer grows, and the values are the same.
         XCTAssertEqual(read(bytes, roomy: false), read(bytes))
+    }
+
+    func testARefusedAnswerLeavesNoValueBehind() {
+        // The password-bearing value comes first and is complete; the text breaks after it.
+        for tail in [",}", "", ",\"image_command\":\"again\"}", "} x"] {
+            let text = Array(("{\"image_command\":\"docker login -p Harbor12345\"" + tail).utf8)
+            XCTAssertNotNil(read(text, prefix: Array("kept".utf8)).error, tail)
+        }
     }
 
     func testAbsentWrongKindsNestedAndNonObjects() {
