@@ -233,6 +233,17 @@ def test_validation_error(hss_c, http_emulator, case):
     assert after["connections"] == before["connections"]
 
 
+@pytest.mark.parametrize("case", ["req:%s_missing" % f for f in ("registry_addr", "namespace", "username", "password")]
+                         + ["req:enterprise_project_id_too_long"])
+def test_get_fields_passes_each_argument_as_its_field(hss_c, http_emulator, case):
+    """hss_image_upload_command_get_fields: a refused value is named as the request's field it
+    stands for (the rules themselves are the grid above, through the request struct)."""
+    before = http_emulator.stats()
+    r = hss_c.run(case, {"HSS_TEST_INTO": "fields"}).check()
+    assert r.error["status"] == b"1", r.describe()
+    assert http_emulator.stats()["requests"] == before["requests"]
+
+
 @pytest.mark.parametrize("case", MISC_CASES)
 def test_no_traffic_case(hss_c, http_emulator, case):
     before = http_emulator.stats()

@@ -84,25 +84,37 @@ def test_a_message_does_not_repeat_the_status_text(hss_c, closed_port):
     assert not r.error["message"].startswith(b"network error"), r.error["message"]
 
 
-def test_the_call_into_a_buffer_answers_as_the_call(hss_c, emu):
-    """hss_image_upload_command_get_into (one crossing for bindings): the same three strings,
-    byte for byte, as hss_image_upload_command_get."""
-    params = {"HSS_TEST_PASSWORD": "pässwörd €😀 &=+%/~", "HSS_TEST_NAMESPACE": "ns 1~/é"}
+# The calls into a buffer (one crossing for bindings): hss_image_upload_command_get_into, and
+# hss_image_upload_command_get_fields (the request's strings as arguments).
+INTO = pytest.mark.parametrize("into", ["1", "fields"])
+
+
+@INTO
+def test_the_call_into_a_buffer_answers_as_the_call(hss_c, emu, into):
+    """The same three strings, byte for byte, as hss_image_upload_command_get; and the same
+    request on the wire, every field included."""
+    params = {"HSS_TEST_PASSWORD": "pässwörd €😀 &=+%/~", "HSS_TEST_NAMESPACE": "ns 1~/é",
+              "HSS_TEST_USERNAME": "user +&=", "HSS_TEST_REGISTRY_ADDR": "harbor.example.com:8443",
+              "HSS_TEST_EPID": "all_granted_eps"}
     plain = hss_c.run("call", params).check()
-    into = hss_c.run("call", {**params, "HSS_TEST_INTO": "1"}).check()
+    sent = emu.records[-1]["query"]
+    into = hss_c.run("call", {**params, "HSS_TEST_INTO": into}).check()
+    assert emu.records[-1]["query"] == sent
     for field in ("image_command", "images_download_url", "swr_image_pull_command"):
         assert into.results[field] == plain.results[field] and into.results[field]
 
 
-def test_a_buffer_smaller_than_the_documented_size_is_refused_before_any_traffic(hss_c, emu):
+@INTO
+def test_a_buffer_smaller_than_the_documented_size_is_refused_before_any_traffic(hss_c, emu, into):
     before = len(emu.records)
-    hss_c.run("call", {"HSS_TEST_INTO": "1", "HSS_TEST_INTO_SIZE": "262146",
+    hss_c.run("call", {"HSS_TEST_INTO": into, "HSS_TEST_INTO_SIZE": "262146",
                        **expect_env("HSS_E_INVALID_ARGUMENT", message="size is 262146 bytes; the buffer needs "
                                     "HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE (262147)")}).check()
     assert len(emu.records) == before
 
 
-def test_a_failed_call_into_a_buffer_writes_nothing(hss_c, emu):
+@INTO
+def test_a_failed_call_into_a_buffer_writes_nothing(hss_c, emu, into):
     # test_api.c's one_call_into fills the buffer with 'Z' and checks every byte is left.
     emu.server.script([{"status": 403}])
-    hss_c.run("call", {"HSS_TEST_INTO": "1", **expect_env("HSS_E_HTTP_CLIENT")}).check()
+    hss_c.run("call", {"HSS_TEST_INTO": into, **expect_env("HSS_E_HTTP_CLIENT")}).check()

@@ -718,6 +718,17 @@ HSS_API hss_status hss_image_upload_command_get_into(hss_client *client,
                                                      char *buffer, size_t size, size_t *lengths,
                                                      hss_error **err);
 
+/* hss_image_upload_command_get_into with the request's strings as
+ * arguments, for bindings to which a struct costs more to build than the
+ * call itself (Python's ctypes): the same call, rules and outcomes, with
+ * no cancel switch. A NULL string is an absent field, as in the request.
+ * Returns: as hss_image_upload_command_get_into, never HSS_E_CANCELLED. */
+HSS_API hss_status hss_image_upload_command_get_fields(hss_client *client, const char *registry_addr,
+                                                       const char *namespace_name, const char *username,
+                                                       const char *password, const char *enterprise_project_id,
+                                                       char *buffer, size_t size, size_t *lengths,
+                                                       hss_error **err);
+
 /* ---------------------------------------------------------------------- */
 /* Calls that do not block                                                 */
 /* ---------------------------------------------------------------------- */

@@ -82,6 +82,38 @@ public func hss_image_upload_command_get_into(
     _ lengths: UnsafeMutablePointer<Int>!,
     _ err: UnsafeMutablePointer<OpaquePointer?>!
 ) -> hss_status {
+    answer(into: buffer, size, lengths, err, client) { box in try call(box, request) }
+}
+
+@c @implementation
+public func hss_image_upload_command_get_fields(
+    _ client: OpaquePointer!,
+    _ registryAddr: UnsafePointer<CChar>!,
+    _ namespaceName: UnsafePointer<CChar>!,
+    _ username: UnsafePointer<CChar>!,
+    _ password: UnsafePointer<CChar>!,
+    _ enterpriseProjectID: UnsafePointer<CChar>!,
+    _ buffer: UnsafeMutablePointer<CChar>!,
+    _ size: Int,
+    _ lengths: UnsafeMutablePointer<Int>!,
+    _ err: UnsafeMutablePointer<OpaquePointer?>!
+) -> hss_status {
+    answer(into: buffer, size, lengths, err, client) { box in
+        try ShowImageUploadCommand(
+            registryAddr: borrowed(registryAddr), namespace: borrowed(namespaceName),
+            username: borrowed(username), password: borrowed(password),
+            enterpriseProjectID: borrowed(enterpriseProjectID)
+        ).run(on: box.client)
+    }
+}
+
+/// The _into calls: the caller's buffer checked before `call` runs, then the
+/// answer's three strings written into it, each NUL-terminated.
+private func answer(
+    into buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ lengths: UnsafeMutablePointer<Int>?,
+    _ err: UnsafeMutablePointer<OpaquePointer?>?, _ client: OpaquePointer?,
+    _ call: (ClientBox) throws -> ImageUploadCommand
+) -> hss_status {
     guard !errorSlotIsUsed(err) else { return HSS_E_INVALID_ARGUMENT }
     do {
         guard let box = Handle.borrowed(client, as: ClientBox.self) else {
@@ -92,7 +124,7 @@ public func hss_image_upload_command_get_into(
             throw HSSError.invalid(
                 "size is \(size) bytes; the buffer needs HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE (\(bufferSize))")
         }
-        let answer = try call(box, request)
+        let answer = try call(box)
         let fields = answer.fields
         // The answer's cap (CurlTransport.maxBodyBytes) makes this hold; a
         // broken cap must not write past the caller's buffer.

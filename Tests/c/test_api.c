@@ -37,9 +37,10 @@
  *   repeat   HSS_TEST_CALLS, HSS_TEST_THREADS, HSS_TEST_CLIENT_PER_THREAD
  *   later    HSS_TEST_SETENV_AFTER_CLIENT=NAME=VALUE: put into the
  *            environment once the client exists, before the calls
- *   into     HSS_TEST_INTO=1: the calls go through
- *            hss_image_upload_command_get_into (HSS_TEST_INTO_SIZE: its
- *            buffer's size)
+ *   into     HSS_TEST_INTO=1: the calls (`call`'s and the req: cases') go
+ *            through hss_image_upload_command_get_into, HSS_TEST_INTO=fields
+ *            through hss_image_upload_command_get_fields
+ *            (HSS_TEST_INTO_SIZE: their buffer's size)
  *   resolve  HSS_TEST_RESOLVE=1: `call` runs hss_client_resolve (checked
  *            against the expectation) instead of the calls
  *   async    HSS_TEST_ASYNC=1: the calls (`call`'s and the req: cases')
@@ -461,10 +462,12 @@ static void request_from_env(hss_image_upload_command_request *r)
 
 static void *must_malloc(size_t size);
 
-/* The call through hss_image_upload_command_get_into, into a buffer of
- * HSS_TEST_INTO_SIZE bytes (default HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE)
- * that starts filled with 'Z': on success the three strings are printed as
- * one_call prints them; on failure nothing may have been written. */
+/* The call through hss_image_upload_command_get_into (or, with
+ * HSS_TEST_INTO=fields, hss_image_upload_command_get_fields given r's
+ * strings), into a buffer of HSS_TEST_INTO_SIZE bytes (default
+ * HSS_IMAGE_UPLOAD_COMMAND_BUFFER_SIZE) that starts filled with 'Z': on
+ * success the three strings are printed as one_call prints them; on failure
+ * nothing may have been written. */
 static hss_status one_call_into(hss_client *client, const hss_image_upload_command_request *r, hss_error **err,
                                 int print)
 {
@@ -473,7 +476,12 @@ static hss_status one_call_into(hss_client *client, const hss_image_upload_comma
     char *buffer = must_malloc(size + 1);
     hss_status st;
     memset(buffer, 'Z', size + 1);
-    st = hss_image_upload_command_get_into(client, r, buffer, size, lengths, err);
+    const char *into = getenv("HSS_TEST_INTO");
+    if (into != NULL && strcmp(into, "fields") == 0)
+        st = hss_image_upload_command_get_fields(client, r->registry_addr, r->namespace_name, r->username, r->password,
+                                                 r->enterprise_project_id, buffer, size, lengths, err);
+    else
+        st = hss_image_upload_command_get_into(client, r, buffer, size, lengths, err);
     if (st == HSS_OK) {
         const char *names[3] = {"image_command", "images_download_url", "swr_image_pull_command"};
         const char *at = buffer;
@@ -1092,7 +1100,8 @@ static void run_request_case(const request_case *c)
         st = get_or_start(client, &r, &result, &err);
         break;
     default:
-        st = get_or_start(client, &r, &result, &err);
+        st = getenv("HSS_TEST_INTO") != NULL ? one_call_into(client, &r, &err, 0)
+                                             : get_or_start(client, &r, &result, &err);
         break;
     }
     check_invalid(c->name, st, err, c->field);

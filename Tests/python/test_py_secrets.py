@@ -189,7 +189,7 @@ def test_secrets_are_not_kept_on_the_client():
 
 
 def test_the_answer_buffer_is_wiped_after_each_call():
-    # The binding's own memory: the per-thread buffer hss_image_upload_command_get_into writes the
+    # The binding's own memory: the per-thread buffer hss_image_upload_command_get_fields writes the
     # answer (which holds the password) into.
     from hss import _answer_buffer
 

@@ -1,6 +1,6 @@
 """Where hss.Client's calls receive their answer: one buffer per thread, into which
-``hss_image_upload_command_get_into`` writes the three strings (``man
-hss_image_upload_command_get_into``), read into an ImageUploadCommand and wiped."""
+``hss_image_upload_command_get_fields`` writes the three strings (``man
+hss_image_upload_command_get_fields``), read into an ImageUploadCommand and wiped."""
 
 from __future__ import annotations
 

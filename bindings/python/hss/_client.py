@@ -17,6 +17,7 @@ from ._options import (  # noqa: E402
     _clear_secrets,
     _default_trace,
     _encode,
+    _encode_plain,
     _fill_public,
     _options_with_secrets,
     _trace_function,
@@ -361,7 +362,7 @@ class Client:
 
         The password goes straight to the C library, which copies it into memory it wipes
         after the call; this method keeps no reference to it. The answer comes back through
-        one per-thread buffer (``man hss_image_upload_command_get_into``), wiped once the three
+        one per-thread buffer (``man hss_image_upload_command_get_fields``), wiped once the three
         strings are made. Python cannot wipe the ``str`` you passed, nor the returned
         ``image_command`` (which embeds the password).
 
@@ -369,17 +370,17 @@ class Client:
         ``retryable`` says whether the same call may succeed later), :class:`hss.DryRunError`
         with ``dry_run=True``, and :class:`hss.ClientClosedError` after :meth:`close`.
         """
-        # The hot path, kept lean (bench/README.md measures it against the C API): one struct
-        # built in one go, with no library call to fill it (every field of its version is
-        # given). The encoded password is never a local of its own, and `password` leaves this
-        # frame whatever happens.
+        # The hot path, kept lean (bench/README.md measures it against the C API): the strings
+        # encoded in one step and passed as the C function's arguments (no struct to build).
+        # The encoded password is never a local of its own, and `password` leaves this frame
+        # whatever happens.
         try:
-            req = _FilledRequest(password=_encode("password", password),  # checked first, as ever
-                                 version=_REQUEST_VERSION,
-                                 registry_addr=_encode("registry_addr", registry_addr),
-                                 namespace_name=_encode("namespace", namespace),
-                                 username=_encode("username", username),
-                                 enterprise_project_id=_encode("enterprise_project_id", enterprise_project_id))
+            fields = _encode_plain(registry_addr, namespace, username, password, enterprise_project_id)
+            if fields is None:  # something is refused: _encode says what (the password first, as ever)
+                fields = (_encode("password", password), _encode("registry_addr", registry_addr),
+                          _encode("namespace", namespace), _encode("username", username),
+                          _encode("enterprise_project_id", enterprise_project_id))
+                fields = (fields[1], fields[2], fields[3], fields[0], fields[4])  # the C argument order
         finally:
             del password
         err = c_void_p()
@@ -393,18 +394,16 @@ class Client:
                 follow = self._follow  # the "hss" logger's level may have changed since the last call
                 if follow is not None and follow.isEnabledFor(10) is not self._debug:
                     self._retrace(handle)
-                # One crossing: the three strings land in this thread's buffer (ctypes passes
-                # the structs by reference).
-                status = _get_into(handle, req, answer.buffer, _answer_buffer.SIZE, answer.lengths, err)
+                # One crossing: the three strings land in this thread's buffer.
+                status = _get_fields(handle, fields[0], fields[1], fields[2], fields[3], fields[4],
+                                     answer.buffer, _answer_buffer.SIZE, answer.lengths, err)
             finally:
                 del handle  # the last call in flight after close() frees the client here
         finally:
-            del req  # the struct and the encoded password with it, even if a traceback keeps this frame
+            del fields  # the encoded password with them, even if a traceback keeps this frame
         if status != 0:
             raise _native.take_error(status, err)  # nothing was written into the buffer
         return answer.take()
 
 
-_FilledRequest = _native.FilledRequest
-_REQUEST_VERSION = _native.REQUEST_VERSION
-_get_into = _native.lib.hss_image_upload_command_get_into
+_get_fields = _native.lib.hss_image_upload_command_get_fields

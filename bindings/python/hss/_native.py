@@ -160,6 +160,8 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_image_upload_command_free", None, [vp]),
         ("hss_image_upload_command_get_into", c_int,
          [vp, POINTER(ImageUploadCommandRequest), c_char_p, c_size_t, POINTER(c_size_t), pvp]),
+        ("hss_image_upload_command_get_fields", c_int,
+         [vp, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_size_t, POINTER(c_size_t), pvp]),
         ("hss_cancel_new", c_int, [pvp]),
         ("hss_cancel_trigger", None, [vp]),
         ("hss_cancel_free", None, [vp]),

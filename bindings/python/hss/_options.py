@@ -71,6 +71,27 @@ def _encode(name: str, value: Any) -> Optional[bytes]:
     raise TypeError("%s must be a str, not %s" % (name, kind))
 
 
+_utf8 = str.encode  # UTF-8 (the default), for str and its subclasses only: TypeError for the rest
+
+
+def _encode_plain(registry_addr: Any, namespace: Any, username: Any, password: Any,
+                  enterprise_project_id: Any) -> Optional[Tuple[bytes, bytes, bytes, bytes, Optional[bytes]]]:
+    """The call's strings, as _encode gives each, in one step (the hot path's); None when any of
+    them is refused, for _encode to say which, in its order. No exception leaves this frame (a
+    UnicodeEncodeError holds the value)."""
+    try:
+        encoded = (_utf8(registry_addr), _utf8(namespace), _utf8(username), _utf8(password),
+                   None if enterprise_project_id is None else _utf8(enterprise_project_id))
+    except (TypeError, UnicodeEncodeError):
+        return None
+    # `0 in`: the byte value, found without the substring search (and the TypeError it
+    # raises and drops first) that `b"\x00" in` costs.
+    if 0 in encoded[0] or 0 in encoded[1] or 0 in encoded[2] or 0 in encoded[3] or (
+            encoded[4] is not None and 0 in encoded[4]):
+        return None
+    return encoded
+
+
 def _set_secret(struct: Any, name: str, value: Any) -> None:
     """struct.<name> = the encoded secret, leaving no reference to it in this frame on error."""
     try:
