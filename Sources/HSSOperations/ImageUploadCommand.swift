@@ -6,11 +6,13 @@ import HSSPipeline
 /// Inputs are read where the caller holds them (the C boundary's strings,
 /// for the call) or from SecureBuffers.
 package struct ShowImageUploadCommand: Operation {
-    package var registryAddr: Bytes?
-    package var namespace: Bytes?
-    package var username: Bytes?
-    package var password: Bytes?
-    package var enterpriseProjectID: Bytes?
+    // Optional<Bytes>, not Bytes?: a `T?` var starts as nil, and the init's
+    // assignments then built the value aside, copied it and destroyed the copy.
+    package var registryAddr: Optional<Bytes>
+    package var namespace: Optional<Bytes>
+    package var username: Optional<Bytes>
+    package var password: Optional<Bytes>
+    package var enterpriseProjectID: Optional<Bytes>
 
     package init(
         registryAddr: Bytes?, namespace: Bytes?, username: Bytes?, password: Bytes?, enterpriseProjectID: Bytes? = nil
