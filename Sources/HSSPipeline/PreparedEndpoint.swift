@@ -23,12 +23,20 @@ final class PreparedEndpoint {
     /// The endpoint is http:// and no_proxy exempts it: sent with no proxy
     /// at all, so that libcurl cannot decide otherwise (hss.h, Proxy).
     let forceDirect: Bool
+    /// The session's fixed header lines for this endpoint, and their texts
+    /// (read once here: a call lists them without a retain or a call per line).
+    private let fixedLines: [SecureBuffer]
+    private let fixedLineTexts: [UnsafePointer<CChar>]
 
-    private init(urlHead: SecureBuffer, template: SigningTemplate?, index: Int, forceDirect: Bool) {
+    private init(
+        urlHead: SecureBuffer, template: SigningTemplate?, index: Int, forceDirect: Bool, fixedLines: [SecureBuffer]
+    ) {
         self.urlHead = urlHead
         self.template = template
         self.index = index
         self.forceDirect = forceDirect
+        self.fixedLines = fixedLines
+        fixedLineTexts = fixedLines.compactMap(\.cString)
     }
 
     /// One per endpoint of the configuration, for `path` (resolved) and the
@@ -48,7 +56,7 @@ final class PreparedEndpoint {
             let template = session.signer?.template(method: method.rawValue, canonicalURI: uri, headers: headers)
             return PreparedEndpoint(
                 urlHead: urlHead, template: template, index: index,
-                forceDirect: configuration.sendsDirect[index])
+                forceDirect: configuration.sendsDirect[index], fixedLines: session.fixedHeaderLines[index])
         }
     }
 
@@ -73,25 +81,27 @@ final class PreparedEndpoint {
         let arena = connection.arena
         // The encoded query is at most 3 bytes per byte; it is written once and copied into the
         // canonical request (scratch), so reserve for both before any view into the arena is taken.
+        // Fields read in place (not `for parameter in`): a copy of a parameter retains its value's owner.
+        let query = request.query
         var queryBytes = 0
-        for parameter in request.query {
-            queryBytes += 3 * (parameter.name.utf8CodeUnitCount + parameter.value.count) + 2
+        for i in query.indices {
+            queryBytes += 3 * (query[i].name.utf8CodeUnitCount + query[i].value.buffer.count) + 2
         }
         arena.reserveCapacity(
             forAppending: urlHead.count + queryBytes + 64 + (template?.scratchBytes(queryCount: queryBytes) ?? 0))
         let start = arena.count
         arena.append(urlHead)
         let queryStart = arena.count
-        withUnsafeTemporaryAllocation(of: Signer.QueryView.self, capacity: request.query.count) { views in
-            for (i, parameter) in request.query.enumerated() {
+        withUnsafeTemporaryAllocation(of: Signer.QueryView.self, capacity: query.count) { views in
+            for i in query.indices {
                 (views.baseAddress! + i).initialize(
                     to: .init(
                         name: UnsafeBufferPointer(
-                            start: parameter.name.utf8Start, count: parameter.name.utf8CodeUnitCount),
-                        value: parameter.value.buffer))
+                            start: query[i].name.utf8Start, count: query[i].name.utf8CodeUnitCount),
+                        value: query[i].value.buffer))
             }
             Signer.appendCanonicalQuery(views, to: arena)
-            views.baseAddress!.deinitialize(count: request.query.count)
+            views.baseAddress!.deinitialize(count: query.count)
         }
         let queryEnd = arena.count
         if queryEnd == queryStart { arena.truncate(to: queryStart - 1) }  // no query: no "?"
@@ -119,7 +129,7 @@ final class PreparedEndpoint {
             arena.append(0)
         }
         // The arena is final: its lines can be pointed at.
-        for line in session.fixedHeaderLines[index] { if let text = line.cString { connection.appendHeader(text) } }
+        for text in fixedLineTexts { connection.appendHeader(text) }
         for line in extraLines { if let text = line.cString { connection.appendHeader(text) } }
         if let signedLines, let base = arena.cString {
             connection.appendHeader(base + signedLines.date.lowerBound)
