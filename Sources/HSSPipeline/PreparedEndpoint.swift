@@ -60,6 +60,9 @@ final class PreparedEndpoint {
         }
     }
 
+    private static let dateName: StaticString = "X-Sdk-Date: "
+    private static let authorizationName: StaticString = "Authorization: "
+
     /// Where a call's request lies in its connection's arena.
     struct Written {
         let url: Range<Int>
@@ -110,18 +113,20 @@ final class PreparedEndpoint {
         var dateRange: Range<Int>?
         var signedLines: (date: Range<Int>, authorization: Range<Int>)?
         if let template, let signer = session.signer {
+            // "X-Sdk-Date: <date>", its NUL and "Authorization: ", in one append.
             let dateLine = arena.count
-            arena.append("X-Sdk-Date: " as StaticString)
-            let dateStart = arena.count
-            arena.append(maxCount: 16) {
-                Signer.writeSDKDate(now, to: $0)
-                return 16
+            let dateStart = dateLine + PreparedEndpoint.dateName.utf8CodeUnitCount
+            let dateLineEnd = dateStart + 16
+            let authorization = dateLineEnd + 1
+            arena.append(maxCount: authorization - dateLine + PreparedEndpoint.authorizationName.utf8CodeUnitCount) {
+                $0.update(from: PreparedEndpoint.dateName.utf8Start, count: dateStart - dateLine)
+                Signer.writeSDKDate(now, to: $0 + (dateStart - dateLine))
+                $0[dateLineEnd - dateLine] = 0
+                let name = PreparedEndpoint.authorizationName
+                ($0 + (authorization - dateLine)).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
+                return authorization - dateLine + name.utf8CodeUnitCount
             }
-            dateRange = dateStart..<arena.count
-            let dateLineEnd = arena.count
-            arena.append(0)
-            let authorization = arena.count
-            arena.append("Authorization: " as StaticString)
+            dateRange = dateStart..<dateLineEnd
             signer.appendAuthorization(
                 to: arena, template: template, query: UnsafeBufferPointer(rebasing: arena.bytes[queryStart..<queryEnd]),
                 date: UnsafeBufferPointer(rebasing: arena.bytes[dateStart..<dateStart + 16]))
