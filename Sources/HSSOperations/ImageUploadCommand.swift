@@ -6,11 +6,13 @@ import HSSPipeline
 /// Inputs are read where the caller holds them (the C boundary's strings,
 /// for the call) or from SecureBuffers.
 package struct ShowImageUploadCommand: Operation {
-    package var registryAddr: Bytes?
-    package var namespace: Bytes?
-    package var username: Bytes?
-    package var password: Bytes?
-    package var enterpriseProjectID: Bytes?
+    // Optional<Bytes>, not Bytes?: a `T?` var starts as nil, and the init's
+    // assignments then built the value aside, copied it and destroyed the copy.
+    package var registryAddr: Optional<Bytes>
+    package var namespace: Optional<Bytes>
+    package var username: Optional<Bytes>
+    package var password: Optional<Bytes>
+    package var enterpriseProjectID: Optional<Bytes>
 
     package init(
         registryAddr: Bytes?, namespace: Bytes?, username: Bytes?, password: Bytes?, enterpriseProjectID: Bytes? = nil
@@ -40,7 +42,7 @@ package struct ShowImageUploadCommand: Operation {
     /// The API reference's limits.
     package func validate() throws {
         try Validation.checkText(registryAddr, field: "registry_addr", maxCharacters: 256)
-        try registryAddr.map { try RegistryAddress.check($0.buffer) }
+        try registryAddr.map { try RegistryAddress.check($0.buffer, field: "registry_addr") }
         try Validation.checkText(namespace, field: "namespace", maxCharacters: 128)
         try Validation.checkText(username, field: "username", maxCharacters: 128)
         try Validation.checkText(password, field: "password", maxCharacters: 128)
@@ -52,13 +54,17 @@ package struct ShowImageUploadCommand: Operation {
     package func request() -> Request {
         var query: [QueryParameter] = []
         query.reserveCapacity(5)
-        if let registryAddr { query.append(QueryParameter("registry_addr", registryAddr)) }
-        if let namespace { query.append(QueryParameter("namespace", namespace)) }
-        if let username { query.append(QueryParameter("username", username)) }
+        // Every argument given: a default one is a call into the module that declares it.
+        if let registryAddr { query.append(QueryParameter("registry_addr", registryAddr, isSecret: false)) }
+        if let namespace { query.append(QueryParameter("namespace", namespace, isSecret: false)) }
+        if let username { query.append(QueryParameter("username", username, isSecret: false)) }
         if let password { query.append(QueryParameter("password", password, isSecret: true)) }
-        if let enterpriseProjectID { query.append(QueryParameter("enterprise_project_id", enterpriseProjectID)) }
+        if let enterpriseProjectID {
+            query.append(QueryParameter("enterprise_project_id", enterpriseProjectID, isSecret: false))
+        }
         return Request(
-            method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command", query: query)
+            method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command", pathParameters: [:],
+            query: query, headers: [])
     }
 
     package func decode(_ body: UnsafeBufferPointer<UInt8>) throws -> ImageUploadCommand {

@@ -14,7 +14,8 @@ package struct AnswerFields {
     /// a NUL in one (C strings would end there).
     package init(_ body: UnsafeBufferPointer<UInt8>, names: [StaticString]) throws {
         // As long as the text: the values never outgrow it, so one allocation.
-        buffer = SecureBuffer(capacity: body.count + names.count)
+        let buffer = SecureBuffer(capacity: body.count + names.count)
+        let fields: JSONFields
         do throws(JSONError) {
             fields = try JSONFields.read(body, names: names, into: buffer)
         } catch .duplicateKey {
@@ -24,13 +25,18 @@ package struct AnswerFields {
         }
         guard buffer.isValid else { throw HSSError(HSS_E_OUT_OF_MEMORY, "could not store the service's answer") }
         guard fields.isObject else { throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer is not a JSON object") }
-        if fields.allFound(names.count) { return }
-        for (k, name) in names.enumerated() {
-            guard fields[k] != nil else { throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer lacks \(name)") }
-            guard !fields.holdsNUL(k) else {
-                throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer has a NUL character in \(name)")
+        if !fields.allFound(names.count) {
+            for (k, name) in names.enumerated() {
+                guard fields[k] != nil else { throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer lacks \(name)") }
+                guard !fields.holdsNUL(k) else {
+                    throw HSSError(HSS_E_BAD_RESPONSE, "the service's answer has a NUL character in \(name)")
+                }
             }
         }
+        // Stored once nothing more can throw: an init that throws after self is whole built self
+        // aside, copied it and destroyed the copy.
+        self.buffer = buffer
+        self.fields = fields
     }
 
     /// The value of names[k], without its NUL (valid while self lives).

@@ -12,9 +12,11 @@ extension HSSClient {
     /// is). Warns about a secret too short to be starred.
     func callContext(for request: Request, session: Session?) -> CallContext {
         var callSecret: Bytes?
-        for parameter in request.query where parameter.isSecret {
-            if parameter.value.count < Redactor.shortest { warnShortSecret("the registry password") }
-            callSecret = parameter.value  // one per operation today; more would join the redactor
+        // Fields read in place (not `for parameter in`): a copy of a parameter retains its value's owner.
+        let query = request.query
+        for i in query.indices where query[i].isSecret {
+            if query[i].value.buffer.count < Redactor.shortest { warnShortSecret("the registry password") }
+            callSecret = query[i].value  // one per operation today; more would join the redactor
         }
         return CallContext(
             timeoutMs: configuration.timeoutMs, connectTimeoutMs: configuration.connectTimeoutMs,

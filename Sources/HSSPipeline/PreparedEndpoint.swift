@@ -23,12 +23,20 @@ final class PreparedEndpoint {
     /// The endpoint is http:// and no_proxy exempts it: sent with no proxy
     /// at all, so that libcurl cannot decide otherwise (hss.h, Proxy).
     let forceDirect: Bool
+    /// The session's fixed header lines for this endpoint, and their texts
+    /// (read once here: a call lists them without a retain or a call per line).
+    private let fixedLines: [SecureBuffer]
+    private let fixedLineTexts: [UnsafePointer<CChar>]
 
-    private init(urlHead: SecureBuffer, template: SigningTemplate?, index: Int, forceDirect: Bool) {
+    private init(
+        urlHead: SecureBuffer, template: SigningTemplate?, index: Int, forceDirect: Bool, fixedLines: [SecureBuffer]
+    ) {
         self.urlHead = urlHead
         self.template = template
         self.index = index
         self.forceDirect = forceDirect
+        self.fixedLines = fixedLines
+        fixedLineTexts = fixedLines.compactMap(\.cString)
     }
 
     /// One per endpoint of the configuration, for `path` (resolved) and the
@@ -48,9 +56,12 @@ final class PreparedEndpoint {
             let template = session.signer?.template(method: method.rawValue, canonicalURI: uri, headers: headers)
             return PreparedEndpoint(
                 urlHead: urlHead, template: template, index: index,
-                forceDirect: configuration.sendsDirect[index])
+                forceDirect: configuration.sendsDirect[index], fixedLines: session.fixedHeaderLines[index])
         }
     }
+
+    private static let dateName: StaticString = "X-Sdk-Date: "
+    private static let authorizationName: StaticString = "Authorization: "
 
     /// Where a call's request lies in its connection's arena.
     struct Written {
@@ -73,25 +84,27 @@ final class PreparedEndpoint {
         let arena = connection.arena
         // The encoded query is at most 3 bytes per byte; it is written once and copied into the
         // canonical request (scratch), so reserve for both before any view into the arena is taken.
+        // Fields read in place (not `for parameter in`): a copy of a parameter retains its value's owner.
+        let query = request.query
         var queryBytes = 0
-        for parameter in request.query {
-            queryBytes += 3 * (parameter.name.utf8CodeUnitCount + parameter.value.count) + 2
+        for i in query.indices {
+            queryBytes += 3 * (query[i].name.utf8CodeUnitCount + query[i].value.buffer.count) + 2
         }
         arena.reserveCapacity(
             forAppending: urlHead.count + queryBytes + 64 + (template?.scratchBytes(queryCount: queryBytes) ?? 0))
         let start = arena.count
         arena.append(urlHead)
         let queryStart = arena.count
-        withUnsafeTemporaryAllocation(of: Signer.QueryView.self, capacity: request.query.count) { views in
-            for (i, parameter) in request.query.enumerated() {
+        withUnsafeTemporaryAllocation(of: Signer.QueryView.self, capacity: query.count) { views in
+            for i in query.indices {
                 (views.baseAddress! + i).initialize(
                     to: .init(
                         name: UnsafeBufferPointer(
-                            start: parameter.name.utf8Start, count: parameter.name.utf8CodeUnitCount),
-                        value: parameter.value.buffer))
+                            start: query[i].name.utf8Start, count: query[i].name.utf8CodeUnitCount),
+                        value: query[i].value.buffer))
             }
             Signer.appendCanonicalQuery(views, to: arena)
-            views.baseAddress!.deinitialize(count: request.query.count)
+            views.baseAddress!.deinitialize(count: query.count)
         }
         let queryEnd = arena.count
         if queryEnd == queryStart { arena.truncate(to: queryStart - 1) }  // no query: no "?"
@@ -100,18 +113,20 @@ final class PreparedEndpoint {
         var dateRange: Range<Int>?
         var signedLines: (date: Range<Int>, authorization: Range<Int>)?
         if let template, let signer = session.signer {
+            // "X-Sdk-Date: <date>", its NUL and "Authorization: ", in one append.
             let dateLine = arena.count
-            arena.append("X-Sdk-Date: " as StaticString)
-            let dateStart = arena.count
-            arena.append(maxCount: 16) {
-                Signer.writeSDKDate(now, to: $0)
-                return 16
+            let dateStart = dateLine + PreparedEndpoint.dateName.utf8CodeUnitCount
+            let dateLineEnd = dateStart + 16
+            let authorization = dateLineEnd + 1
+            arena.append(maxCount: authorization - dateLine + PreparedEndpoint.authorizationName.utf8CodeUnitCount) {
+                $0.update(from: PreparedEndpoint.dateName.utf8Start, count: dateStart - dateLine)
+                Signer.writeSDKDate(now, to: $0 + (dateStart - dateLine))
+                $0[dateLineEnd - dateLine] = 0
+                let name = PreparedEndpoint.authorizationName
+                ($0 + (authorization - dateLine)).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
+                return authorization - dateLine + name.utf8CodeUnitCount
             }
-            dateRange = dateStart..<arena.count
-            let dateLineEnd = arena.count
-            arena.append(0)
-            let authorization = arena.count
-            arena.append("Authorization: " as StaticString)
+            dateRange = dateStart..<dateLineEnd
             signer.appendAuthorization(
                 to: arena, template: template, query: UnsafeBufferPointer(rebasing: arena.bytes[queryStart..<queryEnd]),
                 date: UnsafeBufferPointer(rebasing: arena.bytes[dateStart..<dateStart + 16]))
@@ -119,7 +134,7 @@ final class PreparedEndpoint {
             arena.append(0)
         }
         // The arena is final: its lines can be pointed at.
-        for line in session.fixedHeaderLines[index] { if let text = line.cString { connection.appendHeader(text) } }
+        for text in fixedLineTexts { connection.appendHeader(text) }
         for line in extraLines { if let text = line.cString { connection.appendHeader(text) } }
         if let signedLines, let base = arena.cString {
             connection.appendHeader(base + signedLines.date.lowerBound)

@@ -76,9 +76,11 @@ package struct CanonicalHeaders {
 /// wiped memory.
 package final class SigningTemplate {
     private let head = SecureBuffer(capacity: 128)
+    /// "\n<lines before x-sdk-date>x-sdk-date:" and "\n<lines after it>\n<names>\n<body hash>"
+    /// (without the x-sdk-date parts when the date is not signed): a call appends the query and
+    /// the date between them, four appends in all.
     private let before = SecureBuffer(capacity: 256)
-    private let after = SecureBuffer(capacity: 64)
-    private let tail = SecureBuffer(capacity: 160)
+    private let after = SecureBuffer(capacity: 224)
     /// "content-type;host;...": the Authorization's SignedHeaders.
     package let signedHeaders: String
     /// ", SignedHeaders=<signedHeaders>, Signature=": the Authorization's middle, written once.
@@ -99,6 +101,8 @@ package final class SigningTemplate {
         head.append(UInt8(ascii: "\n"))
         head.append(canonicalURI)
         head.append(UInt8(ascii: "\n"))
+        before.append(UInt8(ascii: "\n"))
+        if signsDate { after.append(UInt8(ascii: "\n")) }
         var names: [String] = []
         for line in headers.sorted {
             let target = !signsDate || line.name.utf8.lexicographicallyPrecedes("x-sdk-date".utf8) ? before : after
@@ -117,10 +121,11 @@ package final class SigningTemplate {
         signedHeadersField.append(", SignedHeaders=" as StaticString)
         signedHeadersField.append(signedHeaders)
         signedHeadersField.append(", Signature=" as StaticString)
-        tail.append(UInt8(ascii: "\n"))
-        tail.append(signedHeaders)
-        tail.append(UInt8(ascii: "\n"))
-        tail.append(bodyHash)
+        if signsDate { before.append("x-sdk-date:" as StaticString) }
+        after.append(UInt8(ascii: "\n"))
+        after.append(signedHeaders)
+        after.append(UInt8(ascii: "\n"))
+        after.append(bodyHash)
         headHash = SHA256Prefix(head.bytes)
     }
 
@@ -129,7 +134,7 @@ package final class SigningTemplate {
     /// the string to sign are scratch there), so a caller can reserve them
     /// and keep views into the buffer valid.
     package func scratchBytes(queryCount: Int) -> Int {
-        head.count + queryCount + before.count + after.count + tail.count + signedHeaders.utf8.count + 640
+        head.count + queryCount + before.count + after.count + signedHeaders.utf8.count + 640
     }
 
     /// Appends the canonical request for `query` and `date` (X-Sdk-Date's
@@ -140,15 +145,9 @@ package final class SigningTemplate {
     ) {
         if withHead { out.append(head) }
         out.append(query)
-        out.append(UInt8(ascii: "\n"))
         out.append(before)
-        if signsDate {
-            out.append("x-sdk-date:" as StaticString)
-            out.append(date)
-            out.append(UInt8(ascii: "\n"))
-        }
+        if signsDate { out.append(date) }
         out.append(after)
-        out.append(tail)
     }
 }
 

@@ -77,18 +77,39 @@ package final class Signer {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 160) { signature in
             let signatureLength = appendSignatureHex(of: out.bytes, range: toSign, to: signature)
             out.truncate(to: start)  // wipes the canonical request and the string to sign
-            if case .v11(let v11) = key {
-                out.append(algorithm.name)
-                out.append(" Credential=" as StaticString)
-                out.append(accessKey)
-                out.append(UInt8(ascii: "/"))
-                v11.appendInfo(day: UnsafeBufferPointer(rebasing: date.prefix(8)), to: out)
-            } else {
-                out.append(accessHead)
+            let signature = UnsafeBufferPointer(rebasing: signature[..<signatureLength])
+            guard case .v11(let v11) = key else {
+                Signer.append(accessHead.bytes, template.signedHeadersField.bytes, signature, to: out)
+                return
             }
+            out.append(algorithm.name)
+            out.append(" Credential=" as StaticString)
+            out.append(accessKey)
+            out.append(UInt8(ascii: "/"))
+            v11.appendInfo(day: UnsafeBufferPointer(rebasing: date.prefix(8)), to: out)
             out.append(template.signedHeadersField)
-            out.append(UnsafeBufferPointer(rebasing: signature[..<signatureLength]))
+            out.append(signature)
         }
+    }
+
+    /// Appends `a`, `b` and `c` to `out` in one append (one capacity check, one NUL).
+    private static func append(
+        _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, _ c: UnsafeBufferPointer<UInt8>,
+        to out: SecureBuffer
+    ) {
+        out.append(maxCount: a.count + b.count + c.count) { to in
+            var at = to
+            put(a, at: &at)
+            put(b, at: &at)
+            put(c, at: &at)
+            return at - to
+        }
+    }
+
+    @inline(__always)
+    private static func put(_ part: UnsafeBufferPointer<UInt8>, at: inout UnsafeMutablePointer<UInt8>) {
+        if let base = part.baseAddress { at.update(from: base, count: part.count) }
+        at += part.count
     }
 
     /// The string to sign: the algorithm, the date, (V11 only) its
@@ -103,15 +124,30 @@ package final class Signer {
             let length =
                 head.map { $0.writeHex(continuingWith: rest, to: hex.baseAddress!) }
                 ?? algorithm.writeHashHex(of: rest, to: hex)
-            out.append(algorithm.name)
+            let hash = UnsafeBufferPointer(rebasing: hex[..<length])
+            let name = algorithm.name
+            guard case .v11(let v11) = key else {
+                // "<name>\n<date>\n<hash>" in one append.
+                out.append(maxCount: name.utf8CodeUnitCount + date.count + hash.count + 2) { to in
+                    var at = to
+                    Signer.put(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), at: &at)
+                    at.pointee = UInt8(ascii: "\n")
+                    at += 1
+                    Signer.put(date, at: &at)
+                    at.pointee = UInt8(ascii: "\n")
+                    at += 1
+                    Signer.put(hash, at: &at)
+                    return at - to
+                }
+                return
+            }
+            out.append(name)
             out.append(UInt8(ascii: "\n"))
             out.append(date)
             out.append(UInt8(ascii: "\n"))
-            if case .v11(let v11) = key {
-                v11.appendInfo(day: UnsafeBufferPointer(rebasing: date.prefix(8)), to: out)
-                out.append(UInt8(ascii: "\n"))
-            }
-            out.append(UnsafeBufferPointer(rebasing: hex[..<length]))
+            v11.appendInfo(day: UnsafeBufferPointer(rebasing: date.prefix(8)), to: out)
+            out.append(UInt8(ascii: "\n"))
+            out.append(hash)
         }
     }
 
