@@ -23,10 +23,6 @@ package final class CurlConnection: HTTPConnection {
     /// A transfer failed: the connection is closed rather than reused.
     private(set) var broken = false
     private let settings: CurlTransport.Settings
-    /// The last success's response, made new again for the next answer when
-    /// nobody else holds it. Kept only while it holds nothing but the sink's
-    /// own body (wiped by finish()) and no header value.
-    private var reusable: HTTPResponse?
 
     /// `share`: the connection cache of one client's transfers on libhss's
     /// engine (EngineConnections); nil: the handle's own, as with curl_easy_perform.
@@ -169,21 +165,9 @@ package final class CurlConnection: HTTPConnection {
         _ = chss_curl_get_response_code(handle, &status)
         guard code == CURLE_OK else { throw failure(code, status: status, redactor: redactor()) }
         let isSuccess = (200..<300).contains(status)
-        let body = !isSuccess || keepBody ? sink.take() : sink.body
-        let requestID = !isSuccess || wantsRequestID ? requestID(redactor: redactor()) : ""
-        let response: HTTPResponse
-        if isKnownUniquelyReferenced(&reusable), let reused = reusable {
-            reused.reset(status: status, body: body, requestID: requestID)
-            response = reused
-        } else {
-            response = HTTPResponse(status: status, body: body, requestID: requestID)
-        }
-        // Kept for the next answer only when it holds nothing that outlives this call's wipe.
-        if body !== sink.body || !wantedHeaders.isEmpty {
-            reusable = nil
-        } else if reusable !== response {
-            reusable = response
-        }
+        let response = HTTPResponse(
+            status: status, body: !isSuccess || keepBody ? sink.take() : sink.body,
+            requestID: !isSuccess || wantsRequestID ? requestID(redactor: redactor()) : "")
         if !wantedHeaders.isEmpty { response.headers = wantedHeaders.map { header($0) } }
         if status >= 400 {  // only an error answer pays for these
             response.retryAfterMs = header("Retry-After").flatMap {

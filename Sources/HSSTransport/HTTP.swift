@@ -11,14 +11,12 @@ package enum HTTPMethod: String {
 /// What came back from the server. A class: it is handed up through the
 /// transport, the retry loop and the pipeline, and a struct of this size was
 /// copied and destroyed field by field at each step (~1.2k instructions a
-/// call). One owner at a time: whoever holds it may set its fields (a
-/// connection reuses the one it made last once nobody else holds it:
-/// CurlConnection.answer).
+/// call). One owner at a time: whoever holds it may set its fields.
 package final class HTTPResponse {
-    package private(set) var status: Int
-    package private(set) var body: SecureBuffer
+    package let status: Int
+    package let body: SecureBuffer
     /// X-Request-Id, already redacted (RequestID.sanitize).
-    package private(set) var requestID: String
+    package let requestID: String
     /// The values of the headers the caller asked for, in its order (nil:
     /// absent), in wiped memory: one may be a token (X-Subject-Token).
     package var headers: [SecureBuffer?]
@@ -41,19 +39,6 @@ package final class HTTPResponse {
         self.headers = headers
         self.retryAfterMs = retryAfterMs
         self.serverDate = serverDate
-    }
-
-    /// This response made new again, for another answer (no allocation);
-    /// what is already as it should be is left alone (no retain, no release).
-    package func reset(status: Int, body: SecureBuffer, requestID: String) {
-        self.status = status
-        if self.body !== body { self.body = body }
-        if !(self.requestID.isEmpty && requestID.isEmpty) { self.requestID = requestID }
-        if !headers.isEmpty { headers = [] }
-        retryAfterMs = nil
-        serverDate = nil
-        attempts = 1
-        if note != nil { note = nil }
     }
 }
 
