@@ -159,8 +159,8 @@ package final class CurlConnection: HTTPConnection {
             urlToCheck = url
             set(CURLOPT_URL, url)
         }
-        // HTTPHEADER points at `nodes`: NULL when there are none.
-        set(CURLOPT_HTTPHEADER, headerCount == 0 ? nil : nodes)
+        // HTTPHEADER points at `nodes` between transfers (init, appendHeader, restore): NULL when there are none.
+        if headerCount == 0 { set(CURLOPT_HTTPHEADER, nil) }
         return rc
     }
 
