@@ -15,8 +15,10 @@ extension HSSClient {
         // Fields read in place (not `for parameter in`): a copy of a parameter retains its value's owner.
         let query = request.query
         for i in query.indices where query[i].isSecret {
-            if query[i].value.buffer.count < Redactor.shortest { warnShortSecret("the registry password") }
-            callSecret = query[i].value  // one per operation today; more would join the redactor
+            if query[i].bytes.count < Redactor.shortest { warnShortSecret("the registry password") }
+            // Borrowed from the request, which outlives the call's context; one per operation
+            // today (more would join the redactor).
+            callSecret = query[i].value
         }
         return CallContext(
             timeoutMs: configuration.timeoutMs, connectTimeoutMs: configuration.connectTimeoutMs,

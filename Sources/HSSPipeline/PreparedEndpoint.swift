@@ -88,7 +88,7 @@ final class PreparedEndpoint {
         let query = request.query
         var queryBytes = 0
         for i in query.indices {
-            queryBytes += 3 * (query[i].name.utf8CodeUnitCount + query[i].value.buffer.count) + 2
+            queryBytes += 3 * (query[i].name.utf8CodeUnitCount + query[i].bytes.count) + 2
         }
         arena.reserveCapacity(
             forAppending: urlHead.count + queryBytes + 64 + (template?.scratchBytes(queryCount: queryBytes) ?? 0))
@@ -101,7 +101,7 @@ final class PreparedEndpoint {
                     to: .init(
                         name: UnsafeBufferPointer(
                             start: query[i].name.utf8Start, count: query[i].name.utf8CodeUnitCount),
-                        value: query[i].value.buffer))
+                        value: query[i].bytes))
             }
             Signer.appendCanonicalQuery(views, to: arena)
             views.baseAddress!.deinitialize(count: query.count)
