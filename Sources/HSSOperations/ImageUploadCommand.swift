@@ -61,8 +61,10 @@ package struct ShowImageUploadCommand: Operation {
         Self.add("username", username, isSecret: false, to: &query, owners: &owners)
         Self.add("password", password, isSecret: true, to: &query, owners: &owners)
         Self.add("enterprise_project_id", enterpriseProjectID, isSecret: false, to: &query, owners: &owners)
+        // Dictionary(), not [:]: the literal calls a builder with an empty list.
         return Request(
-            method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command", pathParameters: [:],
+            method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command",
+            pathParameters: Dictionary(),
             query: query, owners: owners, headers: [])
     }
 
