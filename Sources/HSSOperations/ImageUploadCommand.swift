@@ -42,7 +42,8 @@ package struct ShowImageUploadCommand: Operation {
     /// The API reference's limits.
     package func validate() throws {
         try Validation.checkText(registryAddr, field: "registry_addr", maxCharacters: 256)
-        try registryAddr.map { try RegistryAddress.check($0.buffer, field: "registry_addr") }
+        // Read in place: map's closure was handed a copy (a retain and a release of its owner).
+        if let bytes = registryAddr?.buffer { try RegistryAddress.check(bytes, field: "registry_addr") }
         try Validation.checkText(namespace, field: "namespace", maxCharacters: 128)
         try Validation.checkText(username, field: "username", maxCharacters: 128)
         try Validation.checkText(password, field: "password", maxCharacters: 128)
