@@ -36,6 +36,8 @@ extension HSSClient {
                 extraHeaders: request.headers, session: session, configuration: configuration)
             return (prepared, request.headers.map(IdentityHTTP.line))
         }
+        // Looked up first: the closure that makes them (a retain of what it captures) only the first time.
+        if let known = session.prepared(request.method, pathTemplate: request.pathTemplate) { return (known, []) }
         // The path is resolved only the first time (its closure captures the template, not the request).
         let template = request.pathTemplate
         let prepared = session.prepared(
