@@ -152,7 +152,7 @@ package final class HSSClient {
                             session: session, extraLines: extraLines, redactor: context.redactor)
                     }
                     let response = try connection.perform(
-                        request.method, url: connection.arena.cString! + written.url.lowerBound, body: nil,
+                        request.method, url: written.urlText!, body: nil,
                         timeouts: timeouts, forceDirect: prepared[index].forceDirect, wantedHeaders: [],
                         wantsRequestID: configuration.trace.wants(HSS_TRACE_DEBUG), keepBody: false,
                         redactor: { context.redactor })

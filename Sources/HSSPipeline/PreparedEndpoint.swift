@@ -76,6 +76,10 @@ final class PreparedEndpoint {
     /// Where a call's request lies in its connection's arena.
     struct Written {
         let url: Range<Int>
+        /// The URL's text (NUL-terminated) where it lies in the arena, final once written; nil
+        /// when the arena could not grow. (Read here: a caller reading the arena through its
+        /// connection retains and releases it.)
+        let urlText: UnsafePointer<CChar>?
         let query: Range<Int>
         /// X-Sdk-Date's value, and the X-Sdk-Date and Authorization lines
         /// (without their NUL); nil for a token's request, which is not signed.
@@ -144,12 +148,15 @@ final class PreparedEndpoint {
             arena.append(0)
         }
         // The arena is final: its lines can be pointed at.
+        let base = arena.cString
         for text in fixedLineTexts { connection.appendHeader(text) }
         for line in extraLines { if let text = line.cString { connection.appendHeader(text) } }
-        if let signedLines, let base = arena.cString {
+        if let signedLines, let base {
             connection.appendHeader(base + signedLines.date.lowerBound)
             connection.appendHeader(base + signedLines.authorization.lowerBound)
         }
-        return Written(url: start..<urlEnd, query: queryStart..<queryEnd, date: dateRange, signedLines: signedLines)
+        return Written(
+            url: start..<urlEnd, urlText: base.map { $0 + start }, query: queryStart..<queryEnd,
+            date: dateRange, signedLines: signedLines)
     }
 }
