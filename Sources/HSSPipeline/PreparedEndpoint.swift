@@ -149,7 +149,7 @@ final class PreparedEndpoint {
         }
         // The arena is final: its lines can be pointed at.
         let base = arena.cString
-        for text in fixedLineTexts { connection.appendHeader(text) }
+        fixedLineTexts.withUnsafeBufferPointer { connection.appendHeaders($0) }
         for line in extraLines { if let text = line.cString { connection.appendHeader(text) } }
         if let signedLines, let base {
             connection.appendHeader(base + signedLines.date.lowerBound)

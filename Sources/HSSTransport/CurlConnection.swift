@@ -100,6 +100,10 @@ package final class CurlConnection: HTTPConnection {
         headerCount += 1
     }
 
+    package func appendHeaders(_ lines: UnsafeBufferPointer<UnsafePointer<CChar>>) {
+        for line in lines { appendHeader(line) }
+    }
+
     // MARK: Perform
 
     package func perform(
