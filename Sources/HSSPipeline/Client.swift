@@ -140,13 +140,14 @@ package final class HSSClient {
         let count = configuration.endpoints.count
         let first = activeEndpoint.load(ordering: .relaxed)
         var failures: [String] = []
+        let debug = configuration.trace.wants(HSS_TRACE_DEBUG)  // read once per attempt
         for step in 0..<count {
             let index = (first + step) % count
             do {
                 let response = try transport.withConnection { connection in
                     let written = prepared[index].write(
                         request, session: session, now: now, extraLines: extraLines, into: connection)
-                    if configuration.trace.wants(HSS_TRACE_DEBUG) {
+                    if debug {
                         traceRequest(
                             request, written: written, connection: connection, prepared: prepared[index],
                             session: session, extraLines: extraLines, redactor: context.redactor)
@@ -154,7 +155,7 @@ package final class HSSClient {
                     let response = try connection.perform(
                         request.method, url: written.urlText!, body: nil,
                         timeouts: timeouts, forceDirect: prepared[index].forceDirect, wantedHeaders: [],
-                        wantsRequestID: configuration.trace.wants(HSS_TRACE_DEBUG), keepBody: false,
+                        wantsRequestID: debug, keepBody: false,
                         redactor: { context.redactor })
                     try consume(connection, response)
                     return response
