@@ -97,10 +97,18 @@ package final class HSSClient {
     package func send(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> Void) throws {
         let known = sessions.now
         let initial = callContext(for: request, session: known)
-        let session = try sessions.session(initial, known: known)
-        // A constant from here on (the closures below read it without copying it). A session made
-        // or renewed for this call brings its secrets too.
-        let context = session === known ? consume initial : initial.holding(session.redactor)
+        let session: Session
+        let context: CallContext  // a constant from here on (the closures below read it without copying it)
+        if let known, !known.needsRenewal(at: Int(time(nil))) {
+            // The current session, used as read (as AsyncCall does): not handed through Sessions.session and
+            // back (a retain, a release, a call).
+            session = known
+            context = consume initial
+        } else {
+            session = try sessions.session(initial, known: known)
+            // A session made or renewed for this call brings its secrets too.
+            context = session === known ? consume initial : initial.holding(session.redactor)
+        }
         let (prepared, extraLines) = endpoints(for: request, session: session)
         if configuration.dryRun {
             throw dryRun(
