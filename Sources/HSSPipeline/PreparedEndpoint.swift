@@ -126,7 +126,8 @@ final class PreparedEndpoint {
         arena.append(0)
         var dateRange: Range<Int>?
         var signedLines: (date: Range<Int>, authorization: Range<Int>)?
-        if let template, let signer = session.signer {
+        // Read in place where used, not bound to names: a binding retained and released each.
+        if template != nil, session.signer != nil {
             // "X-Sdk-Date: <date>", its NUL and "Authorization: ", in one append.
             let dateLine = arena.count
             let dateStart = dateLine + PreparedEndpoint.dateName.utf8CodeUnitCount
@@ -141,8 +142,9 @@ final class PreparedEndpoint {
                 return authorization - dateLine + name.utf8CodeUnitCount
             }
             dateRange = dateStart..<dateLineEnd
-            signer.appendAuthorization(
-                to: arena, template: template, query: UnsafeBufferPointer(rebasing: arena.bytes[queryStart..<queryEnd]),
+            session.signer!.appendAuthorization(
+                to: arena, template: template!,
+                query: UnsafeBufferPointer(rebasing: arena.bytes[queryStart..<queryEnd]),
                 date: UnsafeBufferPointer(rebasing: arena.bytes[dateStart..<dateStart + 16]))
             signedLines = (dateLine..<dateLineEnd, authorization..<arena.count)
             arena.append(0)
