@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <string.h>
 
 CURLcode chss_curl_set_long(CURL *curl, CURLoption option, long value)
 {
@@ -29,6 +30,13 @@ CURLcode chss_curl_get_response_code(CURL *curl, long *code)
 CURLcode chss_curl_get_long(CURL *curl, CURLINFO info, long *value)
 {
     return curl_easy_getinfo(curl, info, value);
+}
+
+int chss_curl_effective_url_is(CURL *curl, const char *url)
+{
+    char *effective = NULL;
+    return curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective != NULL &&
+           strcmp(effective, url) == 0;
 }
 
 CURLcode chss_curl_set_blob(CURL *curl, CURLoption option, const void *data, size_t length)

@@ -6,7 +6,8 @@ import CHSSAPI
 /// copies of them are the ones the request needs, in wiped memory.
 package struct Bytes {
     package let buffer: UnsafeBufferPointer<UInt8>
-    private let owner: SecureBuffer?
+    /// What keeps `buffer` alive: its SecureBuffer; nil for what is borrowed.
+    package let owner: SecureBuffer?
 
     package init(_ secure: SecureBuffer) {
         buffer = secure.bytes
@@ -18,6 +19,12 @@ package struct Bytes {
         buffer = cString.withMemoryRebound(to: UInt8.self, capacity: 1) {
             UnsafeBufferPointer(start: $0, count: strlen(cString))
         }
+        owner = nil
+    }
+
+    /// Bytes borrowed from wherever they are: valid only while their holder keeps them.
+    package init(borrowing buffer: UnsafeBufferPointer<UInt8>) {
+        self.buffer = buffer
         owner = nil
     }
 

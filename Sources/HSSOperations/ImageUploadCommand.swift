@@ -42,7 +42,8 @@ package struct ShowImageUploadCommand: Operation {
     /// The API reference's limits.
     package func validate() throws {
         try Validation.checkText(registryAddr, field: "registry_addr", maxCharacters: 256)
-        try registryAddr.map { try RegistryAddress.check($0.buffer, field: "registry_addr") }
+        // Read in place: map's closure was handed a copy (a retain and a release of its owner).
+        if let bytes = registryAddr?.buffer { try RegistryAddress.check(bytes, field: "registry_addr") }
         try Validation.checkText(namespace, field: "namespace", maxCharacters: 128)
         try Validation.checkText(username, field: "username", maxCharacters: 128)
         try Validation.checkText(password, field: "password", maxCharacters: 128)
@@ -54,17 +55,29 @@ package struct ShowImageUploadCommand: Operation {
     package func request() -> Request {
         var query: [QueryParameter] = []
         query.reserveCapacity(5)
+        var owners: [SecureBuffer] = []  // none for the caller's C strings
         // Every argument given: a default one is a call into the module that declares it.
-        if let registryAddr { query.append(QueryParameter("registry_addr", registryAddr, isSecret: false)) }
-        if let namespace { query.append(QueryParameter("namespace", namespace, isSecret: false)) }
-        if let username { query.append(QueryParameter("username", username, isSecret: false)) }
-        if let password { query.append(QueryParameter("password", password, isSecret: true)) }
-        if let enterpriseProjectID {
-            query.append(QueryParameter("enterprise_project_id", enterpriseProjectID, isSecret: false))
-        }
+        Self.add("registry_addr", registryAddr, isSecret: false, to: &query, owners: &owners)
+        Self.add("namespace", namespace, isSecret: false, to: &query, owners: &owners)
+        Self.add("username", username, isSecret: false, to: &query, owners: &owners)
+        Self.add("password", password, isSecret: true, to: &query, owners: &owners)
+        Self.add("enterprise_project_id", enterpriseProjectID, isSecret: false, to: &query, owners: &owners)
+        // Dictionary(), not [:]: the literal calls a builder with an empty list.
         return Request(
-            method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command", pathParameters: [:],
-            query: query, headers: [])
+            method: .get, pathTemplate: "/v5/{project_id}/image/registries/image-upload-command",
+            pathParameters: Dictionary(),
+            query: query, owners: owners, headers: [])
+    }
+
+    /// Adds `value` (when given) to the query, and what keeps it alive to `owners`.
+    /// Read in place (value?.buffer): bound to a name, the value was copied (its owner retained).
+    private static func add(
+        _ name: StaticString, _ value: Bytes?, isSecret: Bool, to query: inout [QueryParameter],
+        owners: inout [SecureBuffer]
+    ) {
+        guard let bytes = value?.buffer else { return }
+        query.append(QueryParameter(name, bytes: bytes, isSecret: isSecret))
+        if let owner = value?.owner { owners.append(owner) }
     }
 
     package func decode(_ body: UnsafeBufferPointer<UInt8>) throws -> ImageUploadCommand {

@@ -15,8 +15,10 @@ extension HSSClient {
         // Fields read in place (not `for parameter in`): a copy of a parameter retains its value's owner.
         let query = request.query
         for i in query.indices where query[i].isSecret {
-            if query[i].value.buffer.count < Redactor.shortest { warnShortSecret("the registry password") }
-            callSecret = query[i].value  // one per operation today; more would join the redactor
+            if query[i].bytes.count < Redactor.shortest { warnShortSecret("the registry password") }
+            // Borrowed from the request, which outlives the call's context; one per operation
+            // today (more would join the redactor).
+            callSecret = query[i].value
         }
         return CallContext(
             timeoutMs: configuration.timeoutMs, connectTimeoutMs: configuration.connectTimeoutMs,
@@ -34,6 +36,8 @@ extension HSSClient {
                 extraHeaders: request.headers, session: session, configuration: configuration)
             return (prepared, request.headers.map(IdentityHTTP.line))
         }
+        // Looked up first: the closure that makes them (a retain of what it captures) only the first time.
+        if let known = session.prepared(request.method, pathTemplate: request.pathTemplate) { return (known, []) }
         // The path is resolved only the first time (its closure captures the template, not the request).
         let template = request.pathTemplate
         let prepared = session.prepared(

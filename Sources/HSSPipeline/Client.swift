@@ -97,10 +97,18 @@ package final class HSSClient {
     package func send(_ request: Request, now: time_t? = nil, decode: (SecureBuffer) throws -> Void) throws {
         let known = sessions.now
         let initial = callContext(for: request, session: known)
-        let session = try sessions.session(initial, known: known)
-        // A constant from here on (the closures below read it without copying it). A session made
-        // or renewed for this call brings its secrets too.
-        let context = session === known ? consume initial : initial.holding(session.redactor)
+        let session: Session
+        let context: CallContext  // a constant from here on (the closures below read it without copying it)
+        if let known, !known.needsRenewal(at: Int(time(nil))) {
+            // The current session, used as read (as AsyncCall does): not handed through Sessions.session and
+            // back (a retain, a release, a call).
+            session = known
+            context = consume initial
+        } else {
+            session = try sessions.session(initial, known: known)
+            // A session made or renewed for this call brings its secrets too.
+            context = session === known ? consume initial : initial.holding(session.redactor)
+        }
         let (prepared, extraLines) = endpoints(for: request, session: session)
         if configuration.dryRun {
             throw dryRun(
@@ -140,21 +148,22 @@ package final class HSSClient {
         let count = configuration.endpoints.count
         let first = activeEndpoint.load(ordering: .relaxed)
         var failures: [String] = []
+        let debug = configuration.trace.wants(HSS_TRACE_DEBUG)  // read once per attempt
         for step in 0..<count {
             let index = (first + step) % count
             do {
                 let response = try transport.withConnection { connection in
                     let written = prepared[index].write(
                         request, session: session, now: now, extraLines: extraLines, into: connection)
-                    if configuration.trace.wants(HSS_TRACE_DEBUG) {
+                    if debug {
                         traceRequest(
                             request, written: written, connection: connection, prepared: prepared[index],
                             session: session, extraLines: extraLines, redactor: context.redactor)
                     }
                     let response = try connection.perform(
-                        request.method, url: connection.arena.cString! + written.url.lowerBound, body: nil,
+                        request.method, url: written.urlText!, body: nil,
                         timeouts: timeouts, forceDirect: prepared[index].forceDirect, wantedHeaders: [],
-                        wantsRequestID: configuration.trace.wants(HSS_TRACE_DEBUG), keepBody: false,
+                        wantsRequestID: debug, keepBody: false,
                         redactor: { context.redactor })
                     try consume(connection, response)
                     return response

@@ -14,6 +14,16 @@ final class PreparedEndpoint {
     struct Key: Equatable {
         let method: HTTPMethod
         let pathTemplate: UInt
+
+        /// Written out: the synthesised one compared the methods through
+        /// Equatable's witness table (HTTPMethod is declared in another module).
+        static func == (a: Key, b: Key) -> Bool {
+            guard a.pathTemplate == b.pathTemplate else { return false }
+            switch (a.method, b.method) {
+            case (.get, .get), (.post, .post), (.put, .put): return true
+            default: return false
+            }
+        }
     }
 
     /// "https://host/v5/<project>/...?" (the "?" dropped when a call has no query).
@@ -66,6 +76,10 @@ final class PreparedEndpoint {
     /// Where a call's request lies in its connection's arena.
     struct Written {
         let url: Range<Int>
+        /// The URL's text (NUL-terminated) where it lies in the arena, final once written; nil
+        /// when the arena could not grow. (Read here: a caller reading the arena through its
+        /// connection retains and releases it.)
+        let urlText: UnsafePointer<CChar>?
         let query: Range<Int>
         /// X-Sdk-Date's value, and the X-Sdk-Date and Authorization lines
         /// (without their NUL); nil for a token's request, which is not signed.
@@ -88,7 +102,7 @@ final class PreparedEndpoint {
         let query = request.query
         var queryBytes = 0
         for i in query.indices {
-            queryBytes += 3 * (query[i].name.utf8CodeUnitCount + query[i].value.buffer.count) + 2
+            queryBytes += 3 * (query[i].name.utf8CodeUnitCount + query[i].bytes.count) + 2
         }
         arena.reserveCapacity(
             forAppending: urlHead.count + queryBytes + 64 + (template?.scratchBytes(queryCount: queryBytes) ?? 0))
@@ -101,7 +115,7 @@ final class PreparedEndpoint {
                     to: .init(
                         name: UnsafeBufferPointer(
                             start: query[i].name.utf8Start, count: query[i].name.utf8CodeUnitCount),
-                        value: query[i].value.buffer))
+                        value: query[i].bytes))
             }
             Signer.appendCanonicalQuery(views, to: arena)
             views.baseAddress!.deinitialize(count: query.count)
@@ -112,7 +126,8 @@ final class PreparedEndpoint {
         arena.append(0)
         var dateRange: Range<Int>?
         var signedLines: (date: Range<Int>, authorization: Range<Int>)?
-        if let template, let signer = session.signer {
+        // Read in place where used, not bound to names: a binding retained and released each.
+        if template != nil, session.signer != nil {
             // "X-Sdk-Date: <date>", its NUL and "Authorization: ", in one append.
             let dateLine = arena.count
             let dateStart = dateLine + PreparedEndpoint.dateName.utf8CodeUnitCount
@@ -127,19 +142,23 @@ final class PreparedEndpoint {
                 return authorization - dateLine + name.utf8CodeUnitCount
             }
             dateRange = dateStart..<dateLineEnd
-            signer.appendAuthorization(
-                to: arena, template: template, query: UnsafeBufferPointer(rebasing: arena.bytes[queryStart..<queryEnd]),
+            session.signer!.appendAuthorization(
+                to: arena, template: template!,
+                query: UnsafeBufferPointer(rebasing: arena.bytes[queryStart..<queryEnd]),
                 date: UnsafeBufferPointer(rebasing: arena.bytes[dateStart..<dateStart + 16]))
             signedLines = (dateLine..<dateLineEnd, authorization..<arena.count)
             arena.append(0)
         }
         // The arena is final: its lines can be pointed at.
-        for text in fixedLineTexts { connection.appendHeader(text) }
+        let base = arena.cString
+        fixedLineTexts.withUnsafeBufferPointer { connection.appendHeaders($0) }
         for line in extraLines { if let text = line.cString { connection.appendHeader(text) } }
-        if let signedLines, let base = arena.cString {
+        if let signedLines, let base {
             connection.appendHeader(base + signedLines.date.lowerBound)
             connection.appendHeader(base + signedLines.authorization.lowerBound)
         }
-        return Written(url: start..<urlEnd, query: queryStart..<queryEnd, date: dateRange, signedLines: signedLines)
+        return Written(
+            url: start..<urlEnd, urlText: base.map { $0 + start }, query: queryStart..<queryEnd,
+            date: dateRange, signedLines: signedLines)
     }
 }

@@ -15,38 +15,49 @@ package struct Request {
     /// fills in. Each is percent-encoded as one path segment.
     package var pathParameters: [String: String]
     package var query: [QueryParameter]
+    /// What keeps the query's values alive: the SecureBuffers they are read
+    /// from (none for the caller's C strings, borrowed for the call).
+    package var owners: [SecureBuffer]
     /// Headers of this request only (the client adds Host, User-Agent,
     /// credentials and the date itself).
     package var headers: [Header]
 
     package init(
         method: HTTPMethod, pathTemplate: StaticString, pathParameters: [String: String] = [:],
-        query: [QueryParameter] = [], headers: [Header] = []
+        query: [QueryParameter] = [], owners: [SecureBuffer] = [], headers: [Header] = []
     ) {
         self.method = method
         self.pathTemplate = pathTemplate
         self.pathParameters = pathParameters
         self.query = query
+        self.owners = owners
         self.headers = headers
     }
 }
 
 /// A query parameter, its value read where the caller holds it. A secret
 /// one is also redacted from every text the service sends back.
+/// Its value's bytes only, kept alive by the request's `owners`: a trivial
+/// value, copied without a retain and freed in an array without a walk.
 package struct QueryParameter {
     package let name: StaticString
-    package let value: Bytes
+    package let bytes: UnsafeBufferPointer<UInt8>
     package let isSecret: Bool
 
+    /// `value`'s owner (if any) must go into the request's `owners`.
     package init(_ name: StaticString, _ value: Bytes, isSecret: Bool = false) {
+        self.init(name, bytes: value.buffer, isSecret: isSecret)
+    }
+
+    /// The same, from the value's bytes (no Bytes passed in to be consumed).
+    package init(_ name: StaticString, bytes: UnsafeBufferPointer<UInt8>, isSecret: Bool) {
         self.name = name
-        self.value = value
+        self.bytes = bytes
         self.isSecret = isSecret
     }
 
-    package init(_ name: StaticString, _ value: SecureBuffer, isSecret: Bool = false) {
-        self.init(name, Bytes(value), isSecret: isSecret)
-    }
+    /// The value, borrowed from the request's owners (or the caller).
+    package var value: Bytes { Bytes(borrowing: bytes) }
 }
 
 /// An API operation: its inputs, checked before anything is sent; the

@@ -61,12 +61,19 @@ final class Session {
     /// scan of pointer-sized keys costs less than hashing one.
     private let prepared = Mutex<[(key: PreparedEndpoint.Key, endpoints: [PreparedEndpoint])]>([])
 
+    /// The prepared requests of a method and path template, one per endpoint,
+    /// if they were made already.
+    func prepared(_ method: HTTPMethod, pathTemplate: StaticString) -> [PreparedEndpoint]? {
+        let key = PreparedEndpoint.Key(method: method, pathTemplate: UInt(bitPattern: pathTemplate.utf8Start))
+        return prepared.withLock({ $0.first { $0.key == key }?.endpoints })
+    }
+
     /// The prepared requests of a method and path template, one per endpoint.
     func prepared(
         _ method: HTTPMethod, pathTemplate: StaticString, path: () -> String, configuration: ClientConfiguration
     ) -> [PreparedEndpoint] {
+        if let known = prepared(method, pathTemplate: pathTemplate) { return known }
         let key = PreparedEndpoint.Key(method: method, pathTemplate: UInt(bitPattern: pathTemplate.utf8Start))
-        if let known = prepared.withLock({ $0.first { $0.key == key }?.endpoints }) { return known }
         let made = PreparedEndpoint.make(
             method: method, path: path(), extraHeaders: [], session: self, configuration: configuration)
         prepared.withLock { list in

@@ -23,6 +23,13 @@ package final class CurlConnection: HTTPConnection {
     /// A transfer failed: the connection is closed rather than reused.
     private(set) var broken = false
     private let settings: CurlTransport.Settings
+    /// The handle's URL (libcurl's copy, CURLOPT_URL) is, byte for byte, the
+    /// effective URL libcurl reports for its last transfer: a call to that
+    /// same URL leaves it set (setting it copies it and frees the last copy).
+    private var urlIsEffective = false
+    /// The URL set for the transfer under way, checked against the effective
+    /// one once the transfer is over (answer); nil when it was left as it was.
+    private var urlToCheck: UnsafePointer<CChar>?
 
     /// `share`: the connection cache of one client's transfers on libhss's
     /// engine (EngineConnections); nil: the handle's own, as with curl_easy_perform.
@@ -89,6 +96,10 @@ package final class CurlConnection: HTTPConnection {
         headerCount += 1
     }
 
+    package func appendHeaders(_ lines: UnsafeBufferPointer<UnsafePointer<CChar>>) {
+        for line in lines { appendHeader(line) }
+    }
+
     // MARK: Perform
 
     package func perform(
@@ -139,9 +150,17 @@ package final class CurlConnection: HTTPConnection {
             if forceDirect { set(CURLOPT_PROXY, emptyString) } else { restoreProxy() }
             forcedDirect = forceDirect
         }
-        set(CURLOPT_URL, url)
-        // HTTPHEADER points at `nodes`: NULL when there are none.
-        set(CURLOPT_HTTPHEADER, headerCount == 0 ? nil : nodes)
+        // libcurl performs again with the URL it was given last (Curl_pretransfer): left set
+        // only when it is this one exactly (see urlIsEffective).
+        if urlIsEffective && chss_curl_effective_url_is(handle, url) != 0 {
+            urlToCheck = nil
+        } else {
+            urlIsEffective = false
+            urlToCheck = url
+            set(CURLOPT_URL, url)
+        }
+        // HTTPHEADER points at `nodes` between transfers (init, appendHeader, restore): NULL when there are none.
+        if headerCount == 0 { set(CURLOPT_HTTPHEADER, nil) }
         return rc
     }
 
@@ -164,6 +183,10 @@ package final class CurlConnection: HTTPConnection {
         var status = 0
         _ = chss_curl_get_response_code(handle, &status)
         guard code == CURLE_OK else { throw failure(code, status: status, redactor: redactor()) }
+        if let url = urlToCheck {  // the transfer is over, its URL still where it was
+            urlIsEffective = chss_curl_effective_url_is(handle, url) != 0
+            urlToCheck = nil
+        }
         let isSuccess = (200..<300).contains(status)
         let response = HTTPResponse(
             status: status, body: !isSuccess || keepBody ? sink.take() : sink.body,

@@ -60,8 +60,9 @@ package final class CurlTransport: HTTPTransport {
             return idle.popLast()
         }
 
+        /// Not checked here: take() forgets every idle connection of an earlier generation,
+        /// this one included (one taken before a fork() and put back after it, in the child, too).
         mutating func put(_ connection: CurlConnection) {
-            forgetIfForked()
             idle.append(connection)
         }
 

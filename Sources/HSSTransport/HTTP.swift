@@ -67,6 +67,9 @@ package protocol HTTPConnection: AnyObject {
     /// Adds a header line ("Name: value", NUL-terminated) that stays where
     /// it is until perform returns.
     func appendHeader(_ line: UnsafePointer<CChar>)
+    /// Adds these lines, in order, as appendHeader does each (one call
+    /// through the protocol for them all).
+    func appendHeaders(_ lines: UnsafeBufferPointer<UnsafePointer<CChar>>)
     /// Sends `method` to `url` (NUL-terminated, alive until it returns) with
     /// the listed headers and `body` (POST and PUT): the status, the body,
     /// the `wantedHeaders`, X-Request-Id (always for an error answer; for a
@@ -82,4 +85,10 @@ package protocol HTTPConnection: AnyObject {
     ) throws -> HTTPResponse
     /// The last answer's X-Request-Id, sanitized (for an error that needs it).
     func requestID(redactor: Redactor) -> String
+}
+
+extension HTTPConnection {
+    package func appendHeaders(_ lines: UnsafeBufferPointer<UnsafePointer<CChar>>) {
+        for line in lines { appendHeader(line) }
+    }
 }

@@ -27,6 +27,9 @@ package final class SigningClock {
     }
 
     private let correction = Mutex<Correction?>(nil)
+    /// Set (for good) once a correction has been applied: until then the time to sign with is
+    /// read without taking the lock.
+    private let everCorrected = Atomic<Bool>(false)
     private let wallMs: () -> Int
     private let monotonic: () -> Int
 
@@ -46,7 +49,8 @@ package final class SigningClock {
     package var offset: Int? { currentOffset(wall: wallMs()) }
 
     private func currentOffset(wall: Int) -> Int? {
-        correction.withLock { current in
+        guard everCorrected.load(ordering: .acquiring) else { return nil }
+        return correction.withLock { current in
             guard let applied = current else { return nil }
             let elapsed = monotonic() - applied.monotonicAtMs
             let stepped = abs((wall - applied.wallAtMs) - elapsed) > SigningClock.stepToleranceMs
@@ -66,6 +70,7 @@ package final class SigningClock {
         let difference = serverDate - wall / 1000
         guard abs(difference) <= SigningClock.maxCorrection else { return (difference, false) }
         correction.withLock { $0 = Correction(offset: difference, wallAtMs: wall, monotonicAtMs: monotonic()) }
+        everCorrected.store(true, ordering: .releasing)
         return (difference, true)
     }
 

@@ -12,6 +12,9 @@ CURLcode chss_curl_set_ptr(CURL *curl, CURLoption option, const void *value);
 CURLcode chss_curl_set_write(CURL *curl, chss_curl_write_fn fn, void *userdata);
 CURLcode chss_curl_get_response_code(CURL *curl, long *code);
 CURLcode chss_curl_get_long(CURL *curl, CURLINFO info, long *value);
+/* 1 when the URL of the handle's last transfer (CURLINFO_EFFECTIVE_URL) is
+ * `url` byte for byte, else 0. */
+int chss_curl_effective_url_is(CURL *curl, const char *url);
 /* CURLOPT_CAINFO_BLOB with CURL_BLOB_COPY. */
 CURLcode chss_curl_set_blob(CURL *curl, CURLoption option, const void *data, size_t length);
 /* Makes the handle's TLS connections ignore SSLKEYLOGFILE: libcurl would
