@@ -44,12 +44,7 @@ package struct QueryParameter {
     package let bytes: UnsafeBufferPointer<UInt8>
     package let isSecret: Bool
 
-    /// `value`'s owner (if any) must go into the request's `owners`.
-    package init(_ name: StaticString, _ value: Bytes, isSecret: Bool = false) {
-        self.init(name, bytes: value.buffer, isSecret: isSecret)
-    }
-
-    /// The same, from the value's bytes (no Bytes passed in to be consumed).
+    /// Whatever holds `bytes` (a SecureBuffer) must go into the request's `owners`.
     package init(_ name: StaticString, bytes: UnsafeBufferPointer<UInt8>, isSecret: Bool) {
         self.name = name
         self.bytes = bytes
