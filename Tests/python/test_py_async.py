@@ -65,6 +65,11 @@ def test_same_exceptions_as_the_blocking_client(make_async, http_emulator):
     async def main():
         with pytest.raises(hss.InvalidArgumentError, match="password"):  # refused before any traffic
             await client.get_image_upload_command(**dict(GOOD, password=""))
+        # The binding's own checks too (hss._options._encode_request, shared with hss.Client).
+        with pytest.raises(hss.InvalidArgumentError, match="password must not contain NUL"):
+            await client.get_image_upload_command(**dict(GOOD, password="a\x00b"))
+        with pytest.raises(TypeError, match="namespace must be a str"):
+            await client.get_image_upload_command(**dict(GOOD, namespace=b"bytes"))
         with pytest.raises(hss.ClientRequestError) as info:
             await client.get_image_upload_command(**GOOD)
         return info.value

@@ -303,15 +303,13 @@ class AsyncClient:
         keywords, result and exceptions), awaited. The password is copied by libhss into memory
         it wipes before this returns to the loop."""
         try:
-            req = _native.FilledRequest(password=_options._encode("password", password),
-                                        version=_native.REQUEST_VERSION,
-                                        registry_addr=_options._encode("registry_addr", registry_addr),
-                                        namespace_name=_options._encode("namespace", namespace),
-                                        username=_options._encode("username", username),
-                                        enterprise_project_id=_options._encode("enterprise_project_id",
-                                                                               enterprise_project_id))
+            fields = _options._encode_request(registry_addr, namespace, username, password, enterprise_project_id)
         finally:
             del password
+        try:
+            req = _native.FilledRequest(_native.REQUEST_VERSION, *fields)
+        finally:
+            del fields  # the encoded password: the struct holds it from here
         err = c_void_p()
         handle = None
         try:

@@ -16,8 +16,7 @@ from ._options import (  # noqa: E402
     _HSS_TRACE_DEBUG,
     _clear_secrets,
     _default_trace,
-    _encode,
-    _encode_plain,
+    _encode_request,
     _fill_public,
     _options_with_secrets,
     _trace_function,
@@ -375,12 +374,7 @@ class Client:
         # The encoded password is never a local of its own, and `password` leaves this frame
         # whatever happens.
         try:
-            fields = _encode_plain(registry_addr, namespace, username, password, enterprise_project_id)
-            if fields is None:  # something is refused: _encode says what (the password first, as ever)
-                fields = (_encode("password", password), _encode("registry_addr", registry_addr),
-                          _encode("namespace", namespace), _encode("username", username),
-                          _encode("enterprise_project_id", enterprise_project_id))
-                fields = (fields[1], fields[2], fields[3], fields[0], fields[4])  # the C argument order
+            fields = _encode_request(registry_addr, namespace, username, password, enterprise_project_id)
         finally:
             del password
         err = c_void_p()

@@ -269,9 +269,9 @@ class ImageUploadCommandRequest(Structure):
 
 class FilledRequest(ImageUploadCommandRequest):
     """The same struct, built by ctypes' own ``Structure.__init__`` from every field of
-    REQUEST_VERSION (``version`` included), given by keyword; ``cancel`` is left to ctypes' zero,
-    NULL, its default. So the _init function would add nothing: this saves a crossing into the
-    library on each call of ``hss.Client.get_image_upload_command``."""
+    REQUEST_VERSION (``version`` included), in order; ``cancel`` is left to ctypes' zero, NULL,
+    its default. So the _init function would add nothing: this saves a crossing into the
+    library on each call of ``hss.AsyncClient.get_image_upload_command``."""
 
     __init__ = Structure.__init__  # type: ignore[assignment]
 

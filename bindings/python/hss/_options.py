@@ -74,22 +74,32 @@ def _encode(name: str, value: Any) -> Optional[bytes]:
 _utf8 = str.encode  # UTF-8 (the default), for str and its subclasses only: TypeError for the rest
 
 
-def _encode_plain(registry_addr: Any, namespace: Any, username: Any, password: Any,
-                  enterprise_project_id: Any) -> Optional[Tuple[bytes, bytes, bytes, bytes, Optional[bytes]]]:
-    """The call's strings, as _encode gives each, in one step (the hot path's); None when any of
-    them is refused, for _encode to say which, in its order. No exception leaves this frame (a
-    UnicodeEncodeError holds the value)."""
+def _encode_request(registry_addr: Any, namespace: Any, username: Any, password: Any,
+                    enterprise_project_id: Any) -> Tuple[Optional[bytes], ...]:
+    """A call's strings, encoded as _encode encodes each, in the C order (registry_addr,
+    namespace, username, password, enterprise_project_id): in one step when every one is a
+    plain str (the hot path), else one by one, the password first as ever, for _encode's error.
+
+    `password` leaves this frame whatever happens, and no UnicodeEncodeError (which holds the
+    value) leaves it either."""
     try:
-        encoded = (_utf8(registry_addr), _utf8(namespace), _utf8(username), _utf8(password),
-                   None if enterprise_project_id is None else _utf8(enterprise_project_id))
-    except (TypeError, UnicodeEncodeError):
-        return None
-    # `0 in`: the byte value, found without the substring search (and the TypeError it
-    # raises and drops first) that `b"\x00" in` costs.
-    if 0 in encoded[0] or 0 in encoded[1] or 0 in encoded[2] or 0 in encoded[3] or (
-            encoded[4] is not None and 0 in encoded[4]):
-        return None
-    return encoded
+        try:
+            encoded = (_utf8(registry_addr), _utf8(namespace), _utf8(username), _utf8(password),
+                       None if enterprise_project_id is None else _utf8(enterprise_project_id))
+        except (TypeError, UnicodeEncodeError):
+            encoded = None  # raised below, outside this handler, so that the exception is dropped
+        # `0 in`: the byte value, found without the substring search (and the TypeError it
+        # raises and drops first) that `b"\x00" in` costs.
+        if encoded is not None and not (0 in encoded[0] or 0 in encoded[1] or 0 in encoded[2] or 0 in encoded[3]
+                                        or (encoded[4] is not None and 0 in encoded[4])):
+            return encoded
+        del encoded
+        one_by_one = (_encode("password", password), _encode("registry_addr", registry_addr),
+                      _encode("namespace", namespace), _encode("username", username),
+                      _encode("enterprise_project_id", enterprise_project_id))
+        return (one_by_one[1], one_by_one[2], one_by_one[3], one_by_one[0], one_by_one[4])
+    finally:
+        del password
 
 
 def _set_secret(struct: Any, name: str, value: Any) -> None:
