@@ -96,6 +96,8 @@ package final class CurlConnection: HTTPConnection {
         headerCount += 1
     }
 
+    /// The protocol's default, written here so that each line is a direct
+    /// call to this class's appendHeader, not one through the witness table.
     package func appendHeaders(_ lines: UnsafeBufferPointer<UnsafePointer<CChar>>) {
         for line in lines { appendHeader(line) }
     }
