@@ -134,7 +134,7 @@ def run_wipe_scan(build_c, lib_dir, mode, emu=None, stub=None, closed_port=None)
     hits = {m.group(1): int(m.group(2)) for m in re.finditer(r"^hits\.(\S+)=(\d+)$", r.stdout, re.M)}
     assert "scanned=" in r.stdout and hits, r.stdout + r.stderr
     if emu is not None:
-        assert "calls=104\n" in r.stdout and "trace_lines=0\n" not in r.stdout, r.stdout
+        assert "calls=114\n" in r.stdout and "trace_lines=0\n" not in r.stdout, r.stdout
     return r, hits
 
 

@@ -108,15 +108,24 @@ package final class AsyncCalls {
     package func close(then: @escaping () -> Void) -> Bool {
         closing.store(true, ordering: .releasing)
         guard used.load(ordering: .acquiring), let engine = Engine.running else { return false }
-        engine.post { [self] in
-            adoptAfterFork()
-            closed = true
-            for call in Array(inFlight.values) { call.cancelNow() }
-            connections?.close()
-            connections = nil
+        var held: AsyncCalls? = self  // until the job ran, not after: see below
+        engine.post {
+            do {
+                guard let calls = held else { return }
+                held = nil
+                calls.closeOnEngine()
+            }  // the job's reference is gone before `then` lets hss_client_free go on and free the client
             then()
         }
         return true
+    }
+
+    private func closeOnEngine() {
+        adoptAfterFork()
+        closed = true
+        for call in Array(inFlight.values) { call.cancelNow() }
+        connections?.close()
+        connections = nil
     }
 }
 

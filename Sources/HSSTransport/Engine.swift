@@ -106,10 +106,14 @@ package final class Engine: @unchecked Sendable {
 
     private func run() -> Never {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
+        var jobs: [Job] = []
         while true {
-            var jobs: [Job] = []
+            // The two arrays trade places: neither is allocated again once grown. Jobs are dropped
+            // as soon as they ran, not kept over the wait below: a job may hold the last reference
+            // to a call or a client, whose secrets are wiped as it goes.
             inbox.withLock { swap(&jobs, &$0) }
             for job in jobs { job() }
+            jobs.removeAll(keepingCapacity: true)
             for job in timers.due(atMs: monotonicMs()) { job() }
             var running: Int32 = 0
             curl_multi_perform(multi, &running)

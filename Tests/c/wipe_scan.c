@@ -23,6 +23,9 @@
  *   - WIPE_STUB_ENDPOINT: 404, a text body echoing the request (the stub's)
  *   - WIPE_CLOSED_ENDPOINT: a network error, retried
  *   - an IAM token: a success
+ *   - AK/SK again, 10 calls that do not block: libhss's engine makes each
+ *     result, this thread frees it (libhss wipes it then, and leaves its
+ *     memory for the engine thread to free later)
  * Then every object and client is freed, the program wipes its own copies,
  * and it reads every readable mapping of /proc/self/maps through
  * /proc/self/mem, looking for every form of every secret.
@@ -332,6 +335,44 @@ static void call(hss_client *c, hss_status expected, const char *what)
     hss_error_free(err);
 }
 
+/* A call that does not block: its callback (on libhss's engine) hands the
+ * result to this thread through a pipe. */
+static int handoff[2];
+
+static void started_done(hss_status status, hss_image_upload_command *result, hss_error *err, void *user)
+{
+    (void)user;
+    hss_error_free(err);
+    if (status != HSS_OK)
+        result = NULL;
+    if (write(handoff[1], &result, sizeof result) != (ssize_t)sizeof result)
+        abort();
+}
+
+static void call_not_blocking(hss_client *c)
+{
+    hss_image_upload_command_request r = HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT;
+    hss_image_upload_command *result = NULL;
+    hss_error *err = NULL;
+    r.registry_addr = "myharbor.com:443";
+    r.namespace_name = "library";
+    r.username = "admin";
+    r.password = plain("password");
+    calls++;
+    if (hss_image_upload_command_start(c, &r, started_done, NULL, &err) != HSS_OK) {
+        fprintf(stderr, "wipe_scan: a call that does not block: %s\n", hss_error_message(err));
+        hss_error_free(err);
+        failures++;
+        return;
+    }
+    if (read(handoff[0], &result, sizeof result) != (ssize_t)sizeof result || result == NULL ||
+        strstr(hss_image_upload_command_image_command(result), r.password) == NULL) {
+        fprintf(stderr, "wipe_scan: a call that does not block failed, or its answer lacks the password\n");
+        failures++;
+    }
+    hss_image_upload_command_free(result);
+}
+
 static void make_calls(void)
 {
     const char *endpoint = getenv("WIPE_ENDPOINT"), *stub = getenv("WIPE_STUB_ENDPOINT");
@@ -354,6 +395,10 @@ static void make_calls(void)
     call(c[2], HSS_E_HTTP_CLIENT, "404 echoing the request");
     call(c[3], HSS_E_NETWORK, "closed port");
     call(c[4], HSS_OK, "IAM token");
+    if (pipe(handoff) != 0)
+        exit(2);
+    for (i = 0; i < 10; i++)
+        call_not_blocking(c[0]);
     for (k = 0; k < 5; k++)
         hss_client_free(c[k]);
 }
