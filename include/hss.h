@@ -822,12 +822,14 @@ HSS_API hss_status hss_client_resolve_start(hss_client *client, hss_cancel *canc
 HSS_API int hss_client_completion_fd(hss_client *client);
 
 /* Run the callbacks of the calls that have completed, on this thread, in
- * the order they completed. Run by one thread at a time per client (the
- * event loop's). A callback may start calls whose completions the next
- * dispatch runs.
+ * the order they completed: at most `max` of them (0: every one waiting),
+ * so that a burst of completions never holds the caller's loop for long;
+ * the descriptor stays readable while more wait. Run by one thread at a
+ * time per client (the event loop's). A callback may start calls whose
+ * completions a later dispatch runs.
  * Returns: how many callbacks ran; 0 for a NULL client or one not in
  * dispatch mode. */
-HSS_API unsigned hss_client_dispatch(hss_client *client);
+HSS_API unsigned hss_client_dispatch(hss_client *client, unsigned max);
 
 #ifdef __cplusplus
 }

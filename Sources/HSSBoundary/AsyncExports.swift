@@ -92,10 +92,10 @@ public func hss_client_completion_fd(_ client: OpaquePointer!) -> Int32 {
 }
 
 @c @implementation
-public func hss_client_dispatch(_ client: OpaquePointer!) -> UInt32 {
+public func hss_client_dispatch(_ client: OpaquePointer!, _ max: UInt32) -> UInt32 {
     guard let completions = Handle.borrowed(client, as: ClientBox.self)?.completions else { return 0 }
     // Held here: a callback may free the client (and its box) while the others wait to run.
     let held = Unmanaged.passRetained(completions)
     defer { held.release() }
-    return completions.dispatch()
+    return completions.dispatch(max: max)
 }

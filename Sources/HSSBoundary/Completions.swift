@@ -73,16 +73,18 @@ final class Completions {
         }
     }
 
-    /// Runs every callback queued when it begins, one at a time, each taken
-    /// from the queue as it runs: a callback that frees the client runs the
-    /// rest itself (close), so that none is left for after. How many ran here.
-    func dispatch() -> UInt32 {
+    /// Runs the callbacks queued when it begins, `max` at most (0: all of
+    /// them), one at a time, each taken from the queue as it runs: a
+    /// callback that frees the client runs the rest itself (close), so that
+    /// none is left for after. The descriptor is signalled again when it
+    /// stops with callbacks still queued. How many ran here.
+    func dispatch(max: UInt32 = 0) -> UInt32 {
         let last = state.withLock { state -> Int in
             Completions.adopt(&state)
             var counter: UInt64 = 0
             _ = read(state.fd, &counter, 8)  // not readable again until the next post
             state.signalled = false
-            return state.posted
+            return max == 0 ? state.posted : Swift.min(state.posted, state.taken + Int(max))
         }
         var ran: UInt32 = 0
         while let callback = state.withLock({ state -> (() -> Void)? in
@@ -92,6 +94,13 @@ final class Completions {
         }) {
             callback()
             ran &+= 1
+        }
+        state.withLock { state in
+            guard state.generation == ForkGeneration.current, state.taken < state.posted, !state.signalled,
+                state.fd >= 0
+            else { return }
+            var one: UInt64 = 1
+            state.signalled = write(state.fd, &one, 8) == 8
         }
         return ran
     }

@@ -236,7 +236,7 @@ static int wait_for(hss_client *client, int count, long limit_ms)
             if (reached || now_ms() >= until)
                 return reached;
             if (poll(&p, 1, (int)(until - now_ms())) > 0)
-                hss_client_dispatch(client);
+                hss_client_dispatch(client, 0);
         }
     }
     pthread_mutex_lock(&lock);
@@ -304,7 +304,7 @@ static void case_complete(void)
     if (dispatch_mode()) {
         struct pollfd p = {hss_client_completion_fd(client), POLLIN, 0};
         CHECK(poll(&p, 1, 0) == 0, "the descriptor is readable with nothing pending");
-        CHECK(hss_client_dispatch(client) == 0, "dispatch ran something with nothing pending");
+        CHECK(hss_client_dispatch(client, 0) == 0, "dispatch ran something with nothing pending");
     }
     printf("libhss_threads=%d\n", libhss_threads());
     hss_client_free(client);
@@ -329,8 +329,9 @@ static long eventfd_count(int fd)
 }
 
 /* Dispatch mode: a burst of completions signals the descriptor once (one
- * write for the engine, one wake-up for the caller's loop), and the
- * dispatch that takes them clears it. */
+ * write for the engine, one wake-up for the caller's loop); a dispatch with
+ * a limit runs that many and leaves it readable for the rest, and the
+ * dispatch that takes the last clears it. */
 static void case_burst(void)
 {
     int i, n = 20, fd;
@@ -347,6 +348,8 @@ static void case_burst(void)
     CHECK(poll(&p, 1, 30000) == 1, "no completion in 30 s");
     usleep(500000); /* the rest of the burst completes, undispatched */
     CHECK(eventfd_count(fd) == 1, "%ld signals for one burst", eventfd_count(fd));
+    CHECK(hss_client_dispatch(client, 5) == 5 && completed == 5, "dispatch(5) ran %d callbacks", completed);
+    CHECK(poll(&p, 1, 0) == 1, "the descriptor is not readable with completions waiting");
     CHECK(wait_for(client, n, 60000), "only %d of %d calls completed", completed, n);
     CHECK(poll(&p, 1, 0) == 0 && eventfd_count(fd) == 0, "the descriptor is still signalled");
     hss_client_free(client);
@@ -396,7 +399,7 @@ static void case_invalid(void)
     CHECK(wait_for(client, 1, 30000), "the good call did not complete");
     sleep_ms(100);
     if (dispatch_mode())
-        hss_client_dispatch(client);
+        hss_client_dispatch(client, 0);
     CHECK(calls[0].done == 0 && calls[1].done == 1 && completed == 1, "a refused start ran done");
     hss_client_free(client);
 }
@@ -854,7 +857,7 @@ static void case_free_in_dispatch(void)
     p.fd = hss_client_completion_fd(dispatch_freed);
     p.events = POLLIN;
     CHECK(poll(&p, 1, 10000) == 1, "no completion");
-    hss_client_dispatch(dispatch_freed); /* frees the client */
+    hss_client_dispatch(dispatch_freed, 0); /* frees the client */
     CHECK(freed_in_dispatch == 1, "the first callback did not free the client");
     CHECK(ran_after_free == 0, "%d callback(s) ran after hss_client_free returned", ran_after_free);
     CHECK(completed == n, "%d of %d calls completed", completed, n);
@@ -1003,7 +1006,7 @@ static void case_modes(void)
     hss_client *client = NULL;
     hss_error *err = NULL;
     int fd;
-    CHECK(hss_client_completion_fd(NULL) == -1 && hss_client_dispatch(NULL) == 0, "NULL client");
+    CHECK(hss_client_completion_fd(NULL) == -1 && hss_client_dispatch(NULL, 0) == 0, "NULL client");
     client = make_client(NULL);
     fd = hss_client_completion_fd(client);
     if (dispatch_mode()) {
@@ -1011,7 +1014,7 @@ static void case_modes(void)
         CHECK(fd >= 0 && hss_client_completion_fd(client) == fd, "the descriptor %d is not stable", fd);
         CHECK(poll(&p, 1, 0) == 0, "a new client's descriptor is readable");
     } else {
-        CHECK(fd == -1 && hss_client_dispatch(client) == 0, "a library-thread client has a descriptor");
+        CHECK(fd == -1 && hss_client_dispatch(client, 0) == 0, "a library-thread client has a descriptor");
     }
     hss_client_free(client);
     hss_client_options_init(&o, HSS_CLIENT_OPTIONS_VERSION);

@@ -186,6 +186,32 @@ def test_the_loop_is_never_blocked(make_async, http_emulator, monkeypatch):
     assert max(longest) < STALL_MARGIN_S, "a callback held the loop for %.0f ms" % (max(longest) * 1000)
 
 
+def test_a_burst_of_completions_is_taken_a_slice_per_loop_callback(make_async, monkeypatch):
+    """100 calls complete while the loop is busy elsewhere: each of the loop's callbacks takes
+    a slice of them from the library (hss_client_dispatch's max), and the descriptor brings the
+    loop back for the rest."""
+    client = make_async()
+    taken = []
+
+    def dispatch(handle, most):
+        ran = _dispatch(handle, most)
+        taken.append(ran)
+        return ran
+
+    _dispatch = _async._dispatch_keeping_gil
+    monkeypatch.setattr(_async, "_dispatch_keeping_gil", dispatch)
+
+    async def main():
+        calls = [asyncio.ensure_future(client.get_image_upload_command(**dict(GOOD, username="u%d" % i)))
+                 for i in range(100)]
+        await asyncio.sleep(0)  # every call started
+        time.sleep(1.0)  # the loop held: every call completes meanwhile, none dispatched
+        return await asyncio.wait_for(asyncio.gather(*calls), 30)  # not forever if the loop is not brought back
+
+    assert len(asyncio.run(main())) == 100
+    assert sum(taken) == 100 and max(taken) == _async._SLICE, taken
+
+
 @pytest.fixture
 def switch_log(monkeypatch):
     """Each hss_cancel_trigger and hss_cancel_free the binding makes, in order, by switch."""
@@ -266,7 +292,7 @@ def test_close_after_the_loop_closed_frees_every_result(make_async, monkeypatch)
         deadline = time.monotonic() + 10
         while len(client._completed) < 2 and time.monotonic() < deadline:
             select.select([client._fd], [], [], 1)
-            _async._dispatch_keeping_gil(client._client._handle)  # noted, not settled
+            _async._dispatch_keeping_gil(client._client._handle, 0)  # noted, not settled
         return tasks
 
     tasks = loop.run_until_complete(start_two())

@@ -36,7 +36,7 @@ lib_keeping_gil = ctypes.PyDLL(_native.library_path())
 _native._declare(lib_keeping_gil, _native.library_path(), only=("hss_client_dispatch",))
 _dispatch_keeping_gil = lib_keeping_gil.hss_client_dispatch
 _tokens = itertools.count(1)
-#: Completions settled per loop callback: a burst of them never holds the loop for long.
+#: Completions noted, and settled, per loop callback: a burst of them never holds the loop for long.
 _SLICE = 32
 
 
@@ -227,11 +227,12 @@ class AsyncClient:
         return handle, loop
 
     def _dispatch(self) -> None:
-        """The loop's reader: the completed calls, noted (hss_client_dispatch), then settled a
+        """The loop's reader: a slice of the completed calls, noted (hss_client_dispatch; the
+        descriptor stays readable while more wait, for the loop's next round), then settled a
         slice at a time, each slice a callback of the loop of its own."""
         handle = self._client._handle
         if handle is not None:
-            _dispatch_keeping_gil(handle)
+            _dispatch_keeping_gil(handle, _SLICE)
         if self._completed and not self._settling and self._loop is not None:
             self._settling = True
             self._loop.call_soon(self._settle)

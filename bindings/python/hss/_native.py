@@ -168,7 +168,7 @@ def _declare(lib: ctypes.CDLL, where: str, only: Tuple[str, ...] = ()) -> None:
         ("hss_image_upload_command_start", c_int, [vp, POINTER(ImageUploadCommandRequest), DONE_FN, vp, pvp]),
         ("hss_client_resolve_start", c_int, [vp, vp, RESOLVE_DONE_FN, vp, pvp]),
         ("hss_client_completion_fd", c_int, [vp]),
-        ("hss_client_dispatch", c_uint, [vp]),
+        ("hss_client_dispatch", c_uint, [vp, c_uint]),
     ]
     for name, restype, argtypes in table:
         if only and name not in only:
