@@ -86,14 +86,14 @@ final class Completions {
             state.signalled = false
             return max == 0 ? state.posted : Swift.min(state.posted, state.taken + Int(max))
         }
-        var ran: UInt32 = 0
+        var ran: [() -> Void] = []
         while let callback = state.withLock({ state -> (() -> Void)? in
             guard state.taken < last, let callback = state.queue.pop() else { return nil }
             state.taken += 1
             return callback
         }) {
             callback()
-            ran &+= 1
+            ran.append(callback)
         }
         state.withLock { state in
             guard state.generation == ForkGeneration.current, state.taken < state.posted, !state.signalled,
@@ -102,7 +102,9 @@ final class Completions {
             var one: UInt64 = 1
             state.signalled = write(state.fd, &one, 8) == 8
         }
-        return ran
+        let count = UInt32(ran.count)
+        if count > 0 { Handle.releaseWhereAllocated(ran) }  // the engine made them (with what they hold)
+        return count
     }
 
     /// hss_client_free: the last callbacks, then the descriptor is closed.

@@ -22,6 +22,13 @@ enum Handle {
         guard let pointer else { return }
         Unmanaged<T>.fromOpaque(UnsafeRawPointer(pointer)).release()
     }
+
+    /// Gives up `objects` (a result, completed calls' callbacks, holding no
+    /// secret unwiped) on the engine thread, which allocated them when the
+    /// process runs one (Engine.release says why), else here.
+    static func releaseWhereAllocated(_ objects: Any) {
+        if let engine = Engine.running, !engine.isCurrentThread { engine.release(objects) }
+    }
 }
 
 /// hss_client: the client, the C strings it has handed out, its calls on

@@ -171,5 +171,8 @@ public func hss_image_upload_command_swr_image_pull_command(_ result: OpaquePoin
 
 @c @implementation
 public func hss_image_upload_command_free(_ result: OpaquePointer!) {
-    Handle.release(result, as: Result.self)
+    guard let result else { return }
+    let box = Unmanaged<Result>.fromOpaque(UnsafeRawPointer(result)).takeRetainedValue()
+    box.result.fields.wipe()  // now, whoever frees the memory: image_command embeds the password
+    Handle.releaseWhereAllocated(box)
 }

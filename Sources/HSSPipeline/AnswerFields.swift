@@ -39,6 +39,9 @@ package struct AnswerFields {
         self.fields = fields
     }
 
+    /// Wipes the values now (no accessor may be used after).
+    package func wipe() { buffer.wipe() }
+
     /// The value of names[k], without its NUL (valid while self lives).
     package subscript(_ k: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: buffer.bytes[fields[k]!])

@@ -15,6 +15,8 @@ package final class Engine: @unchecked Sendable {
 
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex<[Job]>([])
+    /// What other threads gave up that the engine thread allocated (see release(_:)).
+    private let graveyard = Mutex<[Any]>([])
     /// pthread_self() of the engine thread, once it runs.
     private let threadID = Atomic<UInt>(0)
     // The engine thread's own state.
@@ -28,10 +30,21 @@ package final class Engine: @unchecked Sendable {
         try perProcess.get { try Engine() }
     }
 
-    /// This process's engine if it was started: nil until the first asynchronous call.
-    package static var running: Engine? { perProcess.existing }
+    /// This process's engine if it was started: nil until the first
+    /// asynchronous call. Read without a lock (every call and every freed
+    /// result asks): an engine is never freed (PerProcess keeps each, a
+    /// parent's too), so the one last made is published as a plain pointer,
+    /// and its fork generation tells a child's own from its parent's.
+    package static var running: Engine? {
+        let bits = published.load(ordering: .acquiring)
+        guard bits != 0, let pointer = UnsafeRawPointer(bitPattern: bits) else { return nil }
+        let engine = Unmanaged<Engine>.fromOpaque(pointer).takeUnretainedValue()
+        return engine.generation == ForkGeneration.current ? engine : nil
+    }
 
     private static let perProcess = PerProcess<Engine>()
+    private static let published = Atomic<UInt>(0)
+    private let generation = ForkGeneration.current
 
     /// Made once a client exists: libcurl is initialised (CurlTransport).
     private init() throws {
@@ -40,6 +53,7 @@ package final class Engine: @unchecked Sendable {
         }
         self.multi = multi
         try startThread(named: "hss-engine") { [self] in run() }
+        Engine.published.store(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()), ordering: .releasing)
     }
 
     /// Whether the caller is on the engine thread (a completion callback).
@@ -58,6 +72,18 @@ package final class Engine: @unchecked Sendable {
             return inbox.count == 1
         }
         if wasEmpty { curl_multi_wakeup(multi) }
+    }
+
+    /// Gives up `objects` here, on the engine thread, at its next round
+    /// (any thread; never blocks for long): for what the engine thread
+    /// allocated that another thread releases, once it holds no secret
+    /// unwiped. glibc keeps each thread's allocations in an arena of its
+    /// own, and a free from another thread takes that arena's lock, which
+    /// the engine holds in its own malloc and free: an event loop that freed
+    /// the engine's results and callbacks slept on it, for milliseconds
+    /// whenever the engine was preempted holding it.
+    package func release(_ objects: Any) {
+        graveyard.withLock { $0.append(objects) }
     }
 
     // MARK: On the engine thread
@@ -107,13 +133,16 @@ package final class Engine: @unchecked Sendable {
     private func run() -> Never {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         var jobs: [Job] = []
+        var dead: [Any] = []
         while true {
-            // The two arrays trade places: neither is allocated again once grown. Jobs are dropped
-            // as soon as they ran, not kept over the wait below: a job may hold the last reference
-            // to a call or a client, whose secrets are wiped as it goes.
+            // Each pair of arrays trades places: none is allocated again once grown. Jobs are
+            // dropped as soon as they ran, not kept over the wait below: a job may hold the last
+            // reference to a call or a client, whose secrets are wiped as it goes.
             inbox.withLock { swap(&jobs, &$0) }
             for job in jobs { job() }
             jobs.removeAll(keepingCapacity: true)
+            graveyard.withLock { swap(&dead, &$0) }
+            dead.removeAll(keepingCapacity: true)
             for job in timers.due(atMs: monotonicMs()) { job() }
             var running: Int32 = 0
             curl_multi_perform(multi, &running)

@@ -108,13 +108,6 @@ package final class PerProcess<T: AnyObject>: @unchecked Sendable {
         generation = current
         return made
     }
-
-    /// The object, if this process made one (no side effect).
-    package var existing: T? {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return generation == ForkGeneration.current ? value : nil
-    }
 }
 
 /// Starts a detached thread named `name` (15 bytes at most: ps and

@@ -38,6 +38,13 @@ package final class SecureBuffer {
 
     deinit { wipeAndRelease() }
 
+    /// Wipes the bytes now, keeping the memory (empty) for whoever frees it later.
+    package func wipe() {
+        guard let storage else { return }
+        explicit_bzero(storage, min(count + 1, capacity))
+        count = 0
+    }
+
     /// True when every allocation so far succeeded; a buffer that could not
     /// grow refuses further appends and reports it here.
     package private(set) var isValid = true
