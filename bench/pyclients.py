@@ -14,12 +14,16 @@
     pyclients.py import MODULE         seconds to import MODULE (hss, huaweicloudsdkhss.v5)
 
 Prints "calls=N errors=E seconds=S cpu_seconds=C" (or signatures=..., import_seconds=...); the async
-modes also max_stall_ms and max_stall_cpu_ms (the longest one callback of the event loop held it, in
-wall-clock and in the loop thread's CPU time, which other processes' load does not inflate),
-max_stall_no_gc_ms (the same, less the pauses of Python's cyclic garbage collector within it),
+modes also max_stall_ms (the longest one callback of the event loop held it, wall-clock),
+max_stall_own_ms (the longest one callback's own time: its CPU time and whatever it slept on, not the
+time the kernel kept the loop's thread waiting on a runqueue for a CPU other threads had, nor the time
+the host of the virtual machine stopped its CPU while the thread was not switched out; from
+/proc/thread-self/schedstat, else nothing taken off),
+max_stall_no_gc_ms (the wall-clock figure less the pauses of Python's cyclic garbage collector within it),
 max_gc_pause_ms (the collector's longest pause),
 max_lag_ms (the longest a ticker task woke up late: the queue of ready callbacks, 1,000 tasks'
-included), threads (the most threads the process had while the calls ran), load (the 1-minute
+included), threads (the threads the process had once the calls ran: neither libhss's nor a thread
+pool's end before), load (the 1-minute
 load average at the end) and steal_ms (the CPU time the virtual machine's host took from its CPUs
 while the calls ran, /proc/stat's steal: a callback the host stopped counts that time in both
 wall-clock and CPU time). The inputs are
@@ -107,6 +111,26 @@ def bench_sdk(endpoint, n):
     print("calls=%d errors=%d seconds=%.6f cpu_seconds=%.6f" % (n, errors, seconds, cpu_seconds))
 
 
+def scheduling():
+    """A function of no arguments: (seconds the calling thread has waited on a runqueue so far, ready
+    to run while other threads had the CPUs; how many times it was switched in), from
+    /proc/thread-self/schedstat, which the kernel brings up to date each time the thread is switched
+    in, so exact whenever the thread reads it. Made on the thread it measures. Where the kernel keeps no
+    such account: 0.0, and a count that changes at every read (then nothing is taken off)."""
+    try:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        reads = iter(range(1 << 62))
+        return lambda: (0.0, next(reads))
+    pread = os.pread
+
+    def read():
+        fields = pread(fd, 64, 0).split()
+        return int(fields[1]) / 1e9, int(fields[2])
+
+    return read
+
+
 def timed_async(n, in_flight, call):
     """Warm up with in_flight calls at once, then n calls with in_flight in flight at every moment,
     while a ticker task measures the loop's longest stall; returns (errors, seconds, cpu seconds,
@@ -114,26 +138,34 @@ def timed_async(n, in_flight, call):
     import asyncio
     import gc
 
-    # The longest callback: wall-clock, CPU time, and wall-clock less the cyclic garbage collector's
-    # pauses within it; and the collector's longest pause.
+    # The longest callback: wall-clock; its own time (below); wall-clock less the cyclic garbage
+    # collector's pauses within it; and the collector's longest pause.
     longest = [0.0, 0.0, 0.0, 0.0]
     collecting = [0.0, 0.0]  # when the current pause started, the pauses' total so far
     run_callback = asyncio.events.Handle._run
 
-    wall, thread_cpu = time.perf_counter, time.thread_time
+    wall, thread_cpu, sched = time.perf_counter, time.thread_time, scheduling()
+    timing = [True]  # emptied once the calls are done
 
     def timed_run(handle):  # every callback the loop runs, timed: how long it holds the loop
-        # Kept light, as it runs on the loop it measures: CPU time is read at the end only when the
-        # callback took longer than the longest CPU time so far (CPU time never exceeds wall-clock).
-        start, cpu_start, paused = wall(), thread_cpu(), collecting[1]
+        # A callback's own time: what the loop's thread spent on it, less what the kernel and the host
+        # took. Never switched out, the thread was either running it (its CPU time) or stopped by the
+        # host of the virtual machine (steal, which CPU time leaves out); switched out, it either
+        # waited on a runqueue (taken off) or slept on something (kept, as is any steal then).
+        # Kept light, as it runs on the loop it measures: the end is read only when the callback took
+        # longer than the longest own time so far (which never exceeds wall-clock).
+        start, cpu_start, (waited, switches), paused = wall(), thread_cpu(), sched(), collecting[1]
         run_callback(handle)
         took = wall() - start
+        if not timing:  # the harness's own last step, which reads /proc
+            return
         if took > longest[0]:
             longest[0] = took
         if took > longest[1]:
-            cpu = thread_cpu() - cpu_start
-            if cpu > longest[1]:
-                longest[1] = cpu
+            waited_end, switches_end = sched()
+            own = thread_cpu() - cpu_start if switches_end == switches else took - (waited_end - waited)
+            if own > longest[1]:
+                longest[1] = own
         if took - (collecting[1] - paused) > longest[2]:
             longest[2] = took - (collecting[1] - paused)
 
@@ -148,16 +180,15 @@ def timed_async(n, in_flight, call):
     async def main():
         loop = asyncio.get_running_loop()
         await asyncio.gather(*[call() for _ in range(in_flight)])
-        errors, left, lag, threads = 0, n, 0.0, len(os.listdir("/proc/self/task"))
+        errors, left, lag = 0, n, 0.0
         running = True
 
-        async def ticker():
-            nonlocal lag, threads
+        async def ticker():  # nothing else: its steps are timed too (a read of /proc slept up to 15 ms)
+            nonlocal lag
             while running:
                 before = loop.time()
                 await asyncio.sleep(0.001)
                 lag = max(lag, loop.time() - before - 0.001)
-                threads = max(threads, len(os.listdir("/proc/self/task")))
 
         async def worker():
             nonlocal errors, left
@@ -179,8 +210,10 @@ def timed_async(n, in_flight, call):
         gc.callbacks.append(collector)
         start, cpu_start, steal_start = time.perf_counter(), cpu(), steal_seconds()
         await asyncio.gather(*workers)
+        timing.clear()
         seconds, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
         steal = steal_seconds() - steal_start
+        threads = len(os.listdir("/proc/self/task"))  # the most: neither libhss's nor a pool's threads end
         running = False
         await tick
         asyncio.events.Handle._run = run_callback
@@ -211,11 +244,11 @@ def bench_async(kind, endpoint, n, in_flight):
             if not result.image_command:
                 raise RuntimeError("unexpected answer: %r" % (result,))
 
-    errors, seconds, cpu_seconds, (stall, stall_cpu, stall_no_gc, gc_pause), lag, threads, steal = timed_async(
+    errors, seconds, cpu_seconds, (stall, stall_own, stall_no_gc, gc_pause), lag, threads, steal = timed_async(
         n, in_flight, call)
-    print("calls=%d errors=%d seconds=%.6f cpu_seconds=%.6f in_flight=%d max_stall_ms=%.3f max_stall_cpu_ms=%.3f "
+    print("calls=%d errors=%d seconds=%.6f cpu_seconds=%.6f in_flight=%d max_stall_ms=%.3f max_stall_own_ms=%.3f "
           "max_stall_no_gc_ms=%.3f max_gc_pause_ms=%.3f max_lag_ms=%.3f threads=%d load=%.2f steal_ms=%.0f" % (
-              n, errors, seconds, cpu_seconds, in_flight, stall * 1000, stall_cpu * 1000, stall_no_gc * 1000,
+              n, errors, seconds, cpu_seconds, in_flight, stall * 1000, stall_own * 1000, stall_no_gc * 1000,
               gc_pause * 1000, lag * 1000, threads, os.getloadavg()[0], steal * 1000))
 
 
