@@ -310,17 +310,24 @@ static hss_client *client(const char *endpoint, const char *sk, const char *auth
     return c;
 }
 
-/* One call; `expected` is the status it must return. */
-static void call(hss_client *c, hss_status expected, const char *what)
+/* The request of every call: its answer's image_command embeds the password. */
+static hss_image_upload_command_request request(void)
 {
     hss_image_upload_command_request r = HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT;
-    hss_image_upload_command *result = NULL;
-    hss_error *err = NULL;
-    hss_status st;
     r.registry_addr = "myharbor.com:443";
     r.namespace_name = "library";
     r.username = "admin";
     r.password = plain("password");
+    return r;
+}
+
+/* One call; `expected` is the status it must return. */
+static void call(hss_client *c, hss_status expected, const char *what)
+{
+    hss_image_upload_command_request r = request();
+    hss_image_upload_command *result = NULL;
+    hss_error *err = NULL;
+    hss_status st;
     st = hss_image_upload_command_get(c, &r, &result, &err);
     calls++;
     if (st != expected) {
@@ -351,13 +358,9 @@ static void started_done(hss_status status, hss_image_upload_command *result, hs
 
 static void call_not_blocking(hss_client *c)
 {
-    hss_image_upload_command_request r = HSS_IMAGE_UPLOAD_COMMAND_REQUEST_INIT;
+    hss_image_upload_command_request r = request();
     hss_image_upload_command *result = NULL;
     hss_error *err = NULL;
-    r.registry_addr = "myharbor.com:443";
-    r.namespace_name = "library";
-    r.username = "admin";
-    r.password = plain("password");
     calls++;
     if (hss_image_upload_command_start(c, &r, started_done, NULL, &err) != HSS_OK) {
         fprintf(stderr, "wipe_scan: a call that does not block: %s\n", hss_error_message(err));
