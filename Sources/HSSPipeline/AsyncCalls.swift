@@ -110,8 +110,7 @@ package final class AsyncCalls {
         guard used.load(ordering: .acquiring), let engine = Engine.running else { return false }
         var held: AsyncCalls? = self  // until the job ran, not after: see below
         engine.post {
-            do {
-                guard let calls = held else { return }
+            if let calls = held {
                 held = nil
                 calls.closeOnEngine()
             }  // the job's reference is gone before `then` lets hss_client_free go on and free the client

@@ -31,10 +31,10 @@ package final class Engine: @unchecked Sendable {
     }
 
     /// This process's engine if it was started: nil until the first
-    /// asynchronous call. Read without a lock (every call and every freed
-    /// result asks): an engine is never freed (PerProcess keeps each, a
-    /// parent's too), so the one last made is published as a plain pointer,
-    /// and its fork generation tells a child's own from its parent's.
+    /// asynchronous call. Read without a lock (every freed result asks): an
+    /// engine is never freed (PerProcess keeps each, a parent's too), so
+    /// the one last made is published as a plain pointer, and its fork
+    /// generation tells a child's own from its parent's.
     package static var running: Engine? {
         let bits = published.load(ordering: .acquiring)
         guard bits != 0, let pointer = UnsafeRawPointer(bitPattern: bits) else { return nil }
