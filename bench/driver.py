@@ -23,6 +23,7 @@ import sys
 import time
 
 import async_bench
+import symbol_order
 from pyclients import AK, ALGORITHMS, PARAMS, PROJECT_ID, SK
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -214,6 +215,28 @@ class Runner:
                     times[key].append(out["dlopen_seconds"])
         return times
 
+    def command_env(self):
+        """The environment hss-image-upload-command runs in: only our credentials and password,
+        whatever the caller's environment holds, and, as on a system that names its CA bundle,
+        SSL_CERT_FILE (curl reads it too; libhss also checks it at start-up)."""
+        env = {k: v for k, v in self.env.items() if not k.startswith(("HUAWEICLOUD_", "CLOUD_SDK_", "HSS_"))}
+        env.update(HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK, HSS_REGISTRY_PASSWORD=PARAMS["password"])
+        env["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt"
+        return env
+
+    def command_argv(self, command):
+        return [command, "--endpoint", self.endpoint, "--project-id", PROJECT_ID, "--registry-addr",
+                PARAMS["registry_addr"], "--namespace", PARAMS["namespace"], "--username", PARAMS["username"]]
+
+    def symbol_order(self):
+        """Writes Sources/HSSBoundary/libhss.order from one run of the command, 20 calls of the C
+        API and 20 of the Python binding (bench/symbol_order.py). Returns how many names it holds."""
+        return symbol_order.write(ROOT, [
+            self.command_argv(os.path.join(ROOT, "build", "bin", "hss-image-upload-command")),
+            [os.path.join(BIN, "c_api"), self.endpoint, "20", "2"],
+            [self.python, PYCLIENTS, "binding", self.endpoint, "20"],
+        ], self.command_env())
+
     def cli(self, reps, runs):
         """One call of `hss-image-upload-command` against one call of `curl` (same request, same
         nginx), whole processes, timed by hyperfine (no shell in between): `reps` hyperfine runs
@@ -223,17 +246,12 @@ class Runner:
         if not hyperfine or not curl or not os.access(command, os.X_OK):
             log("hyperfine, curl or build/bin/hss-image-upload-command missing: no command-line row")
             return None
-        # Only our credentials and password reach the command, whatever the caller's environment holds.
-        env = {k: v for k, v in self.env.items() if not k.startswith(("HUAWEICLOUD_", "CLOUD_SDK_", "HSS_"))}
-        env.update(HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK, HSS_REGISTRY_PASSWORD=PARAMS["password"])
-        # As on a system that names its CA bundle: both read it (libhss also checks it at start-up).
-        env["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt"
+        env = self.command_env()
         curl_argv = [curl, "-sS", "--fail"]
         for header in FLOOR_HEADERS:
             curl_argv += ["-H", header]
         curl_argv.append(self.endpoint + API_PATH + "?" + API_QUERY)
-        hss_argv = [command, "--endpoint", self.endpoint, "--project-id", PROJECT_ID, "--registry-addr",
-                    PARAMS["registry_addr"], "--namespace", PARAMS["namespace"], "--username", PARAMS["username"]]
+        hss_argv = self.command_argv(command)
         commands = [("curl", " ".join(map(shlex.quote, curl_argv))),
                     ("hss-image-upload-command", " ".join(map(shlex.quote, hss_argv)))]
         exported = os.path.join(BENCH, "hyperfine.json")
@@ -499,7 +517,9 @@ def library_size():
             for _addr, _size, _kind, name in _nm(obj):
                 owner.setdefault(name, target)
     spans = {}  # address -> (size, origin)
-    for addr, size, kind, name in _nm(unstripped):
+    symbols = _nm(unstripped)
+    out["order_found"], out["order_names"] = symbol_order.coverage(ROOT, {row[3] for row in symbols})
+    for addr, size, kind, name in symbols:
         if size is None or kind in "bB":
             continue
         old_size, old_origin, old_kind = spans.get(addr, (0, RUNTIME, None))
@@ -929,6 +949,12 @@ def report(args, r):
             w("**Warning:** `.build/release/libhss.so` and `build/lib/libhss.so.1` look like two different "
               "builds; rerun `make lib` before trusting this split.")
         w("")
+        w("Its functions are laid out in the order of `%s` (lld's `--symbol-ordering-file`): the ones "
+          "a run of the command and the calls of the C API and the Python binding execute come first, "
+          "together (`make symbol-order` writes the file anew). This build defines %s of the %s functions "
+          "it names; a name it no longer defines is skipped." % (
+              symbol_order.ORDER_FILE, fmt_int(size["order_found"]), fmt_int(size["order_names"])))
+        w("")
         w("| part | bytes | share of the file |")
         w("|---|---:|---:|")
         w("| `libhss.so.1` as shipped (stripped) | %s | 100%% |" % fmt_int(size["stripped"]))
@@ -1041,14 +1067,18 @@ def main():
     ap.add_argument("--cli-runs", type=int, default=40, help="hyperfine runs of each command per repetition")
     ap.add_argument("--profile-calls", type=int, default=2000)
     ap.add_argument("--profile-rows", type=int, default=30)
-    ap.add_argument("--only", choices=["async"], help="run only these measurements, and put them into the last "
-                    "run's latest.md and latest.json (bench/async_bench.py)")
+    ap.add_argument("--only", choices=["async", "order"], help="async: run only the calls that do not block, "
+                    "and put them into the last run's latest.md and latest.json (bench/async_bench.py); order: "
+                    "write Sources/HSSBoundary/libhss.order anew (bench/symbol_order.py), measure nothing")
     args = ap.parse_args()
     if args.reps < 1:
         ap.error("--reps must be at least 1")
 
     t0 = time.monotonic()
     runner = Runner(args.endpoint, args.reps, args.seconds)
+    if args.only == "order":
+        log("wrote %s: %d functions" % (symbol_order.ORDER_FILE, runner.symbol_order()))
+        return
     if args.only == "async":
         measured = async_bench.measure(runner, BIN, PYCLIENTS)
         async_bench.splice(args.out, measured)
