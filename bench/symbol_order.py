@@ -24,7 +24,7 @@ HEADER = """\
 
 
 def _executed(callgrind_out):
-    """The functions of libhss.so.1 a callgrind run executed, in the order the file names them."""
+    """The functions of libhss.so.1 a callgrind run executed (a name once per callgrind context)."""
     names, obj = [], None
     with open(callgrind_out) as f:
         for line in f:
@@ -39,9 +39,9 @@ def _executed(callgrind_out):
 
 def write(root, runs, env):
     """Runs each argv of `runs` under callgrind against the unstripped library, and writes the
-    union of the libhss functions they executed (first seen first) to ORDER_FILE. Returns the count."""
+    libhss functions they executed to ORDER_FILE. Returns their count."""
     unstripped = os.path.join(root, ".build", "release", "libhss.so")
-    names, seen = [], set()
+    names = set()
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(unstripped, os.path.join(tmp, "libhss.so.1"))
         run_env = dict(env, LD_LIBRARY_PATH=tmp, HSS_LIBRARY=os.path.join(tmp, "libhss.so.1"))
@@ -53,10 +53,11 @@ def write(root, runs, env):
             if proc.returncode != 0:
                 raise RuntimeError("%s exited %d under callgrind: %s" % (argv[0], proc.returncode,
                                                                        proc.stderr.strip()[-500:]))
-            for name in _executed(out):
-                if name not in seen:
-                    seen.add(name)
-                    names.append(name)
+            names.update(_executed(out))
+    # Sorted, so that the file changes only when the set does (callgrind lists functions in no
+    # stable order). The standard library's names ($ss..., $sS...) last: most of its code is one
+    # 1.6 MB section, which lld places where the first name in it falls, with all that follows.
+    names = sorted(names, key=lambda name: (name.startswith(("$ss", "$sS")), name))
     with open(os.path.join(root, ORDER_FILE), "w") as f:
         f.write(HEADER)
         f.write("\n".join(names) + "\n")
