@@ -21,21 +21,14 @@ import json
 import os
 import re
 
+from common import fmt_int, med
+
 IN_FLIGHT = 1000
 CALLS = 20_000  # per repetition, libhss's
 SDK_CALLS = 2_000  # per repetition, the official SDK's (about 20 times slower)
 CANCELS = 1_000
 TARGETS = {"libhss_threads": 2, "cancel_p99_ms": 10.0, "loop_stall_ms": 5.0}
 SECTION = "## Calls that do not block"
-
-
-def _med(xs):
-    xs = sorted(xs)
-    return xs[len(xs) // 2] if xs else float("nan")
-
-
-def _fmt(x):
-    return "{:,.0f}".format(x)
 
 
 def measure(runner, bin_dir, pyclients):
@@ -83,9 +76,9 @@ def targets(a):
     p99 = max(_values(a["cancel"], "p99_ms") or [float("nan")])
     row("cancel latency p99 (trigger to callback; the worst repetition)", p99, "%.2f ms" % p99,
         TARGETS["cancel_p99_ms"], "< %.0f ms" % TARGETS["cancel_p99_ms"])
-    own = _med(_values(a["python"], "max_stall_own_ms"))
-    stall = _med(_values(a["python"], "max_stall_ms"))
-    pause = _med(_values(a["python"], "max_gc_pause_ms"))
+    own = med(_values(a["python"], "max_stall_own_ms"))
+    stall = med(_values(a["python"], "max_stall_ms"))
+    pause = med(_values(a["python"], "max_gc_pause_ms"))
     row("asyncio: the event loop's longest stall, 1,000 calls in flight (a callback's own time)", own,
         "%.1f ms (wall-clock %.1f ms: the rest its thread waiting for a CPU other threads had, or its virtual "
         "CPU stopped by the host; Python's garbage collector's longest pause %.1f ms)" % (own, stall, pause),
@@ -103,7 +96,7 @@ def section(a, alone=False):
     w.append("Calls started with `hss_image_upload_command_start` (C) or awaited on `hss.AsyncClient` (asyncio): "
              "%s of them in flight at every moment (each completion starts the next), one client, against the "
              "local nginx; %s calls per repetition (the official SDK: %s). Median over the repetitions; min–max "
-             "beside it." % (_fmt(IN_FLIGHT), _fmt(CALLS), _fmt(SDK_CALLS)))
+             "beside it." % (fmt_int(IN_FLIGHT), fmt_int(CALLS), fmt_int(SDK_CALLS)))
     if alone:
         w.append("")
         w.append("Measured on %s (UTC) by `bench/driver.py --only async` (as `bench/run.sh --only async` runs "
@@ -116,8 +109,8 @@ def section(a, alone=False):
         rates = _rates(runs)
         cpu = [r["cpu_seconds"] / r["calls"] * 1e6 for r in runs if "cpu_seconds" in r and r.get("calls")]
         w.append("| %s | %s | %s–%s | %d | %s | %.1f |" % (
-            label, _fmt(_med(rates)) if rates else "—", _fmt(min(rates)) if rates else "—",
-            _fmt(max(rates)) if rates else "—", _errors(runs, n), threads_shown, _med(cpu) if cpu else float("nan")))
+            label, fmt_int(med(rates)) if rates else "—", fmt_int(min(rates)) if rates else "—",
+            fmt_int(max(rates)) if rates else "—", _errors(runs, n), threads_shown, med(cpu) if cpu else float("nan")))
 
     line("libhss C API, 1,000 in flight (engine thread)", a["c"], CALLS, "%d" % threads)
     line("libhss C API, blocking, %d threads" % threads, a["blocking"], CALLS, "— (%d of the caller's)" % threads)
@@ -129,11 +122,11 @@ def section(a, alone=False):
     if c_rates and b_rates:
         w.append("With 1,000 calls in flight libhss ran %d threads of its own (the engine, and the worker that "
                  "fetched the session once); the blocking API on as many threads made %s calls/s, the calls that "
-                 "do not block %.2f× that." % (threads, _fmt(_med(b_rates)), _med(c_rates) / _med(b_rates)))
+                 "do not block %.2f× that." % (threads, fmt_int(med(b_rates)), med(c_rates) / med(b_rates)))
         w.append("")
     w.append("Cancel latency: %s calls to a server of `bench/async.c` that accepts and never answers, each "
              "cancelled 2 ms after it started; the time from `hss_cancel_trigger` to the call's callback "
-             "(library thread):" % _fmt(CANCELS))
+             "(library thread):" % fmt_int(CANCELS))
     w.append("")
     w.append("| repetition | p50 ms | p99 ms | max ms | not HSS_E_CANCELLED |")
     w.append("|---:|---:|---:|---:|---:|")
@@ -150,17 +143,17 @@ def section(a, alone=False):
              "host of this virtual machine stopped its CPU while the thread was not switched out "
              "(`/proc/thread-self/schedstat`; see `bench/pyclients.py`); and the longest a 1 ms ticker task woke "
              "up late, which also counts the queue of ready callbacks (1,000 tasks' steps) ahead of it:" %
-             _fmt(IN_FLIGHT))
+             fmt_int(IN_FLIGHT))
     w.append("")
     w.append("| client | longest callback ms | its own time | less the collector's pauses | the collector's "
              "longest pause | ticker's longest lateness ms | load average | host's steal ms (s of calls) |")
     w.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, runs in (("`hss.AsyncClient`", a["python"]), ("official SDK `HssAsyncClient`", a["sdk"])):
         w.append("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f (%.1f) |" % (
-            label, _med(_values(runs, "max_stall_ms")), _med(_values(runs, "max_stall_own_ms")),
-            _med(_values(runs, "max_stall_no_gc_ms")), _med(_values(runs, "max_gc_pause_ms")),
-            _med(_values(runs, "max_lag_ms")), _med(_values(runs, "load")), _med(_values(runs, "steal_ms")),
-            _med(_values(runs, "seconds"))))
+            label, med(_values(runs, "max_stall_ms")), med(_values(runs, "max_stall_own_ms")),
+            med(_values(runs, "max_stall_no_gc_ms")), med(_values(runs, "max_gc_pause_ms")),
+            med(_values(runs, "max_lag_ms")), med(_values(runs, "load")), med(_values(runs, "steal_ms")),
+            med(_values(runs, "seconds"))))
     w.append("")
     w.append("The collector's pauses are Python's cyclic garbage collector walking the heap (1,000 tasks, their "
              "frames and futures); the callbacks beside them are the library's descriptor dispatched (a burst of "
