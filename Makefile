@@ -26,9 +26,7 @@ VENV_WHEELS := $(VENV)/wheels/.downloaded
 # size): the toolchain's lld with identical code folding (ld64 folds Swift code the same way by
 # default), and the Unicode name tables left out (Sources/CRuntimeTrims/trims.c). Not
 # -z pack-relative-relocs: RELR needs glibc 2.36 (GLIBC_ABI_DT_RELR), and the tag would follow.
-# Functions laid out in the order of Sources/HSSBoundary/libhss.order (`make symbol-order` writes
-# it): what a process runs sits together, so start-up touches fewer pages of code (bench/README.md,
-# Symbol order). Not -static-libgcc: its unwinder calls _dl_find_object (glibc 2.35; the wheel's tag).
+# Not -static-libgcc: its unwinder calls _dl_find_object (glibc 2.35), and the tag would follow.
 # libstdc++ is linked in too: the toolchain's static-stdlib arguments ask for -lstdc++, and
 # $(STDCXX_DIR), searched before GCC's own directory, holds only libstdc++.a, so -lstdc++ finds the
 # archive. The library takes the little of it the Swift runtime uses (operator new, std::string's
@@ -43,7 +41,6 @@ SWIFT_LIB_FLAGS := -c release --product hss --disable-local-rpath \
 	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now \
 	-Xswiftc -use-ld=lld -Xlinker --icf=all -Xlinker --wrap=_swift_stdlib_getScalarName \
 	-Xswiftc -L$(CURDIR)/$(STDCXX_DIR) -Xlinker --wrap=__cxa_demangle \
-	-Xlinker --symbol-ordering-file=$(CURDIR)/Sources/HSSBoundary/libhss.order -Xlinker --no-warn-symbol-ordering \
 	-Xswiftc -dwarf-version=4 -Xcc -gdwarf-4
 
 # The Debian packages each kind of target needs (besides Swift); each target asks for its lists only,
@@ -78,7 +75,7 @@ PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREF
 DEB_DIR := $(BUILD)/deb
 
 .PHONY: all help deps venv-deps lint-deps check-deps test-deps deb-deps all-deps lib cli venv install uninstall deb bench \
-	symbol-order bench-compare print-version check check-swift check-suites test test-suites test-fuzz-smoke long-suites lint format demo clean
+	bench-compare print-version check check-swift check-suites test test-suites test-fuzz-smoke long-suites lint format demo clean
 
 ## all: the library and the command (build/lib, build/bin); the default
 all: lib cli
@@ -350,10 +347,6 @@ fuzz-smoke: fuzz-build
 ## bench: the benchmarks (bench/README.md), never part of a test target
 bench: lib
 	bench/run.sh
-
-## symbol-order: writes Sources/HSSBoundary/libhss.order anew, from runs under callgrind (bench/symbol_order.py)
-symbol-order: lib cli
-	bench/run.sh --only order
 
 # Instructions per successful call, the working tree against BASE (default: the last commit).
 BASE ?= HEAD

@@ -51,8 +51,7 @@ let package = Package(
         .target(name: "HSSPipeline", dependencies: ["HSSIdentity", "CYAMLShims"], swiftSettings: library),
         .target(name: "HSSOperations", dependencies: ["HSSPipeline"], swiftSettings: library),
         .target(
-            name: "HSSBoundary", dependencies: ["HSSOperations", "CRuntimeTrims"],
-            exclude: ["libhss.map", "libhss.order"],
+            name: "HSSBoundary", dependencies: ["HSSOperations", "CRuntimeTrims"], exclude: ["libhss.map"],
             swiftSettings: library),
         // make bench's in-process signing benchmark (not part of the library).
         .executableTarget(name: "hss-sign-bench", dependencies: ["HSSOperations"], path: "bench/sign"),

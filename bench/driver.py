@@ -21,7 +21,6 @@ import async_bench
 import library
 import report
 import startup
-import symbol_order
 from common import BENCH, BIN, LIBDIR, PYCLIENTS, ROOT, fmt_int, log, med
 from pyclients import ALGORITHMS
 
@@ -176,18 +175,14 @@ def main():
     ap.add_argument("--cli-runs", type=int, default=40, help="hyperfine runs of each command per repetition")
     ap.add_argument("--profile-calls", type=int, default=2000)
     ap.add_argument("--profile-rows", type=int, default=30)
-    ap.add_argument("--only", choices=["async", "order"], help="async: run only the calls that do not block, "
-                    "and put them into the last run's latest.md and latest.json (bench/async_bench.py); order: "
-                    "write Sources/HSSBoundary/libhss.order anew (bench/symbol_order.py), measure nothing")
+    ap.add_argument("--only", choices=["async"], help="run only these measurements, and put them into the last "
+                    "run's latest.md and latest.json (bench/async_bench.py)")
     args = ap.parse_args()
     if args.reps < 1:
         ap.error("--reps must be at least 1")
 
     t0 = time.monotonic()
     runner = Runner(args.endpoint, args.reps, args.seconds)
-    if args.only == "order":
-        log("wrote %s: %d functions" % (symbol_order.ORDER_FILE, startup.write_symbol_order(runner)))
-        return
     if args.only == "async":
         measured = async_bench.measure(runner, BIN, PYCLIENTS)
         async_bench.splice(args.out, measured)

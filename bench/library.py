@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 
-import symbol_order
 from common import BENCH, BIN, LIBDIR, ROOT, fmt_int, log
 
 ALLOCATORS = ("malloc", "calloc", "realloc")
@@ -150,9 +149,7 @@ def library_size():
             for _addr, _size, _kind, name in _nm(obj):
                 owner.setdefault(name, target)
     spans = {}  # address -> (size, origin)
-    symbols = _nm(unstripped)
-    out["order_found"], out["order_names"] = symbol_order.coverage(ROOT, {row[3] for row in symbols})
-    for addr, size, kind, name in symbols:
+    for addr, size, kind, name in _nm(unstripped):
         if size is None or kind in "bB":
             continue
         old_size, old_origin, old_kind = spans.get(addr, (0, RUNTIME, None))
@@ -252,12 +249,6 @@ def report_size(w, size):
             w("")
             w("**Warning:** `.build/release/libhss.so` and `build/lib/libhss.so.1` look like two different "
               "builds; rerun `make lib` before trusting this split.")
-        w("")
-        w("Its functions are laid out in the order of `%s` (lld's `--symbol-ordering-file`): the ones "
-          "a run of the command and the calls of the C API and the Python binding execute come first, "
-          "together (`make symbol-order` writes the file anew). This build defines %s of the %s functions "
-          "it names; a name it no longer defines is skipped." % (
-              symbol_order.ORDER_FILE, fmt_int(size["order_found"]), fmt_int(size["order_names"])))
         w("")
         w("| part | bytes | share of the file |")
         w("|---|---:|---:|")

@@ -7,8 +7,7 @@
 #
 # Knobs (environment): BENCH_REPS (default 5), BENCH_SECONDS per repetition (1.5),
 # BENCH_MEMORY_CALLS (100000), SWIFT, CC, NGINX. Arguments go to bench/driver.py: `bench/run.sh --only
-# async` measures only the calls that do not block, into the last run's results; `--only order`
-# writes Sources/HSSBoundary/libhss.order anew (make symbol-order).
+# async` measures only the calls that do not block, into the last run's results.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,7 +1,6 @@
 """make bench's start-up measurements: whole processes (cold start, and one call of
-hss-image-upload-command against one of curl), dlopen() of the library and `import hss`; and
-Sources/HSSBoundary/libhss.order, written from the runs that start-up lays out the library for.
-The measuring functions take driver.py's Runner; report_* write their sections of latest.md."""
+hss-image-upload-command against one of curl), dlopen() of the library and `import hss`. The
+measuring functions take driver.py's Runner; report_* write their sections of latest.md."""
 
 import json
 import os
@@ -12,7 +11,6 @@ import statistics
 import subprocess
 import time
 
-import symbol_order
 from common import BENCH, BIN, LIBDIR, PYCLIENTS, ROOT, fmt_ratio, log, med
 from pyclients import AK, PARAMS, PROJECT_ID, SK
 
@@ -89,15 +87,6 @@ def command_env(runner):
 def command_argv(runner, command):
     return [command, "--endpoint", runner.endpoint, "--project-id", PROJECT_ID, "--registry-addr",
             PARAMS["registry_addr"], "--namespace", PARAMS["namespace"], "--username", PARAMS["username"]]
-
-def write_symbol_order(runner):
-    """Writes Sources/HSSBoundary/libhss.order from one run of the command, 20 calls of the C
-    API and 20 of the Python binding (bench/symbol_order.py). Returns how many names it holds."""
-    return symbol_order.write(ROOT, [
-        command_argv(runner, os.path.join(ROOT, "build", "bin", "hss-image-upload-command")),
-        [os.path.join(BIN, "c_api"), runner.endpoint, "20", "2"],
-        [runner.python, PYCLIENTS, "binding", runner.endpoint, "20"],
-    ], command_env(runner))
 
 def cli(runner, reps, runs):
     """One call of `hss-image-upload-command` against one call of `curl` (same request, same
