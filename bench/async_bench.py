@@ -61,7 +61,7 @@ def _values(runs, key):
 
 
 def targets(a):
-    """The rows of the targets table (driver.py's shape)."""
+    """The rows of the targets table (report.targets()'s shape)."""
     rows = []
 
     def row(measure, value, shown, goal, target):
