@@ -149,6 +149,16 @@ def import_breakdown(runner, module="hss", rows=8):
     return found[:rows]
 
 
+def _times_table(w, first, rows, digits):
+    """A table of [(label, [seconds, ...])]: each row's median and min–max, in ms."""
+    w("| %s | median ms | min–max ms |" % first)
+    w("|---|---:|---|")
+    for label, secs in rows:
+        w("| %s | %.*f | %.*f–%.*f |" % (label, digits, med(secs) * 1000, digits, min(secs) * 1000, digits,
+                                        max(secs) * 1000))
+    w("")
+
+
 def report_cold_start(w, r, cold_runs, import_runs):
     """The report's Cold start section (cold_start(), dlopen(), imports() and import_breakdown()'s
     figures in r), written with w(line)."""
@@ -156,32 +166,21 @@ def report_cold_start(w, r, cold_runs, import_runs):
     w("")
     w("Whole processes timed by the parent (fork + exec + exit), %d runs each." % cold_runs)
     w("")
-    w("| process | median ms | min–max ms |")
-    w("|---|---:|---|")
-    for label, times in r["cold"]:
-        w("| %s | %.2f | %.2f–%.2f |" % (label, med(times) * 1000, min(times) * 1000, max(times) * 1000))
-    w("")
+    _times_table(w, "process", r["cold"], 2)
     d = r["dlopen"]
     if d["own"] and d["fresh"]:
         w("Library load alone, in process: the time of one `dlopen(\"build/lib/libhss.so.1\", RTLD_NOW)` "
           "(`bench/dlopen.c`, a program linked with neither libhss nor libcurl; mapping, relocation and "
           "initialisers, the static Swift runtime's among them), %d runs each, interleaved:" % len(d["own"]))
         w("")
-        w("| dlopen | median ms | min–max ms |")
-        w("|---|---:|---|")
-        for key, label in [("own", "libhss.so.1, libcurl (and so OpenSSL) loaded first: libhss's own load"),
-                           ("fresh", "libhss.so.1 in a fresh process: libcurl, OpenSSL and their "
-                                     "dependencies loaded with it")]:
-            w("| %s | %.2f | %.2f–%.2f |" % (label, med(d[key]) * 1000, min(d[key]) * 1000, max(d[key]) * 1000))
-        w("")
+        _times_table(w, "dlopen", [
+            ("libhss.so.1, libcurl (and so OpenSSL) loaded first: libhss's own load", d["own"]),
+            ("libhss.so.1 in a fresh process: libcurl, OpenSSL and their dependencies loaded with it", d["fresh"]),
+        ], 2)
     w("Python imports (in-process wall clock of the `import` statement, fresh interpreter each run, "
       ".pyc files already compiled; %d runs):" % import_runs)
     w("")
-    w("| import | median ms | min–max ms |")
-    w("|---|---:|---|")
-    for module, secs in r["imports"]:
-        w("| `import %s` | %.1f | %.1f–%.1f |" % (module, med(secs) * 1000, min(secs) * 1000, max(secs) * 1000))
-    w("")
+    _times_table(w, "import", [("`import %s`" % module, secs) for module, secs in r["imports"]], 1)
     if r.get("import_breakdown"):
         w("What `import hss` spends its time on (one `python -X importtime` run, which itself adds "
           "some overhead; the library is loaded by `hss._native`):")
